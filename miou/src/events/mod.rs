@@ -1,0 +1,320 @@
+//! The system layer: how a domain waits for the world.
+//!
+//! A domain asks its [`Events`] backend for events between turns: `select(block = false)`
+//! after every turn while a task is suspended on a syscall, and `select(block = true)`
+//! when nothing can run (the domain sleeps there until an event or an interrupt). A task
+//! talks to the backend through [`Syscall`]s: it makes one with [`syscall`], registers
+//! it with the backend (a timer, a socket...), and [`suspend`]s on it; the backend
+//! releases it by returning its [`Signal`] from `select`.
+
+pub(crate) mod park;
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+
+use crate::domain::DomainId;
+use crate::point;
+use crate::scheduler::{DomainLocal, with_domain};
+use crate::task::TaskId;
+
+/// An events backend: one per domain, created on the domain's thread by the factory
+/// given to [`Builder::events`](crate::Builder::events).
+///
+/// Contract:
+/// - `select(block, cancelled)` is called on the domain's own thread. With
+///   `block = false` it returns at once with the signals of the syscalls that are ready.
+///   With `block = true` the domain has nothing to run: the backend may wait until one
+///   of its events happens **or** its interrupter is called (an interrupt that arrives
+///   before `select` is entered must still make it return: remember it). `cancelled`
+///   lists the syscalls whose tasks gave up since the previous call: forget them.
+/// - `interrupter()` is called once, when the domain starts; the [`Interrupter`] may be
+///   called from any thread, any number of times; spurious interrupts are harmless.
+/// - `finalise()` is called once when the domain stops, after its last `select`.
+///
+/// See [`Builder::events`](crate::Builder::events) for an example.
+pub trait Events: 'static {
+    /// Returns the signals of the syscalls that are ready; may block if `block`.
+    fn select(&mut self, block: bool, cancelled: &[SyscallId]) -> Vec<Signal>;
+    /// How other threads wake a blocked `select`.
+    fn interrupter(&self) -> Interrupter;
+    /// Releases the backend's resources when the domain stops.
+    fn finalise(&mut self) {}
+}
+
+/// Wakes a domain's blocked `select`, from any thread.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::sync::Arc;
+/// let count = Arc::new(AtomicUsize::new(0));
+/// let c = count.clone();
+/// let i = miou::Interrupter::new(move || { c.fetch_add(1, Ordering::SeqCst); });
+/// i.clone().interrupt();
+/// assert_eq!(count.load(Ordering::SeqCst), 1);
+/// ```
+#[derive(Clone)]
+pub struct Interrupter(Arc<dyn Fn() + Send + Sync>);
+
+impl Interrupter {
+    /// An interrupter that calls `f`.
+    pub fn new(f: impl Fn() + Send + Sync + 'static) -> Interrupter {
+        Interrupter(Arc::new(f))
+    }
+
+    /// Wakes the domain (calls the function given to [`Interrupter::new`]).
+    pub fn interrupt(&self) {
+        (self.0)()
+    }
+}
+
+impl fmt::Debug for Interrupter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Interrupter")
+    }
+}
+
+/// The identity of a syscall, unique in the process.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct SyscallId(u64);
+
+impl SyscallId {
+    /// The id as an integer.
+    pub fn as_u64(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for SyscallId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "syscall {}", self.0)
+    }
+}
+
+struct SyscallInner {
+    id: SyscallId,
+    task: TaskId,
+    domain: DomainId,
+    /// Which run the syscall belongs to (domain ids repeat across runs).
+    domain_ptr: usize,
+    signalled: AtomicBool,
+    waker: Mutex<Option<Waker>>,
+}
+
+/// A point where a task waits for the system: made by [`syscall`], awaited with
+/// [`suspend`], released when the backend returns its [`Signal`] from `select`.
+/// It belongs to the task and the domain that made it.
+///
+/// ```
+/// use miou::{Events, Interrupter, Signal, Syscall, SyscallId};
+/// use std::sync::{Arc, Mutex};
+///
+/// /// Signals every syscall the task hands it, at the next select.
+/// #[derive(Clone, Default)]
+/// struct Instant(Arc<Mutex<Vec<Syscall>>>);
+/// impl Events for Instant {
+///     fn select(&mut self, _block: bool, _: &[SyscallId]) -> Vec<Signal> {
+///         self.0.lock().unwrap().drain(..).map(|s| s.signal()).collect()
+///     }
+///     fn interrupter(&self) -> Interrupter { Interrupter::new(|| {}) }
+/// }
+/// let backend = Instant::default();
+/// let pending = backend.clone();
+/// miou::Builder::new().domains(0).events(move |_| backend.clone()).run(async move {
+///     let s = miou::syscall();
+///     pending.0.lock().unwrap().push(s.clone());
+///     miou::suspend(s).await;
+/// });
+/// ```
+#[derive(Clone)]
+pub struct Syscall {
+    inner: Arc<SyscallInner>,
+}
+
+impl fmt::Debug for Syscall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Syscall")
+            .field("id", &self.inner.id)
+            .field("task", &self.inner.task)
+            .field("domain", &self.inner.domain)
+            .finish()
+    }
+}
+
+/// The token a backend returns from `select` to release a suspended [`Syscall`].
+pub struct Signal {
+    inner: Arc<SyscallInner>,
+}
+
+impl fmt::Debug for Signal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Signal").field(&self.inner.id).finish()
+    }
+}
+
+static NEXT_SYSCALL: AtomicU64 = AtomicU64::new(1);
+
+/// Makes a new syscall, bound to the current task and domain.
+///
+/// Panics outside a task. See [`Syscall`] for an example.
+pub fn syscall() -> Syscall {
+    with_domain(|d| {
+        let task = d.current_id().expect("miou::syscall: called outside a task (e.g. in a hook)");
+        Syscall {
+            inner: Arc::new(SyscallInner {
+                id: SyscallId(NEXT_SYSCALL.fetch_add(1, Ordering::Relaxed)),
+                task,
+                domain: d.id(),
+                domain_ptr: Arc::as_ptr(&d.shared) as usize,
+                signalled: AtomicBool::new(false),
+                waker: Mutex::new(None),
+            }),
+        }
+    })
+}
+
+impl Syscall {
+    /// The syscall's id (what `select` receives in `cancelled`).
+    pub fn id(&self) -> SyscallId {
+        self.inner.id
+    }
+
+    /// The token that releases this syscall when `select` returns it.
+    pub fn signal(&self) -> Signal {
+        Signal { inner: self.inner.clone() }
+    }
+}
+
+impl Signal {
+    /// Called by the domain for each signal `select` returned.
+    pub(crate) fn fire(self, domain: &DomainLocal) {
+        assert!(
+            self.inner.domain_ptr == Arc::as_ptr(&domain.shared) as usize,
+            "miou: an events backend returned the signal of {} which belongs to domain {}, \
+             from the select of domain {} (rule: a backend only signals its own domain's syscalls)",
+            self.inner.id,
+            self.inner.domain,
+            domain.id()
+        );
+        self.inner.signalled.store(true, Ordering::Release);
+        let waker = self.inner.waker.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+}
+
+/// Suspends the current task until the backend returns `s.signal()` from `select`.
+///
+/// A scheduling point. If the task is cancelled while it waits, the syscall's id is
+/// handed to the backend in `select`'s `cancelled` list. Panics if `s` was made by
+/// another task or on another domain, and with the built-in backend, which has no
+/// syscalls to signal (install one with [`Builder::events`](crate::Builder::events)).
+/// See [`Syscall`] for an example.
+pub fn suspend(s: Syscall) -> Suspend {
+    Suspend { syscall: s, state: SuspendState::Start }
+}
+
+/// The future of [`suspend`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct Suspend {
+    syscall: Syscall,
+    state: SuspendState,
+}
+
+impl fmt::Debug for Suspend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Suspend").field("syscall", &self.syscall.inner.id).finish()
+    }
+}
+
+#[derive(PartialEq)]
+enum SuspendState {
+    Start,
+    Waiting,
+    Done,
+}
+
+impl Future for Suspend {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        match self.state {
+            SuspendState::Start => {
+                with_domain(|d| {
+                    let inner = &self.syscall.inner;
+                    assert!(
+                        inner.domain_ptr == Arc::as_ptr(&d.shared) as usize,
+                        "miou::suspend: {} belongs to domain {}, not to the current domain {} \
+                         (rule: a syscall is suspended on by the task and domain that made it)",
+                        inner.id,
+                        inner.domain,
+                        d.id()
+                    );
+                    assert!(
+                        d.current_id() == Some(inner.task),
+                        "miou::suspend: {} belongs to task {}, not to the current task \
+                         (rule: a syscall is suspended on by the task that made it)",
+                        inner.id,
+                        inner.task
+                    );
+                    assert!(
+                        !d.runtime.default_events,
+                        "miou::suspend: the built-in events backend has no timers or sockets \
+                         yet, so nothing would ever signal {}; install a backend that \
+                         does with miou::Builder::events",
+                        inner.id
+                    );
+                });
+                if point::poll_point(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                *self.syscall.inner.waker.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some(cx.waker().clone());
+                with_domain(|d| d.active_syscalls.set(d.active_syscalls.get() + 1));
+                self.state = SuspendState::Waiting;
+                if self.syscall.inner.signalled.load(Ordering::Acquire) {
+                    return self.finish();
+                }
+                Poll::Pending
+            }
+            SuspendState::Waiting => {
+                if self.syscall.inner.signalled.load(Ordering::Acquire) {
+                    point::consume_after_park();
+                    return self.finish();
+                }
+                let mut slot = self.syscall.inner.waker.lock().unwrap_or_else(|e| e.into_inner());
+                if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                    *slot = Some(cx.waker().clone());
+                }
+                Poll::Pending
+            }
+            SuspendState::Done => Poll::Ready(()),
+        }
+    }
+}
+
+impl Suspend {
+    fn finish(&mut self) -> Poll<()> {
+        self.state = SuspendState::Done;
+        with_domain(|d| d.active_syscalls.set(d.active_syscalls.get() - 1));
+        Poll::Ready(())
+    }
+}
+
+impl Drop for Suspend {
+    fn drop(&mut self) {
+        if self.state == SuspendState::Waiting {
+            let id = self.syscall.inner.id;
+            crate::scheduler::try_with_domain(|d| {
+                if let Some(d) = d {
+                    d.active_syscalls.set(d.active_syscalls.get() - 1);
+                    d.cancelled_syscalls.borrow_mut().push(id);
+                }
+            });
+        }
+    }
+}

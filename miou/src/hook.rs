@@ -1,0 +1,93 @@
+//! Hooks: functions a domain runs before each of its scheduling steps (for example to
+//! feed a watchdog, or to sample metrics).
+
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::domain::DomainId;
+use crate::scheduler::{DomainLocal, with_domain};
+
+pub(crate) struct HookEntry {
+    id: u64,
+    f: Box<dyn FnMut()>,
+}
+
+static NEXT_HOOK: AtomicU64 = AtomicU64::new(1);
+
+/// A function the current domain runs before each of its scheduling steps (most
+/// recently added first), until it is removed. A hook that panics is removed (the panic
+/// is logged). Hooks run outside any task: they must not use miou operations.
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+/// let steps = Rc::new(Cell::new(0));
+/// let s = steps.clone();
+/// miou::Builder::new().domains(0).run(async move {
+///     let h = miou::Hook::add(move || s.set(s.get() + 1));
+///     miou::yield_now().await;
+///     h.remove();
+/// });
+/// assert!(steps.get() >= 1);
+/// ```
+pub struct Hook {
+    id: u64,
+    domain: DomainId,
+    /// Which run's domain (domain ids repeat across runs).
+    domain_ptr: usize,
+}
+
+impl fmt::Debug for Hook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hook").field("id", &self.id).field("domain", &self.domain).finish()
+    }
+}
+
+impl Hook {
+    /// Registers `f` on the current domain. Panics outside a run.
+    pub fn add(f: impl FnMut() + 'static) -> Hook {
+        with_domain(|d| {
+            let id = NEXT_HOOK.fetch_add(1, Ordering::Relaxed);
+            d.hooks.borrow_mut().push(HookEntry { id, f: Box::new(f) });
+            Hook { id, domain: d.id(), domain_ptr: Arc::as_ptr(&d.shared) as usize }
+        })
+    }
+
+    /// Unregisters the hook (a no-op if it was already removed because it panicked).
+    /// Panics when called from another domain than the one it was added on.
+    pub fn remove(self) {
+        with_domain(|d| {
+            assert!(
+                self.domain_ptr == Arc::as_ptr(&d.shared) as usize,
+                "miou::Hook::remove: this hook belongs to domain {}, not to the current domain {} \
+                 (rule: a hook is removed from the domain it was added on)",
+                self.domain,
+                d.id()
+            );
+            d.hooks.borrow_mut().retain(|h| h.id != self.id);
+        })
+    }
+}
+
+/// Runs the domain's hooks, most recently added first.
+pub(crate) fn run_hooks(d: &DomainLocal) {
+    if d.hooks.borrow().is_empty() {
+        return;
+    }
+    // Take them out while they run, so that a hook may add or remove hooks.
+    let mut hooks = std::mem::take(&mut *d.hooks.borrow_mut());
+    let mut i = hooks.len();
+    while i > 0 {
+        i -= 1;
+        let h = &mut hooks[i];
+        if let Err(p) = catch_unwind(AssertUnwindSafe(&mut h.f)) {
+            tracing::error!(domain = %d.id(), panic = ?crate::Panic::new(p), "a hook panicked; it is removed");
+            hooks.remove(i);
+        }
+    }
+    let mut slot = d.hooks.borrow_mut();
+    let added = std::mem::replace(&mut *slot, hooks);
+    slot.extend(added);
+}

@@ -1,0 +1,107 @@
+//! Scheduling points: "every effect yields".
+//!
+//! Every `.await` on a miou operation passes one scheduling point. A turn (one poll of
+//! the task by its domain) allows `quanta` of them; at the next one the task goes to the
+//! back of its domain's queue, and the operation is done when the task comes back
+//! ("yield, then do"). A task's first turn allows none: a new task runs to its first
+//! scheduling point and yields there. An operation that had to wait (a child not yet
+//! finished, a lock held) uses up one point of the turn in which it completes.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use crate::scheduler::{DomainLocal, with_domain};
+
+/// Passes a scheduling point: `Ready` if the turn has points left (one is used),
+/// otherwise ends the turn (`Pending`; the task is queued at the back).
+pub(crate) fn poll_point(cx: &mut Context<'_>) -> Poll<()> {
+    with_domain(|d| {
+        let b = d.budget.get();
+        if b > 0 {
+            d.budget.set(b - 1);
+            Poll::Ready(())
+        } else {
+            end_turn(d, cx);
+            Poll::Pending
+        }
+    })
+}
+
+/// Ends the current task's turn: it goes to the back of its domain's queue.
+fn end_turn(d: &DomainLocal, cx: &mut Context<'_>) {
+    let ours = d
+        .current
+        .borrow()
+        .as_ref()
+        .is_some_and(|t| std::ptr::eq(Arc::as_ptr(t) as *const (), cx.waker().data()));
+    if ours {
+        // The loop re-queues the task it holds: no waker clone, no atomic.
+        d.yielded.set(true);
+    } else {
+        // Polled under some other waker (a future combinator with its own wakers, or
+        // another executor inside the task): wake that one.
+        d.yielded.set(true);
+        cx.waker().wake_by_ref();
+    }
+}
+
+/// An operation that waited completes: it uses one point of this turn.
+pub(crate) fn consume_after_park() {
+    with_domain(|d| d.budget.set(d.budget.get().saturating_sub(1)));
+}
+
+/// Puts the current task at the back of its domain's run queue and ends its turn,
+/// whatever the quanta.
+///
+/// ```
+/// use std::cell::RefCell;
+/// use std::rc::Rc;
+/// let out = Rc::new(RefCell::new(Vec::new()));
+/// let o = out.clone();
+/// miou::Builder::new().domains(0).run(async move {
+///     let o2 = o.clone();
+///     let p = miou::spawn(async move { o2.borrow_mut().push("Hello") });
+///     miou::yield_now().await; // the child runs first
+///     o.borrow_mut().push("World");
+///     p.await.unwrap();
+/// });
+/// assert_eq!(*out.borrow(), ["Hello", "World"]);
+/// ```
+pub fn yield_now() -> YieldNow {
+    YieldNow { yielded: false }
+}
+
+/// The future of [`yield_now`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct YieldNow {
+    yielded: bool,
+}
+
+impl fmt::Debug for YieldNow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("YieldNow").field("yielded", &self.yielded).finish()
+    }
+}
+
+impl Future for YieldNow {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.yielded {
+            consume_after_park();
+            Poll::Ready(())
+        } else {
+            self.yielded = true;
+            with_domain(|d| end_turn(d, cx));
+            Poll::Pending
+        }
+    }
+}
+
+/// A scheduling point with nothing else to do, for miou's own operations.
+pub(crate) async fn point() {
+    std::future::poll_fn(poll_point).await
+}

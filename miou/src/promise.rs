@@ -1,0 +1,217 @@
+//! Promises: a parent's handle on a child task, and the two ways to be done with one,
+//! awaiting it (`.await`) and cancelling it ([`cancel`]).
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use crate::error::Error;
+use crate::point;
+use crate::scheduler::{DomainLocal, with_domain};
+use crate::task::{self, Child, Handle, TaskId};
+
+/// The parent's handle on a child task. Await it for the child's result, or
+/// [`cancel`] it; a task must do one of the two for each of its children before it
+/// returns (dropping the promise does not count: the run fails with
+/// [`Error::StillHasChildren`]).
+///
+/// A promise belongs to the task that spawned the child, so it is neither `Send` nor
+/// `Sync`.
+///
+/// ```
+/// let v = miou::Builder::new().domains(0).run(async {
+///     let p = miou::spawn(async { 1 + 1 });
+///     p.await
+/// });
+/// assert_eq!(v.unwrap(), 2);
+/// ```
+#[must_use = "a task must await or cancel each of its children; dropping the promise makes the run fail with StillHasChildren"]
+pub struct Promise<T> {
+    pub(crate) task: Arc<dyn Handle<T>>,
+    /// Where the child sits in its parent's set of children.
+    pub(crate) key: usize,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl<T: 'static> Promise<T> {
+    pub(crate) fn new(task: Arc<dyn Handle<T>>, key: usize) -> Promise<T> {
+        Promise { task, key, _not_send: PhantomData }
+    }
+
+    /// The child's id.
+    ///
+    /// ```
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let p = miou::spawn(async {});
+    ///     println!("spawned {}", p.id());
+    ///     p.await.unwrap();
+    /// });
+    /// ```
+    pub fn id(&self) -> TaskId {
+        self.task.header().id
+    }
+
+    /// Whether the child is complete (returned, failed or cancelled). Not a scheduling
+    /// point; the child must still be awaited or cancelled.
+    ///
+    /// ```
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let p = miou::spawn(async {});
+    ///     assert!(!p.is_finished());
+    ///     miou::yield_now().await;
+    ///     assert!(p.is_finished());
+    ///     p.await.unwrap();
+    /// });
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.task.header().is_complete()
+    }
+
+    pub(crate) fn is_ok(&self) -> bool {
+        self.task.header().state() & task::COMPLETE_OK != 0
+    }
+
+    pub(crate) fn child(&self) -> Arc<dyn Child> {
+        self.task.clone()
+    }
+
+    /// Is the current task this promise's parent?
+    pub(crate) fn is_mine(&self, d: &DomainLocal) -> bool {
+        let parent = self.task.header().parent;
+        parent.is_some() && d.current_id() == parent
+    }
+
+    /// The child is complete: take its result and forget it as a child.
+    pub(crate) fn finish(self, d: &DomainLocal) -> Result<T, Error> {
+        forget_child(d, self.key);
+        self.task.take_output().expect("a complete child has a result")
+    }
+
+    /// The child is complete: drop its result and forget it as a child.
+    pub(crate) fn discard(self, d: &DomainLocal) {
+        forget_child(d, self.key);
+        self.task.drop_output();
+    }
+}
+
+fn forget_child(d: &DomainLocal, key: usize) {
+    let current = d.current.borrow();
+    let me = current.as_ref().expect("a promise is used inside its parent");
+    let removed = me.children().borrow_mut().children.remove(key);
+    debug_assert!(removed.is_some(), "the child was in its parent's set");
+}
+
+impl<T: 'static> fmt::Debug for Promise<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let h = self.task.header();
+        f.debug_struct("Promise")
+            .field("id", &h.id)
+            .field("runner", &h.domain.id)
+            .field("finished", &h.is_complete())
+            .finish()
+    }
+}
+
+impl<T: 'static> IntoFuture for Promise<T> {
+    type Output = Result<T, Error>;
+    type IntoFuture = Join<T>;
+
+    /// Awaits the child: `Ok(value)`, `Err(Error::Cancelled)`, `Err(Error::Panicked(_))`,
+    /// or `Err(Error::NotAChild)` at once if the current task is not its parent.
+    fn into_future(self) -> Join<T> {
+        Join { promise: Some(self), passed: false }
+    }
+}
+
+/// The future of awaiting a [`Promise`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct Join<T> {
+    promise: Option<Promise<T>>,
+    passed: bool,
+}
+
+impl<T: 'static> fmt::Debug for Join<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Join").field("promise", &self.promise).finish()
+    }
+}
+
+impl<T> Unpin for Join<T> {}
+
+impl<T: 'static> Future for Join<T> {
+    type Output = Result<T, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let promise = this.promise.as_ref().expect("Join polled after completion");
+        if !this.passed {
+            if !with_domain(|d| promise.is_mine(d)) {
+                this.promise = None;
+                return Poll::Ready(Err(Error::NotAChild));
+            }
+            if point::poll_point(cx).is_pending() {
+                return Poll::Pending;
+            }
+            this.passed = true;
+            if !promise.task.header().register_waiter(cx.waker()) {
+                return Poll::Pending;
+            }
+        } else if promise.task.header().register_waiter(cx.waker()) {
+            point::consume_after_park();
+        } else {
+            return Poll::Pending;
+        }
+        let promise = this.promise.take().expect("checked above");
+        Poll::Ready(with_domain(|d| promise.finish(d)))
+    }
+}
+
+/// Cancels a child and all its descendants, on whatever domain they run, and returns
+/// once all of them are gone: their futures were dropped (destructors ran) and their
+/// resources finalised. A child that had already returned is cancelled too: its value
+/// is dropped.
+///
+/// A scheduling point. Panics if the current task is not the child's parent (rule:
+/// only the parent may cancel a task).
+///
+/// ```
+/// miou::Builder::new().domains(0).run(async {
+///     let p = miou::spawn(async {
+///         loop {
+///             miou::yield_now().await;
+///         }
+///     });
+///     miou::cancel(p).await; // the loop is dropped at its yield
+/// });
+/// ```
+pub async fn cancel<T: 'static>(p: Promise<T>) {
+    if !with_domain(|d| p.is_mine(d)) {
+        panic!("miou::cancel: {}", Error::NotAChild);
+    }
+    point::point().await;
+    with_domain(|d| task::request_cancel(d, p.child()));
+    wait_complete(std::slice::from_ref(&p)).await;
+    with_domain(|d| p.discard(d));
+}
+
+/// Waits until every promise in `ps` is complete (parks; no scheduling point of its
+/// own unless it had to wait).
+pub(crate) async fn wait_complete<T: 'static>(ps: &[Promise<T>]) {
+    let mut waited = false;
+    std::future::poll_fn(|cx| {
+        for p in ps {
+            if !p.task.header().register_waiter(cx.waker()) {
+                waited = true;
+                return Poll::Pending;
+            }
+        }
+        if waited {
+            point::consume_after_park();
+        }
+        Poll::Ready(())
+    })
+    .await
+}

@@ -1,0 +1,332 @@
+//! One domain's scheduler: its FIFO run queue, its inbox for wake-ups from other
+//! threads, its events backend, and the loop that runs them.
+//!
+//! The loop, on every domain:
+//!
+//! ```text
+//! loop {
+//!     run the domain's hooks
+//!     move the inbox (tasks woken from other threads) to the back of the run queue
+//!     stop? (domain 0: the root is complete; workers: the run is stopping)
+//!     if a task is queued: poll it once (one turn: up to `quanta` scheduling points)
+//!                          then, if any syscall is pending, select(block = false)
+//!     else:                select(block = true): sleep until an event or an interrupt
+//! }
+//! ```
+//!
+//! The run queue is a plain `VecDeque` touched only by the domain's own thread: the
+//! single-domain path takes no lock. Other threads reach a domain through its
+//! [`DomainShared`]: a mutex-protected inbox, an atomic hint that it is non-empty, and
+//! the backend's [`Interrupter`], used only when the domain says it is going to sleep.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::domain::DomainId;
+use crate::events::{Events, Interrupter, SyscallId};
+use crate::hook::HookEntry;
+use crate::rng::Rng;
+use crate::runtime::RuntimeShared;
+use crate::task::{self, Runnable, TaskId};
+use crate::trace::{TraceEvent, TraceKind};
+
+/// The part of a domain other threads may touch.
+pub(crate) struct DomainShared {
+    pub(crate) id: DomainId,
+    inbox: Mutex<Inbox>,
+    /// A hint that the inbox is not empty, so the loop does not lock it every turn.
+    inbox_ready: AtomicBool,
+    /// The domain announces here that it is about to block in `select`.
+    sleeping: AtomicBool,
+    interrupter: OnceLock<Interrupter>,
+    /// How many tasks wait in the run queue (published by the domain; read by `call`
+    /// placement to prefer idle domains).
+    pub(crate) queued: AtomicUsize,
+}
+
+struct Inbox {
+    tasks: VecDeque<Arc<dyn Runnable>>,
+    /// Set when the domain stopped: later wake-ups are dropped (the task they would
+    /// run is complete or the run is over), which also breaks reference cycles.
+    closed: bool,
+}
+
+impl DomainShared {
+    pub(crate) fn new(id: DomainId) -> Arc<DomainShared> {
+        Arc::new(DomainShared {
+            id,
+            inbox: Mutex::new(Inbox { tasks: VecDeque::new(), closed: false }),
+            inbox_ready: AtomicBool::new(false),
+            sleeping: AtomicBool::new(false),
+            interrupter: OnceLock::new(),
+            queued: AtomicUsize::new(0),
+        })
+    }
+
+    /// Hands a task to this domain from another thread, and wakes the domain if it
+    /// sleeps.
+    fn push_inbox(&self, task: Arc<dyn Runnable>) {
+        {
+            let mut inbox = self.inbox.lock().unwrap_or_else(|e| e.into_inner());
+            if inbox.closed {
+                return;
+            }
+            inbox.tasks.push_back(task);
+        }
+        // Dekker-style hand-off with `DomainLocal::idle`: the domain stores `sleeping`
+        // then loads `inbox_ready`; we store `inbox_ready` then load `sleeping`. With
+        // SeqCst on all four, at least one side sees the other's store, so either the
+        // domain finds the task before sleeping or we interrupt its sleep.
+        self.inbox_ready.store(true, Ordering::SeqCst);
+        if self.sleeping.load(Ordering::SeqCst) {
+            self.interrupt();
+        }
+    }
+
+    /// Wakes the domain's blocking `select`, if its backend is running.
+    pub(crate) fn interrupt(&self) {
+        if let Some(i) = self.interrupter.get() {
+            i.interrupt();
+        }
+    }
+
+    pub(crate) fn is_sleeping(&self) -> bool {
+        self.sleeping.load(Ordering::Relaxed)
+    }
+
+    fn close(&self) -> VecDeque<Arc<dyn Runnable>> {
+        let mut inbox = self.inbox.lock().unwrap_or_else(|e| e.into_inner());
+        inbox.closed = true;
+        std::mem::take(&mut inbox.tasks)
+    }
+}
+
+/// Everything a domain owns, on its own thread.
+pub(crate) struct DomainLocal {
+    pub(crate) shared: Arc<DomainShared>,
+    pub(crate) runtime: Arc<RuntimeShared>,
+    pub(crate) quanta: usize,
+    pub(crate) queue: RefCell<VecDeque<Arc<dyn Runnable>>>,
+    /// The task being polled (moved here from the queue for the length of its turn).
+    pub(crate) current: RefCell<Option<Arc<dyn Runnable>>>,
+    /// Scheduling points left in the current turn.
+    pub(crate) budget: Cell<usize>,
+    /// Set by a scheduling point that ends the turn: the loop puts the task back.
+    pub(crate) yielded: Cell<bool>,
+    pub(crate) rng: Cell<Rng>,
+    next_task: Cell<u64>,
+    pub(crate) hooks: RefCell<Vec<HookEntry>>,
+    events: RefCell<Box<dyn Events>>,
+    /// Tasks suspended on a syscall of this domain right now.
+    pub(crate) active_syscalls: Cell<usize>,
+    /// Syscalls given up (their task was cancelled) since the last `select`.
+    pub(crate) cancelled_syscalls: RefCell<Vec<SyscallId>>,
+}
+
+thread_local! {
+    static DOMAIN: RefCell<Option<Rc<DomainLocal>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with the current domain, or `None` outside any run.
+pub(crate) fn try_with_domain<R>(f: impl FnOnce(Option<&DomainLocal>) -> R) -> R {
+    let d = DOMAIN.with(|slot| slot.borrow().clone());
+    f(d.as_deref())
+}
+
+/// Runs `f` with the current domain; panics with a clear message outside a run.
+pub(crate) fn with_domain<R>(f: impl FnOnce(&DomainLocal) -> R) -> R {
+    try_with_domain(|d| match d {
+        Some(d) => f(d),
+        None => panic!(
+            "miou: this operation must be used inside a task of a miou runtime \
+             (call it from a future given to miou::run, miou::spawn or miou::call)"
+        ),
+    })
+}
+
+/// Is the current thread running this domain (of this run)?
+pub(crate) fn on_domain(shared: &Arc<DomainShared>) -> bool {
+    try_with_domain(|d| d.is_some_and(|d| Arc::ptr_eq(&d.shared, shared)))
+}
+
+/// Queues a task whose `SCHEDULED` flag the caller just set.
+pub(crate) fn enqueue(task: Arc<dyn Runnable>) {
+    let task = try_with_domain(move |d| match d {
+        Some(d) if Arc::ptr_eq(&d.shared, &task.header().domain) => {
+            d.queue.borrow_mut().push_back(task);
+            None
+        }
+        _ => Some(task),
+    });
+    if let Some(task) = task {
+        let domain = task.header().domain.clone();
+        domain.push_inbox(task);
+    }
+}
+
+/// Restores the previous domain of this thread (nested runs) when a run ends, even
+/// by a panic.
+pub(crate) struct Installed {
+    previous: Option<Rc<DomainLocal>>,
+}
+
+impl Drop for Installed {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        DOMAIN.with(|slot| *slot.borrow_mut() = previous);
+    }
+}
+
+impl DomainLocal {
+    pub(crate) fn new(
+        shared: Arc<DomainShared>,
+        runtime: Arc<RuntimeShared>,
+        events: Box<dyn Events>,
+    ) -> Rc<DomainLocal> {
+        let interrupter = events.interrupter();
+        let _ = shared.interrupter.set(interrupter);
+        let index = shared.id.index() as u64;
+        Rc::new(DomainLocal {
+            quanta: runtime.quanta,
+            rng: Cell::new(Rng::new(runtime.seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15))),
+            shared,
+            runtime,
+            queue: RefCell::new(VecDeque::new()),
+            current: RefCell::new(None),
+            budget: Cell::new(0),
+            yielded: Cell::new(false),
+            next_task: Cell::new(1),
+            hooks: RefCell::new(Vec::new()),
+            events: RefCell::new(events),
+            active_syscalls: Cell::new(0),
+            cancelled_syscalls: RefCell::new(Vec::new()),
+        })
+    }
+
+    /// Makes `this` the current domain of the thread until the guard drops.
+    pub(crate) fn install(this: &Rc<DomainLocal>) -> Installed {
+        let previous = DOMAIN.with(|slot| slot.replace(Some(this.clone())));
+        Installed { previous }
+    }
+
+    pub(crate) fn id(&self) -> DomainId {
+        self.shared.id
+    }
+
+    pub(crate) fn next_id(&self) -> TaskId {
+        let n = self.next_task.get();
+        self.next_task.set(n + 1);
+        TaskId::new(self.shared.id.index(), n)
+    }
+
+    pub(crate) fn random_below(&self, n: usize) -> usize {
+        let mut rng = self.rng.get();
+        let r = rng.below(n);
+        self.rng.set(rng);
+        r
+    }
+
+    /// The id of the task being polled, if any.
+    pub(crate) fn current_id(&self) -> Option<TaskId> {
+        self.current.borrow().as_ref().map(|t| t.header().id)
+    }
+
+    pub(crate) fn trace(&self, task: TaskId, kind: TraceKind) {
+        if let Some(reporter) = &self.runtime.trace {
+            reporter(&TraceEvent { task, domain: self.shared.id, kind: kind.clone() });
+        }
+        if self.runtime.debug {
+            tracing::debug!(domain = %self.shared.id, task = %task, event = ?kind, "miou");
+        }
+    }
+
+    /// Runs the loop until `done` says so.
+    pub(crate) fn run(&self, mut done: impl FnMut() -> bool) {
+        loop {
+            crate::hook::run_hooks(self);
+            self.drain_inbox();
+            if done() {
+                return;
+            }
+            let next = self.queue.borrow_mut().pop_front();
+            match next {
+                Some(task) => {
+                    self.run_task(task);
+                    if self.active_syscalls.get() > 0 {
+                        self.poll_events(false);
+                    }
+                }
+                None => self.idle(),
+            }
+        }
+    }
+
+    fn drain_inbox(&self) {
+        if self.shared.inbox_ready.load(Ordering::Acquire) {
+            self.shared.inbox_ready.store(false, Ordering::SeqCst);
+            let mut inbox = self.shared.inbox.lock().unwrap_or_else(|e| e.into_inner());
+            self.queue.borrow_mut().extend(inbox.tasks.drain(..));
+        }
+        self.shared.queued.store(self.queue.borrow().len(), Ordering::Relaxed);
+    }
+
+    /// Nothing to run: sleep in the backend until an event or an interrupt.
+    fn idle(&self) {
+        self.shared.sleeping.store(true, Ordering::SeqCst);
+        let block = !self.shared.inbox_ready.load(Ordering::SeqCst);
+        self.poll_events(block);
+        self.shared.sleeping.store(false, Ordering::SeqCst);
+    }
+
+    fn poll_events(&self, block: bool) {
+        let cancelled = std::mem::take(&mut *self.cancelled_syscalls.borrow_mut());
+        let signals = self.events.borrow_mut().select(block, &cancelled);
+        for signal in signals {
+            signal.fire(self);
+        }
+    }
+
+    /// One turn of one task.
+    fn run_task(&self, task: Arc<dyn Runnable>) {
+        let prev = task::dequeue_flag(task.header());
+        if prev & task::COMPLETE != 0 {
+            return; // a stale entry: the task completed after it was queued
+        }
+        let id = task.header().id;
+        self.trace(id, TraceKind::Resume);
+        *self.current.borrow_mut() = Some(task);
+        self.yielded.set(false);
+        let polled = {
+            let current = self.current.borrow();
+            let task = current.as_ref().expect("the current task");
+            task.poll_once(self)
+        };
+        let task = self.current.borrow_mut().take().expect("the current task");
+        if polled.is_pending() {
+            if self.yielded.get() {
+                self.trace(id, TraceKind::Yield);
+                if task::requeue_flag(task.header()) {
+                    self.queue.borrow_mut().push_back(task);
+                }
+            } else {
+                self.trace(id, TraceKind::Park);
+            }
+        }
+    }
+
+    /// Stops the domain: finalise the backend and drop what is left in the queues.
+    pub(crate) fn shutdown(&self) {
+        let rest = self.shared.close();
+        drop(rest);
+        self.queue.borrow_mut().clear();
+        let events = &mut **self.events.borrow_mut();
+        if let Err(p) = catch_unwind(AssertUnwindSafe(|| events.finalise())) {
+            tracing::error!(domain = %self.shared.id, panic = ?crate::Panic::new(p), "an events backend's finalise panicked");
+        }
+    }
+}
+

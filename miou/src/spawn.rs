@@ -1,0 +1,260 @@
+//! Creating tasks: [`spawn`] on the current domain, [`call`] on another domain,
+//! [`parallel`] over the worker domains, and [`Spawn`] to give resources to the child
+//! as it is created.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use crate::error::Error;
+use crate::ownership::{Ownership, Resource};
+use crate::promise::Promise;
+use crate::scheduler::{DomainLocal, DomainShared, with_domain};
+use crate::select::await_all;
+use crate::task::{Runnable, Task};
+use crate::trace::TraceKind;
+
+/// Creates a child of the current task on the current domain, at the back of the run
+/// queue. The caller keeps running: spawning is not a scheduling point.
+///
+/// Panics outside a task.
+///
+/// ```
+/// let v = miou::Builder::new().domains(0).run(async {
+///     let a = miou::spawn(async { 1 });
+///     let b = miou::spawn(async { 2 });
+///     a.await.unwrap() + b.await.unwrap()
+/// });
+/// assert_eq!(v, 3);
+/// ```
+pub fn spawn<F>(fut: F) -> Promise<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    with_domain(|d| create(d, None, Vec::new(), move || fut))
+}
+
+/// Creates a child of the current task on a worker domain other than the current one
+/// (never domain 0). `f` is sent there and builds the future there, so the future need
+/// not be `Send`. Idle domains are preferred.
+///
+/// Panics with [`Error::NoDomainAvailable`]'s message when no domain is eligible; see
+/// [`try_call`].
+///
+/// ```
+/// let (here, there) = miou::Builder::new().domains(1).run(async {
+///     let p = miou::call(|| async { miou::domain::current() });
+///     (miou::domain::current(), p.await.unwrap())
+/// });
+/// assert_eq!(here.index(), 0);
+/// assert_eq!(there.index(), 1);
+/// ```
+pub fn call<F, Fut>(f: F) -> Promise<Fut::Output>
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future + 'static,
+    Fut::Output: Send + 'static,
+{
+    match try_call(f) {
+        Ok(p) => p,
+        Err(e) => panic!("miou::call: {e}"),
+    }
+}
+
+/// Like [`call`], but returns [`Error::NoDomainAvailable`] instead of panicking when no
+/// domain other than the current one and domain 0 exists.
+///
+/// ```
+/// let r = miou::Builder::new().domains(0).run(async {
+///     miou::try_call(|| async {}).map(|_| ()).unwrap_err()
+/// });
+/// assert!(matches!(r, miou::Error::NoDomainAvailable));
+/// ```
+pub fn try_call<F, Fut>(f: F) -> Result<Promise<Fut::Output>, Error>
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future + 'static,
+    Fut::Output: Send + 'static,
+{
+    with_domain(|d| {
+        let target = pick_domain(d).ok_or(Error::NoDomainAvailable)?;
+        Ok(create(d, Some(target), Vec::new(), f))
+    })
+}
+
+/// Runs `f(item)` for each item on the worker domains (never the current one), spread
+/// evenly in turn, and returns the results in input order.
+///
+/// Panics with [`Error::NoDomainAvailable`]'s message when no domain is eligible.
+///
+/// ```
+/// let squares = miou::Builder::new().domains(2).run(async {
+///     miou::parallel(|x: u64| async move { x * x }, vec![1, 2, 3, 4]).await
+/// });
+/// let squares: Vec<u64> = squares.into_iter().map(Result::unwrap).collect();
+/// assert_eq!(squares, vec![1, 4, 9, 16]);
+/// ```
+pub async fn parallel<A, B, F, Fut>(f: F, items: Vec<A>) -> Vec<Result<B, Error>>
+where
+    A: Send + 'static,
+    B: Send + 'static,
+    F: Fn(A) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = B> + 'static,
+{
+    let f = Arc::new(f);
+    let promises = with_domain(|d| {
+        let me = d.shared.clone();
+        let targets: Vec<Arc<DomainShared>> =
+            d.runtime.workers().iter().filter(|w| !Arc::ptr_eq(w, &me)).cloned().collect();
+        if targets.is_empty() {
+            panic!("miou::parallel: {}", Error::NoDomainAvailable);
+        }
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let f = f.clone();
+                create(d, Some(targets[i % targets.len()].clone()), Vec::new(), move || f(item))
+            })
+            .collect::<Vec<_>>()
+    });
+    await_all(promises).await
+}
+
+/// Creates a child with options: resources given to it as it is created (Miou's
+/// `~give`). The resources move from the current task to the child, which must then
+/// release, disown or transfer them.
+///
+/// ```
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use std::sync::Arc;
+/// let closed = Arc::new(AtomicBool::new(false));
+/// let c = closed.clone();
+/// miou::Builder::new().domains(0).run(async move {
+///     let socket = miou::Ownership::create((), move |()| c.store(true, Ordering::SeqCst));
+///     socket.own().unwrap();
+///     let r = socket.clone();
+///     let p = miou::Spawn::new().give(&socket).spawn(async move {
+///         r.check().unwrap(); // the child owns it now
+///         r.release().unwrap();
+///     });
+///     assert!(socket.check().is_err(), "the parent gave it away");
+///     p.await.unwrap();
+/// });
+/// assert!(closed.load(Ordering::SeqCst));
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Spawn {
+    give: Vec<Ownership>,
+}
+
+impl Spawn {
+    /// No options yet.
+    pub fn new() -> Spawn {
+        Spawn::default()
+    }
+
+    /// Gives `resource` (owned by the current task) to the child.
+    pub fn give(mut self, resource: &Ownership) -> Spawn {
+        self.give.push(resource.clone());
+        self
+    }
+
+    /// [`spawn`](crate::spawn) with these options. Panics with [`Error::NotOwner`]'s
+    /// message if the current task does not own a given resource.
+    pub fn spawn<F>(self, fut: F) -> Promise<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        with_domain(|d| {
+            let given = take_given(d, &self.give);
+            create(d, None, given, move || fut)
+        })
+    }
+
+    /// [`call`](crate::call) with these options.
+    pub fn call<F, Fut>(self, f: F) -> Promise<Fut::Output>
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future + 'static,
+        Fut::Output: Send + 'static,
+    {
+        with_domain(|d| {
+            let target = pick_domain(d)
+                .unwrap_or_else(|| panic!("miou::call: {}", Error::NoDomainAvailable));
+            let given = take_given(d, &self.give);
+            create(d, Some(target), given, f)
+        })
+    }
+}
+
+fn take_given(d: &DomainLocal, give: &[Ownership]) -> Vec<Arc<Resource>> {
+    let current = d.current.borrow();
+    let me = current.as_ref().expect("miou::Spawn: called outside a task").header();
+    give.iter()
+        .map(|r| match r.take_from(me) {
+            Ok(res) => res,
+            Err(e) => panic!("miou::Spawn::give: {e}"),
+        })
+        .collect()
+}
+
+/// Creates a task, child of the current one, for `runner` (`None`: this domain).
+pub(crate) fn create<C, Fut>(
+    d: &DomainLocal,
+    runner: Option<Arc<DomainShared>>,
+    resources: Vec<Arc<Resource>>,
+    make: C,
+) -> Promise<Fut::Output>
+where
+    C: FnOnce() -> Fut + 'static,
+    Fut: Future + 'static,
+    Fut::Output: 'static,
+{
+    let current = d.current.borrow();
+    let parent = current.as_ref().unwrap_or_else(|| {
+        panic!("miou: tasks can only be created from inside a task (not from a hook or a destructor run by the runtime)")
+    });
+    let parent_id = parent.header().id;
+    let local = runner.is_none();
+    let shared = runner.unwrap_or_else(|| d.shared.clone());
+    let runner_id = shared.id;
+    let task = Task::new(d.next_id(), Some(parent), shared, resources, make);
+    let key = {
+        let mut family = parent.children().borrow_mut();
+        assert!(
+            !family.closed,
+            "miou: a task that is being torn down cannot create children (a destructor \
+             running during cancellation must not spawn)"
+        );
+        family.children.insert(task.clone())
+    };
+    d.trace(task.header().id, TraceKind::Spawn { parent: parent_id, runner: runner_id });
+    if local {
+        d.queue.borrow_mut().push_back(task.clone());
+    } else {
+        crate::scheduler::enqueue(task.clone());
+    }
+    Promise::new(task, key)
+}
+
+/// Chooses the domain for a `call`: never this one, never domain 0; a sleeping domain
+/// first, then the one with the shortest queue; ties broken by the seeded generator.
+fn pick_domain(d: &DomainLocal) -> Option<Arc<DomainShared>> {
+    let me = &d.shared;
+    let candidates: Vec<&Arc<DomainShared>> =
+        d.runtime.workers().iter().filter(|w| !Arc::ptr_eq(w, me)).collect();
+    if candidates.is_empty() {
+        return None;
+    }
+    let score = |w: &Arc<DomainShared>| {
+        let queued = w.queued.load(std::sync::atomic::Ordering::Relaxed);
+        (!w.is_sleeping(), queued)
+    };
+    let best = candidates.iter().map(|w| score(w)).min().expect("non-empty");
+    let ties: Vec<_> = candidates.into_iter().filter(|w| score(w) == best).collect();
+    let chosen = ties[d.random_below(ties.len())];
+    Some(chosen.clone())
+}
+

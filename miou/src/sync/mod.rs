@@ -1,0 +1,1 @@
+//! Synchronisation between tasks, on one domain or across domains.

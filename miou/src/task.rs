@@ -1,0 +1,496 @@
+//! A task: one allocation holding a header shared across threads and the task's stage
+//! (the closure that builds its future, then the future, then its result).
+//!
+//! # Who touches what
+//!
+//! - The [`Header`] is `Send + Sync`: its state word, its waiter slot and its resources
+//!   are read and written from any thread.
+//! - The stage and the task-local data (its children) belong to the task's *runner*,
+//!   the domain it was created for. The runner is the only thread that touches them
+//!   until the task is complete. Completion is published with a release store of
+//!   [`COMPLETE`]; from then on the runner never touches the stage again and the
+//!   parent (the holder of the [`Promise`](crate::Promise), on its own domain) may take
+//!   the result after an acquire load. That hand-off is what makes the `unsafe impl
+//!   Sync` below sound: it is the same protocol as a one-shot channel.
+//! - A spawned task's future and output need not be `Send`: with `spawn` the parent and
+//!   the runner are the same domain, so they never leave the thread. With `call` the
+//!   closure is `Send` (it travels to the runner and builds the future there) and the
+//!   output is `Send` (it travels back).
+//!
+//! # Life of a task
+//!
+//! A task is polled by its domain each time it is dequeued. Normally the future runs;
+//! when it returns, the termination rules are checked (resources, then children). When
+//! the task must stop early (it was cancelled, it panicked, it broke a rule, or the run
+//! failed), it enters *teardown*: it asks every remaining child to cancel, waits until
+//! all of them are complete, then drops its future where it stood (destructors run),
+//! runs its resources' finalisers, and completes with the reason.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::mem::ManuallyDrop;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::task::{Context, Poll, Wake, Waker};
+
+use crate::error::{Error, Panic};
+use crate::ownership::Resource;
+use crate::scheduler::{DomainLocal, DomainShared};
+use crate::slab::Slab;
+use crate::trace::TraceKind;
+
+/// The identity of a task, unique within one run.
+///
+/// ```
+/// miou::Builder::new().domains(0).run(async {
+///     let p = miou::spawn(async {});
+///     let q = miou::spawn(async {});
+///     assert_ne!(p.id(), q.id());
+///     miou::await_all(vec![p, q]).await;
+/// });
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId(pub(crate) u64);
+
+impl TaskId {
+    /// The domain the task runs on (its runner), and its number within that domain.
+    pub(crate) fn new(domain: usize, n: u64) -> TaskId {
+        TaskId((n << 16) | domain as u64)
+    }
+
+    /// The task's number as one integer (stable within a run; for logs and traces).
+    pub fn as_u64(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Debug for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TaskId({self})")
+    }
+}
+
+impl fmt::Display for TaskId {
+    /// `n@d`: the task's number `n` on its domain `d` (the root is `1@0`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}@{}", self.0 >> 16, self.0 & 0xffff)
+    }
+}
+
+/// The task is in its domain's run queue (or inbox).
+pub(crate) const SCHEDULED: u32 = 1;
+/// Cancellation was requested.
+pub(crate) const CANCEL: u32 = 1 << 1;
+/// The task is complete: its result is in the stage and belongs to the promise holder.
+pub(crate) const COMPLETE: u32 = 1 << 2;
+/// Set with `COMPLETE` when the result is `Ok`.
+pub(crate) const COMPLETE_OK: u32 = 1 << 3;
+
+/// The part of a task every thread may see.
+pub(crate) struct Header {
+    pub(crate) id: TaskId,
+    pub(crate) parent: Option<TaskId>,
+    /// The parent itself, for `Ownership::transfer` (weak: the parent holds its
+    /// children, not the other way round).
+    parent_task: Option<Weak<dyn Runnable>>,
+    pub(crate) domain: Arc<DomainShared>,
+    state: AtomicU32,
+    /// Who to wake when the task completes: its parent, waiting in `.await`, `cancel`,
+    /// `await_first`... or, during a teardown, the parent's teardown.
+    waiter: Mutex<Option<Waker>>,
+    /// The resources this task owns. A mutex because `transfer` from a child on another
+    /// domain adds to it; it is uncontended otherwise, and empty for most tasks.
+    pub(crate) resources: Mutex<Vec<Arc<Resource>>>,
+}
+
+impl Header {
+    /// The parent task, alive as long as this task is (a parent cannot complete before
+    /// its children).
+    pub(crate) fn parent_header(&self) -> Option<Arc<dyn Runnable>> {
+        self.parent_task.as_ref().and_then(Weak::upgrade)
+    }
+
+    pub(crate) fn state(&self) -> u32 {
+        self.state.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn is_complete(&self) -> bool {
+        self.state() & COMPLETE != 0
+    }
+
+    /// Registers `waker` to be woken when the task completes. Returns `true` if the task
+    /// is already complete (then nothing is registered and the caller goes on).
+    pub(crate) fn register_waiter(&self, waker: &Waker) -> bool {
+        if self.is_complete() {
+            return true;
+        }
+        {
+            let mut slot = self.waiter.lock().unwrap_or_else(|e| e.into_inner());
+            match &mut *slot {
+                Some(w) if w.will_wake(waker) => {}
+                slot => *slot = Some(waker.clone()),
+            }
+        }
+        // Re-check after publishing the waker: `complete` sets COMPLETE *then* takes the
+        // waker under the same lock, so one of the two sides sees the other.
+        self.is_complete()
+    }
+}
+
+/// What the runner does with a task: poll it, and reach its children.
+pub(crate) trait Runnable: Send + Sync + 'static {
+    fn header(&self) -> &Header;
+    /// Polls the task once on its runner. `Ready` when it completed.
+    fn poll_once(&self, domain: &DomainLocal) -> Poll<()>;
+    /// The task's children, as seen by the task itself (runner only).
+    fn children(&self) -> &RefCell<TaskLocal>;
+}
+
+/// A child as its parent sees it, with the type of its result erased.
+pub(crate) trait Child: Runnable {
+    /// Drops the result of a complete task (parent's side; after `COMPLETE`).
+    fn drop_output(&self);
+}
+
+/// A child as its promise sees it.
+pub(crate) trait Handle<T>: Child {
+    /// Takes the result of a complete task (parent's side; after `COMPLETE`).
+    fn take_output(&self) -> Option<Result<T, Error>>;
+}
+
+/// Runner-only data of a task.
+pub(crate) struct TaskLocal {
+    pub(crate) children: Slab<Arc<dyn Child>>,
+    teardown: Option<Teardown>,
+    /// Set once the task drained its children for good: spawning from a destructor that
+    /// runs during the teardown would create a task nobody can await.
+    pub(crate) closed: bool,
+}
+
+struct Teardown {
+    reason: Error,
+    requested: bool,
+}
+
+enum Stage<C, Fut: Future> {
+    Init(C),
+    Running(Fut),
+    Finished(Result<Fut::Output, Error>),
+    Consumed,
+}
+
+pub(crate) struct Task<C, Fut: Future> {
+    header: Header,
+    stage: RefCell<Stage<C, Fut>>,
+    local: RefCell<TaskLocal>,
+}
+
+// SAFETY: `stage` and `local` are only touched by the task's runner thread until the
+// task is complete, and by the promise holder after it observed COMPLETE with an acquire
+// load that pairs with the runner's release store (see the module doc). What crosses
+// threads is therefore: the closure `C` (required `Send` by `call`, and for `spawn` the
+// runner is the creating thread), the output (required `Send` by `call`; for `spawn` the
+// promise holder is on the runner's thread, since `Promise` is `!Send`), and the
+// children (`Arc<dyn Child>`, which is `Send + Sync`). The future `Fut` itself is built
+// and dropped on the runner and never leaves it.
+unsafe impl<C, Fut: Future> Send for Task<C, Fut> {}
+// SAFETY: see the `Send` impl above; shared references from other threads only touch
+// the header, which is `Sync`.
+unsafe impl<C, Fut: Future> Sync for Task<C, Fut> {}
+
+impl<C, Fut> Task<C, Fut>
+where
+    C: FnOnce() -> Fut + 'static,
+    Fut: Future + 'static,
+    Fut::Output: 'static,
+{
+    pub(crate) fn new(
+        id: TaskId,
+        parent: Option<&Arc<dyn Runnable>>,
+        domain: Arc<DomainShared>,
+        resources: Vec<Arc<Resource>>,
+        make: C,
+    ) -> Arc<Self> {
+        crate::ownership::adopt(id, &resources);
+        Arc::new(Task {
+            header: Header {
+                id,
+                parent: parent.map(|p| p.header().id),
+                parent_task: parent.map(Arc::downgrade),
+                domain,
+                // A new task is created straight into a run queue.
+                state: AtomicU32::new(SCHEDULED),
+                waiter: Mutex::new(None),
+                resources: Mutex::new(resources),
+            },
+            stage: RefCell::new(Stage::Init(make)),
+            local: RefCell::new(TaskLocal { children: Slab::new(), teardown: None, closed: false }),
+        })
+    }
+
+    /// A waker for this task that borrows the caller's reference instead of counting one.
+    fn waker_ref(&self) -> ManuallyDrop<Waker> {
+        // SAFETY: every `Task` lives in an `Arc` (the only constructor returns one), so
+        // `self` points at the data of a live `Arc` allocation. The `Arc` rebuilt here is
+        // never dropped (it is wrapped in `ManuallyDrop` inside a `ManuallyDrop<Waker>`),
+        // so the strong count is left as it was; cloning the waker counts properly
+        // through `Wake`. The caller holds a strong reference for as long as it uses the
+        // waker (it is polling the task), so the allocation outlives it.
+        let arc = ManuallyDrop::new(unsafe { Arc::from_raw(self as *const Self) });
+        ManuallyDrop::new(Waker::from(ManuallyDrop::into_inner(arc)))
+    }
+
+    /// Publishes the result and wakes whoever waits for it.
+    fn complete(&self, domain: &DomainLocal, result: Result<Fut::Output, Error>) {
+        let flags = if result.is_ok() { COMPLETE | COMPLETE_OK } else { COMPLETE };
+        domain.trace(self.header.id, TraceKind::Finish { ok: result.is_ok() });
+        *self.stage.borrow_mut() = Stage::Finished(result);
+        self.header.state.fetch_or(flags, Ordering::AcqRel);
+        let waiter = self.header.waiter.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(w) = waiter {
+            w.wake();
+        }
+    }
+
+    /// Drops the future where it stands, catching a panicking destructor (it is logged:
+    /// the task is already ending, and other destructors must still run).
+    fn drop_future(&self) {
+        let stage = std::mem::replace(&mut *self.stage.borrow_mut(), Stage::Consumed);
+        if let Err(p) = catch_unwind(AssertUnwindSafe(move || drop(stage))) {
+            tracing::error!(task = %self.header.id, panic = ?Panic::new(p), "a destructor panicked while a task was torn down");
+        }
+    }
+
+    fn start_teardown(&self, reason: Error) {
+        let mut local = self.local.borrow_mut();
+        if local.teardown.is_none() {
+            local.teardown = Some(Teardown { reason, requested: false });
+        }
+    }
+
+    /// Cancel every child, wait for all of them, then drop the future, finalise the
+    /// resources and complete with the reason.
+    fn poll_teardown(&self, domain: &DomainLocal) -> Poll<()> {
+        let children: Vec<Arc<dyn Child>> = {
+            let mut local = self.local.borrow_mut();
+            let first = {
+                let td = local.teardown.as_mut().expect("in teardown");
+                !std::mem::replace(&mut td.requested, true)
+            };
+            let children: Vec<_> = local.children.iter().cloned().collect();
+            if first {
+                for c in &children {
+                    request_cancel(domain, c.clone());
+                }
+            }
+            children
+        };
+        let waker = self.waker_ref();
+        for c in &children {
+            if !c.header().register_waiter(&waker) {
+                return Poll::Pending;
+            }
+        }
+        // Every child is complete: from here on nothing may be added.
+        let (children, reason) = {
+            let mut local = self.local.borrow_mut();
+            local.closed = true;
+            let reason = local.teardown.take().expect("in teardown").reason;
+            (local.children.drain(), reason)
+        };
+        for c in children {
+            c.drop_output();
+        }
+        self.drop_future();
+        crate::ownership::finalise_all(&self.header);
+        self.complete(domain, Err(reason));
+        Poll::Ready(())
+    }
+
+    /// The future returned: check the rules (resources first, then children), then
+    /// complete, or fail the run.
+    fn returned(&self, domain: &DomainLocal, value: Fut::Output) -> Poll<()> {
+        if crate::ownership::finalise_all(&self.header) > 0 {
+            drop(value);
+            domain.trace(self.header.id, TraceKind::RuleBroken { error: "ResourceLeaked" });
+            domain.runtime.fail(Error::ResourceLeaked);
+            self.start_teardown(Error::ResourceLeaked);
+            return self.poll_teardown(domain);
+        }
+        if !self.local.borrow().children.is_empty() {
+            drop(value);
+            domain.trace(self.header.id, TraceKind::RuleBroken { error: "StillHasChildren" });
+            domain.runtime.fail(Error::StillHasChildren);
+            self.start_teardown(Error::StillHasChildren);
+            return self.poll_teardown(domain);
+        }
+        self.local.borrow_mut().closed = true;
+        self.complete(domain, Ok(value));
+        Poll::Ready(())
+    }
+}
+
+impl<C, Fut> Runnable for Task<C, Fut>
+where
+    C: FnOnce() -> Fut + 'static,
+    Fut: Future + 'static,
+    Fut::Output: 'static,
+{
+    fn header(&self) -> &Header {
+        &self.header
+    }
+
+    fn children(&self) -> &RefCell<TaskLocal> {
+        &self.local
+    }
+
+    fn poll_once(&self, domain: &DomainLocal) -> Poll<()> {
+        let state = self.header.state();
+        if state & COMPLETE != 0 {
+            return Poll::Ready(());
+        }
+        if state & CANCEL != 0 || domain.runtime.is_failed() {
+            self.start_teardown(Error::Cancelled);
+        }
+        if self.local.borrow().teardown.is_some() {
+            return self.poll_teardown(domain);
+        }
+
+        let mut stage = self.stage.borrow_mut();
+        if let Stage::Init(_) = &*stage {
+            // A new task runs to its first scheduling point and yields there: its first
+            // turn services no operation ("yield then do").
+            domain.budget.set(0);
+            let Stage::Init(make) = std::mem::replace(&mut *stage, Stage::Consumed) else {
+                unreachable!()
+            };
+            match catch_unwind(AssertUnwindSafe(make)) {
+                Ok(fut) => *stage = Stage::Running(fut),
+                Err(p) => {
+                    drop(stage);
+                    self.start_teardown(Error::Panicked(Panic::new(p)));
+                    return self.poll_teardown(domain);
+                }
+            }
+        } else {
+            domain.budget.set(domain.quanta);
+        }
+        let Stage::Running(fut) = &mut *stage else {
+            unreachable!("a task that is not complete holds its future")
+        };
+        // SAFETY: the future lives inside the task's `Arc` allocation and is never moved:
+        // it leaves the `Running` variant only by being dropped in place (assignment or
+        // `mem::replace` of the whole stage, after which it is dropped, never polled).
+        let fut = unsafe { Pin::new_unchecked(fut) };
+        let waker = self.waker_ref();
+        let mut cx = Context::from_waker(&waker);
+        let polled = catch_unwind(AssertUnwindSafe(|| fut.poll(&mut cx)));
+        drop(stage);
+        match polled {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(value)) => {
+                self.drop_future();
+                self.returned(domain, value)
+            }
+            Err(p) => {
+                domain.trace(self.header.id, TraceKind::Panic);
+                self.drop_future();
+                self.start_teardown(Error::Panicked(Panic::new(p)));
+                self.poll_teardown(domain)
+            }
+        }
+    }
+}
+
+impl<C, Fut> Child for Task<C, Fut>
+where
+    C: FnOnce() -> Fut + 'static,
+    Fut: Future + 'static,
+    Fut::Output: 'static,
+{
+    fn drop_output(&self) {
+        debug_assert!(self.header.is_complete());
+        let stage = std::mem::replace(&mut *self.stage.borrow_mut(), Stage::Consumed);
+        if let Err(p) = catch_unwind(AssertUnwindSafe(move || drop(stage))) {
+            tracing::error!(task = %self.header.id, panic = ?Panic::new(p), "dropping a task's value panicked");
+        }
+    }
+}
+
+impl<C, Fut> Handle<Fut::Output> for Task<C, Fut>
+where
+    C: FnOnce() -> Fut + 'static,
+    Fut: Future + 'static,
+    Fut::Output: 'static,
+{
+    fn take_output(&self) -> Option<Result<Fut::Output, Error>> {
+        if !self.header.is_complete() {
+            return None;
+        }
+        match std::mem::replace(&mut *self.stage.borrow_mut(), Stage::Consumed) {
+            Stage::Finished(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+impl<C, Fut> Wake for Task<C, Fut>
+where
+    C: FnOnce() -> Fut + 'static,
+    Fut: Future + 'static,
+    Fut::Output: 'static,
+{
+    fn wake(self: Arc<Self>) {
+        schedule(self);
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if self.header.state() & (SCHEDULED | COMPLETE) == 0 {
+            schedule(self.clone());
+        }
+    }
+}
+
+impl<C, Fut: Future> Drop for Task<C, Fut> {
+    fn drop(&mut self) {
+        // The runner drops the future and the parent takes or drops the result; a task
+        // whose last reference goes away elsewhere (a waker kept by another thread) must
+        // find its stage empty. If it does not (a bug, or a run torn down abnormally), leak
+        // the stage rather than drop a `!Send` value on the wrong thread.
+        let stage = std::mem::replace(self.stage.get_mut(), Stage::Consumed);
+        if !matches!(stage, Stage::Consumed) && !crate::scheduler::on_domain(&self.header.domain) {
+            std::mem::forget(stage);
+        }
+    }
+}
+
+/// Puts a task at the back of its runner's queue, unless it is queued or complete.
+pub(crate) fn schedule(task: Arc<dyn Runnable>) {
+    let prev = task.header().state.fetch_or(SCHEDULED, Ordering::AcqRel);
+    if prev & (SCHEDULED | COMPLETE) != 0 {
+        return;
+    }
+    crate::scheduler::enqueue(task);
+}
+
+/// Asks a task to cancel: it will tear down the next time its runner polls it.
+pub(crate) fn request_cancel(domain: &DomainLocal, task: Arc<dyn Child>) {
+    let prev = task.header().state.fetch_or(CANCEL, Ordering::AcqRel);
+    if prev & (CANCEL | COMPLETE) == 0 {
+        domain.trace(task.header().id, TraceKind::Cancel);
+        schedule(task);
+    }
+}
+
+/// Marks a yielding task as queued again; `false` if something already queued it.
+pub(crate) fn requeue_flag(header: &Header) -> bool {
+    header.state.fetch_or(SCHEDULED, Ordering::AcqRel) & (SCHEDULED | COMPLETE) == 0
+}
+
+/// Clears the queued flag as the runner takes the task out of the queue.
+pub(crate) fn dequeue_flag(header: &Header) -> u32 {
+    header.state.fetch_and(!SCHEDULED, Ordering::AcqRel)
+}

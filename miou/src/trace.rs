@@ -1,0 +1,53 @@
+//! What the runtime reports about its scheduling decisions, for timelines and debugging.
+//!
+//! Install a reporter with [`Builder::trace`](crate::Builder::trace); it sees every
+//! event of the run, on the thread of the domain where it happens. With `MIOU_DEBUG`
+//! set, the same events are also emitted as `tracing` debug events (install a
+//! `tracing` subscriber to see them).
+
+use crate::domain::DomainId;
+use crate::task::TaskId;
+
+/// One scheduling event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceEvent {
+    /// The task the event is about.
+    pub task: TaskId,
+    /// The domain where it happened.
+    pub domain: DomainId,
+    /// What happened.
+    pub kind: TraceKind,
+}
+
+/// What happened to a task.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TraceKind {
+    /// The task was created by `parent` (on the domain of the event: the parent's).
+    Spawn {
+        /// The task that created it.
+        parent: TaskId,
+        /// The domain it will run on.
+        runner: DomainId,
+    },
+    /// The task's turn begins.
+    Resume,
+    /// The task's turn ended at a scheduling point: it is at the back of the queue.
+    Yield,
+    /// The task's turn ended waiting for something (a child, a lock, a syscall...).
+    Park,
+    /// Cancellation of the task was requested.
+    Cancel,
+    /// The task panicked.
+    Panic,
+    /// The task broke a rule (the error's name).
+    RuleBroken {
+        /// `"StillHasChildren"` or `"ResourceLeaked"`.
+        error: &'static str,
+    },
+    /// The task is complete (`ok` is false when it failed or was cancelled).
+    Finish {
+        /// Whether its result is `Ok`.
+        ok: bool,
+    },
+}
