@@ -78,6 +78,7 @@ pub mod domain;
 mod error;
 mod events;
 mod hook;
+pub mod net;
 mod orphans;
 mod ownership;
 mod point;
@@ -90,6 +91,7 @@ mod slab;
 mod spawn;
 mod task;
 pub mod sync;
+pub mod time;
 pub mod trace;
 
 pub use error::{Error, Panic};

@@ -8,7 +8,7 @@ use std::thread;
 
 use crate::domain::DomainId;
 use crate::error::Error;
-use crate::events::{Events, park::Park};
+use crate::events::Events;
 use crate::scheduler::{DomainLocal, DomainShared};
 use crate::task::{self, Handle, Runnable, Task};
 use crate::trace::TraceEvent;
@@ -22,8 +22,6 @@ pub(crate) struct RuntimeShared {
     pub(crate) seed: u64,
     pub(crate) trace: Option<Reporter>,
     pub(crate) debug: bool,
-    /// The built-in backend is in use (it can signal no syscall).
-    pub(crate) default_events: bool,
     failed: AtomicBool,
     failure: Mutex<Option<Error>>,
     stopping: AtomicBool,
@@ -224,14 +222,13 @@ impl Builder {
             seed,
             trace: self.trace,
             debug: std::env::var_os("MIOU_DEBUG").is_some(),
-            default_events: self.events.is_none(),
             failed: AtomicBool::new(false),
             failure: Mutex::new(None),
             stopping: AtomicBool::new(false),
             root: Mutex::new(None),
             domains: OnceLock::new(),
         });
-        let make: MakeEvents = self.events.unwrap_or_else(|| Arc::new(|_| Box::new(Park::new())));
+        let make: Option<MakeEvents> = self.events;
         let shareds: Vec<_> = (0..=workers).map(|i| DomainShared::new(DomainId(i))).collect();
         let _ = runtime.domains.set(shareds.clone());
 
@@ -247,7 +244,7 @@ impl Builder {
             stop.threads.push(handle);
         }
 
-        let d0 = DomainLocal::new(shareds[0].clone(), runtime.clone(), make(DomainId(0)));
+        let d0 = DomainLocal::new(shareds[0].clone(), runtime.clone(), make.as_ref().map(|m| m(DomainId(0))));
         let installed = DomainLocal::install(&d0);
         let root: Arc<dyn Handle<F::Output>> =
             Task::new(d0.next_id(), None, d0.shared.clone(), Vec::new(), move || fut);
@@ -309,9 +306,9 @@ impl Drop for Stop {
     }
 }
 
-fn worker(runtime: Arc<RuntimeShared>, shared: Arc<DomainShared>, make: MakeEvents) {
+fn worker(runtime: Arc<RuntimeShared>, shared: Arc<DomainShared>, make: Option<MakeEvents>) {
     let id = shared.id;
-    let local = DomainLocal::new(shared, runtime.clone(), make(id));
+    let local = DomainLocal::new(shared, runtime.clone(), make.map(|m| m(id)));
     let _installed = DomainLocal::install(&local);
     local.run(|| runtime.stopping.load(Ordering::SeqCst));
     local.shutdown();

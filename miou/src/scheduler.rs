@@ -27,6 +27,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::domain::DomainId;
+use crate::events::reactor::{Builtin, Reactor};
 use crate::events::{Events, Interrupter, SyscallId};
 use crate::hook::HookEntry;
 use crate::rng::Rng;
@@ -121,6 +122,8 @@ pub(crate) struct DomainLocal {
     next_task: Cell<u64>,
     pub(crate) hooks: RefCell<Vec<HookEntry>>,
     events: RefCell<Box<dyn Events>>,
+    /// The built-in backend's state, for `time` and `net` (`None` with a user backend).
+    pub(crate) reactor: Option<Rc<Reactor>>,
     /// Tasks suspended on a syscall of this domain right now.
     pub(crate) active_syscalls: Cell<usize>,
     /// Syscalls given up (their task was cancelled) since the last `select`.
@@ -133,7 +136,9 @@ thread_local! {
 
 /// Runs `f` with the current domain, or `None` outside any run.
 pub(crate) fn try_with_domain<R>(f: impl FnOnce(Option<&DomainLocal>) -> R) -> R {
-    let d = DOMAIN.with(|slot| slot.borrow().clone());
+    // `try_with`: a task's last reference may go away while the thread's locals are
+    // being destroyed (a waker kept in another thread-local); then there is no domain.
+    let d = DOMAIN.try_with(|slot| slot.borrow().clone()).ok().flatten();
     f(d.as_deref())
 }
 
@@ -185,8 +190,17 @@ impl DomainLocal {
     pub(crate) fn new(
         shared: Arc<DomainShared>,
         runtime: Arc<RuntimeShared>,
-        events: Box<dyn Events>,
+        events: Option<Box<dyn Events>>,
     ) -> Rc<DomainLocal> {
+        let (events, reactor): (Box<dyn Events>, _) = match events {
+            Some(e) => (e, None),
+            None => {
+                let r = Reactor::new().unwrap_or_else(|e| {
+                    panic!("miou: cannot create the events backend of domain {}: {e}", shared.id)
+                });
+                (Box::new(Builtin(r.clone())), Some(r))
+            }
+        };
         let interrupter = events.interrupter();
         let _ = shared.interrupter.set(interrupter);
         let index = shared.id.index() as u64;
@@ -202,6 +216,7 @@ impl DomainLocal {
             next_task: Cell::new(1),
             hooks: RefCell::new(Vec::new()),
             events: RefCell::new(events),
+            reactor,
             active_syscalls: Cell::new(0),
             cancelled_syscalls: RefCell::new(Vec::new()),
         })

@@ -47,6 +47,13 @@ impl<T> Slab<T> {
         }
     }
 
+    pub(crate) fn get_mut(&mut self, key: usize) -> Option<&mut T> {
+        match self.slots.get_mut(key)? {
+            Slot::Full(v) => Some(v),
+            Slot::Free(_) => None,
+        }
+    }
+
     pub(crate) fn remove(&mut self, key: usize) -> Option<T> {
         let slot = self.slots.get_mut(key)?;
         if matches!(slot, Slot::Free(_)) {

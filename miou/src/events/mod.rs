@@ -7,7 +7,7 @@
 //! it with the backend (a timer, a socket...), and [`suspend`]s on it; the backend
 //! releases it by returning its [`Signal`] from `select`.
 
-pub(crate) mod park;
+pub(crate) mod reactor;
 
 use std::fmt;
 use std::future::Future;
@@ -101,6 +101,8 @@ struct SyscallInner {
     /// Which run the syscall belongs to (domain ids repeat across runs).
     domain_ptr: usize,
     signalled: AtomicBool,
+    /// Registered with the built-in backend (by `time` or `net`), which will signal it.
+    builtin: AtomicBool,
     waker: Mutex<Option<Waker>>,
 }
 
@@ -170,6 +172,7 @@ pub fn syscall() -> Syscall {
                 domain: d.id(),
                 domain_ptr: Arc::as_ptr(&d.shared) as usize,
                 signalled: AtomicBool::new(false),
+                builtin: AtomicBool::new(false),
                 waker: Mutex::new(None),
             }),
         }
@@ -180,6 +183,11 @@ impl Syscall {
     /// The syscall's id (what `select` receives in `cancelled`).
     pub fn id(&self) -> SyscallId {
         self.inner.id
+    }
+
+    /// Marks the syscall as one the built-in backend knows (it will signal it).
+    pub(crate) fn mark_builtin(&self) {
+        self.inner.builtin.store(true, Ordering::Relaxed);
     }
 
     /// The token that releases this syscall when `select` returns it.
@@ -215,7 +223,12 @@ impl Signal {
 /// syscalls to signal (install one with [`Builder::events`](crate::Builder::events)).
 /// See [`Syscall`] for an example.
 pub fn suspend(s: Syscall) -> Suspend {
-    Suspend { syscall: s, state: SuspendState::Start }
+    Suspend { syscall: s, state: SuspendState::Start, point: true }
+}
+
+/// `suspend` for miou's own operations, which passed their scheduling point already.
+pub(crate) fn suspend_parked(s: Syscall) -> Suspend {
+    Suspend { syscall: s, state: SuspendState::Start, point: false }
 }
 
 /// The future of [`suspend`].
@@ -223,6 +236,8 @@ pub fn suspend(s: Syscall) -> Suspend {
 pub struct Suspend {
     syscall: Syscall,
     state: SuspendState,
+    /// Whether the first poll passes a scheduling point.
+    point: bool,
 }
 
 impl fmt::Debug for Suspend {
@@ -262,14 +277,14 @@ impl Future for Suspend {
                         inner.task
                     );
                     assert!(
-                        !d.runtime.default_events,
-                        "miou::suspend: the built-in events backend has no timers or sockets \
-                         yet, so nothing would ever signal {}; install a backend that \
-                         does with miou::Builder::events",
+                        d.reactor.is_none() || inner.builtin.load(Ordering::Relaxed),
+                        "miou::suspend: {} was not registered with any backend: the built-in \
+                         backend only signals the syscalls of miou::time and miou::net; to \
+                         signal your own, install a backend with miou::Builder::events",
                         inner.id
                     );
                 });
-                if point::poll_point(cx).is_pending() {
+                if self.point && point::poll_point(cx).is_pending() {
                     return Poll::Pending;
                 }
                 *self.syscall.inner.waker.lock().unwrap_or_else(|e| e.into_inner()) =
@@ -307,11 +322,16 @@ impl Suspend {
 
 impl Drop for Suspend {
     fn drop(&mut self) {
-        if self.state == SuspendState::Waiting {
+        // Given up before it was signalled (the task was cancelled, or a `timeout` won):
+        // tell the backend, so it forgets the syscall.
+        if self.state != SuspendState::Done {
             let id = self.syscall.inner.id;
+            let waiting = self.state == SuspendState::Waiting;
             crate::scheduler::try_with_domain(|d| {
                 if let Some(d) = d {
-                    d.active_syscalls.set(d.active_syscalls.get() - 1);
+                    if waiting {
+                        d.active_syscalls.set(d.active_syscalls.get() - 1);
+                    }
                     d.cancelled_syscalls.borrow_mut().push(id);
                 }
             });

@@ -1,0 +1,242 @@
+//! The built-in events backend: one `mio::Poll` per domain, its `mio::Waker` as the
+//! domain's interrupter, a heap of sleepers for [`time`](crate::time), and the tasks
+//! waiting for a socket to become readable or writable for [`net`](crate::net).
+//!
+//! # Readiness, edge-triggered
+//!
+//! mio reports readiness edges (`EPOLLET`): an event says "something changed", once.
+//! The rule that makes this correct without a readiness cache: an I/O operation always
+//! *tries the system call first*, and waits for an event only after the call said
+//! `WouldBlock`; it then tries again. An edge that arrived while nobody was waiting is
+//! not lost, because the data it announced is still in the socket and the next attempt
+//! finds it. Spurious or stale events (a token reused after a close) only cause a
+//! harmless extra attempt.
+
+use std::cell::{Cell, RefCell};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::io;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mio::event::Source;
+use mio::{Interest, Token};
+
+use super::{Events, Interrupter, Signal, Syscall, SyscallId};
+use crate::slab::Slab;
+
+const WAKER: Token = Token(0);
+
+/// Which way a task waits on a socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Direction {
+    Read,
+    Write,
+}
+
+struct Timer {
+    deadline: Instant,
+    seq: u64,
+    syscall: Syscall,
+}
+
+impl PartialEq for Timer {
+    fn eq(&self, other: &Self) -> bool {
+        (self.deadline, self.seq) == (other.deadline, other.seq)
+    }
+}
+impl Eq for Timer {}
+impl PartialOrd for Timer {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Timer {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.deadline, self.seq).cmp(&(other.deadline, other.seq))
+    }
+}
+
+#[derive(Default)]
+struct Waiters {
+    readers: Vec<Syscall>,
+    writers: Vec<Syscall>,
+}
+
+/// The state of one domain's built-in backend, shared (on that domain's thread) by the
+/// [`Events`] object the scheduler calls and the `time`/`net` operations of its tasks.
+pub(crate) struct Reactor {
+    poll: RefCell<mio::Poll>,
+    events: RefCell<mio::Events>,
+    waker: Arc<mio::Waker>,
+    timers: RefCell<BinaryHeap<Reverse<Timer>>>,
+    next_seq: Cell<u64>,
+    /// Sleepers given up (their task was cancelled): skipped when they come due.
+    cancelled_timers: RefCell<HashSet<SyscallId>>,
+    /// Registered sockets, by token (index + 1).
+    sources: RefCell<Slab<Waiters>>,
+    /// Which socket each I/O waiter waits on, to forget it if its task gives up.
+    waiting: RefCell<HashMap<SyscallId, usize>>,
+}
+
+impl Reactor {
+    pub(crate) fn new() -> io::Result<Rc<Reactor>> {
+        let poll = mio::Poll::new()?;
+        let waker = Arc::new(mio::Waker::new(poll.registry(), WAKER)?);
+        Ok(Rc::new(Reactor {
+            poll: RefCell::new(poll),
+            events: RefCell::new(mio::Events::with_capacity(1024)),
+            waker,
+            timers: RefCell::new(BinaryHeap::new()),
+            next_seq: Cell::new(0),
+            cancelled_timers: RefCell::new(HashSet::new()),
+            sources: RefCell::new(Slab::new()),
+            waiting: RefCell::new(HashMap::new()),
+        }))
+    }
+
+    /// Releases `syscall` at `deadline`.
+    pub(crate) fn add_timer(&self, deadline: Instant, syscall: Syscall) {
+        let seq = self.next_seq.get();
+        self.next_seq.set(seq + 1);
+        self.timers.borrow_mut().push(Reverse(Timer { deadline, seq, syscall }));
+    }
+
+    /// Registers a socket for both directions (once, for its whole life) and returns its
+    /// key.
+    pub(crate) fn register(&self, source: &mut impl Source) -> io::Result<usize> {
+        let key = self.sources.borrow_mut().insert(Waiters::default());
+        let token = Token(key + 1);
+        if let Err(e) = self.poll.borrow().registry().register(source, token, Interest::READABLE | Interest::WRITABLE) {
+            self.sources.borrow_mut().remove(key);
+            return Err(e);
+        }
+        Ok(key)
+    }
+
+    /// Deregisters a socket before it is closed; its waiters are released (they will
+    /// find the socket gone).
+    pub(crate) fn deregister(&self, source: &mut impl Source, key: usize) {
+        let _ = self.poll.borrow().registry().deregister(source);
+        if let Some(w) = self.sources.borrow_mut().remove(key) {
+            let mut waiting = self.waiting.borrow_mut();
+            for s in w.readers.iter().chain(&w.writers) {
+                waiting.remove(&s.id());
+            }
+        }
+    }
+
+    /// `syscall` is released at the next readiness event of the socket `key` in that
+    /// direction.
+    pub(crate) fn wait(&self, key: usize, direction: Direction, syscall: Syscall) {
+        let mut sources = self.sources.borrow_mut();
+        let Some(w) = sources.get_mut(key) else { return };
+        self.waiting.borrow_mut().insert(syscall.id(), key);
+        match direction {
+            Direction::Read => w.readers.push(syscall),
+            Direction::Write => w.writers.push(syscall),
+        }
+    }
+
+    fn forget(&self, id: SyscallId) {
+        if let Some(key) = self.waiting.borrow_mut().remove(&id) {
+            if let Some(w) = self.sources.borrow_mut().get_mut(key) {
+                w.readers.retain(|s| s.id() != id);
+                w.writers.retain(|s| s.id() != id);
+            }
+        } else {
+            self.cancelled_timers.borrow_mut().insert(id);
+        }
+    }
+
+    fn select(&self, block: bool, cancelled: &[SyscallId]) -> Vec<Signal> {
+        for &id in cancelled {
+            self.forget(id);
+        }
+        let now = Instant::now();
+        let timeout = if !block {
+            Some(Duration::ZERO)
+        } else {
+            self.next_deadline().map(|d| d.saturating_duration_since(now))
+        };
+        let mut signals = Vec::new();
+        {
+            let mut events = self.events.borrow_mut();
+            match self.poll.borrow_mut().poll(&mut events, timeout) {
+                Ok(()) => {}
+                // A signal interrupted the wait: report what is due, nothing else.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => events.clear(),
+                Err(e) => panic!("miou: the events backend cannot poll: {e}"),
+            }
+            let mut sources = self.sources.borrow_mut();
+            let mut waiting = self.waiting.borrow_mut();
+            for event in events.iter() {
+                if event.token() == WAKER {
+                    continue;
+                }
+                let Some(w) = sources.get_mut(event.token().0 - 1) else { continue };
+                let failed = event.is_error();
+                if event.is_readable() || event.is_read_closed() || failed {
+                    for s in w.readers.drain(..) {
+                        waiting.remove(&s.id());
+                        signals.push(s.signal());
+                    }
+                }
+                if event.is_writable() || event.is_write_closed() || failed {
+                    for s in w.writers.drain(..) {
+                        waiting.remove(&s.id());
+                        signals.push(s.signal());
+                    }
+                }
+            }
+        }
+        let now = Instant::now();
+        let mut timers = self.timers.borrow_mut();
+        let mut cancelled = self.cancelled_timers.borrow_mut();
+        while let Some(Reverse(t)) = timers.peek() {
+            if t.deadline > now {
+                break;
+            }
+            let Reverse(t) = timers.pop().expect("peeked");
+            if !cancelled.remove(&t.syscall.id()) {
+                signals.push(t.syscall.signal());
+            }
+        }
+        if timers.is_empty() {
+            cancelled.clear();
+        }
+        signals
+    }
+
+    /// The earliest deadline of a sleeper still waiting (cancelled ones are dropped).
+    fn next_deadline(&self) -> Option<Instant> {
+        let mut timers = self.timers.borrow_mut();
+        let mut cancelled = self.cancelled_timers.borrow_mut();
+        while let Some(Reverse(t)) = timers.peek() {
+            if cancelled.remove(&t.syscall.id()) {
+                timers.pop();
+            } else {
+                return Some(t.deadline);
+            }
+        }
+        None
+    }
+}
+
+/// The [`Events`] face of a [`Reactor`].
+pub(crate) struct Builtin(pub(crate) Rc<Reactor>);
+
+impl Events for Builtin {
+    fn select(&mut self, block: bool, cancelled: &[SyscallId]) -> Vec<Signal> {
+        self.0.select(block, cancelled)
+    }
+
+    fn interrupter(&self) -> Interrupter {
+        let waker = self.0.waker.clone();
+        Interrupter::new(move || {
+            // Fails only if the poll is gone (the domain stopped): nothing to wake.
+            let _ = waker.wake();
+        })
+    }
+}

@@ -1,0 +1,226 @@
+//! TCP: a listener and a stream, non-blocking OS sockets registered with the current
+//! domain's reactor. Both are `!Send`: a socket belongs to the domain that made it (to
+//! hand a connection to another domain, convert it with `into_std`, move that, and
+//! rebuild it there with `from_std`).
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::io::{PollState, Registered};
+use crate::events::reactor::Direction;
+
+fn resolve(addr: impl ToSocketAddrs) -> io::Result<Vec<SocketAddr>> {
+    let addrs: Vec<_> = addr.to_socket_addrs()?.collect();
+    if addrs.is_empty() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "no address to use"));
+    }
+    Ok(addrs)
+}
+
+/// A TCP socket server, listening for connections.
+///
+/// ```
+/// use miou::net::{TcpListener, TcpStream};
+/// miou::Builder::new().domains(0).run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+///     let addr = listener.local_addr().unwrap();
+///     let client = miou::spawn(async move {
+///         let mut s = TcpStream::connect(addr).await.unwrap();
+///         s.write_all(b"ping").await.unwrap();
+///         let mut buf = [0; 4];
+///         s.read_exact(&mut buf).await.unwrap();
+///         buf
+///     });
+///     let (mut conn, _) = listener.accept().await.unwrap();
+///     let mut buf = [0; 4];
+///     conn.read_exact(&mut buf).await.unwrap();
+///     conn.write_all(&buf).await.unwrap();
+///     assert_eq!(&client.await.unwrap(), b"ping");
+/// });
+/// ```
+pub struct TcpListener {
+    io: Registered<mio::net::TcpListener>,
+}
+
+impl fmt::Debug for TcpListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpListener").field("local_addr", &self.io.source.local_addr().ok()).finish()
+    }
+}
+
+impl TcpListener {
+    /// Binds a listener to `addr` (the first address that works). Binding never blocks.
+    pub fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        let mut last = None;
+        for a in resolve(addr)? {
+            match std::net::TcpListener::bind(a) {
+                Ok(l) => return TcpListener::from_std(l),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.expect("at least one address"))
+    }
+
+    /// Wraps a std listener (it is made non-blocking) on the current domain.
+    pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
+        listener.set_nonblocking(true)?;
+        let io = Registered::new(mio::net::TcpListener::from_std(listener), "TcpListener")?;
+        Ok(TcpListener { io })
+    }
+
+    /// Waits for a connection. A scheduling point.
+    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        let (s, addr) = self.io.io(Direction::Read, |l| l.accept()).await?;
+        Ok((TcpStream::from_mio(s)?, addr))
+    }
+
+    /// The address the listener is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.source.local_addr()
+    }
+}
+
+/// A TCP connection. Its operations are scheduling points; it also implements the
+/// `futures-io` `AsyncRead` and `AsyncWrite` traits. See [`TcpListener`] for an example.
+pub struct TcpStream {
+    io: Registered<mio::net::TcpStream>,
+    reading: PollState,
+    writing: PollState,
+}
+
+impl fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpStream")
+            .field("local_addr", &self.io.source.local_addr().ok())
+            .field("peer_addr", &self.io.source.peer_addr().ok())
+            .finish()
+    }
+}
+
+impl TcpStream {
+    fn from_mio(s: mio::net::TcpStream) -> io::Result<TcpStream> {
+        Ok(TcpStream { io: Registered::new(s, "TcpStream")?, reading: PollState::default(), writing: PollState::default() })
+    }
+
+    /// Connects to `addr` (each address in turn until one accepts). A scheduling
+    /// point; a refused connection is an error of kind `ConnectionRefused`, promptly.
+    pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
+        let mut last = None;
+        for a in resolve(addr)? {
+            match TcpStream::connect_one(a).await {
+                Ok(s) => return Ok(s),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.expect("at least one address"))
+    }
+
+    async fn connect_one(addr: SocketAddr) -> io::Result<TcpStream> {
+        let s = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
+        // The connection is in progress: it is done when the socket becomes writable
+        // (or fails). `peer_addr` tells which; `take_error` gives the failure.
+        s.io
+            .io(Direction::Write, |sock| {
+                if let Some(e) = sock.take_error()? {
+                    return Err(e);
+                }
+                match sock.peer_addr() {
+                    Ok(_) => Ok(()),
+                    Err(e) if e.kind() == io::ErrorKind::NotConnected => Err(io::ErrorKind::WouldBlock.into()),
+                    Err(e) => Err(e),
+                }
+            })
+            .await?;
+        Ok(s)
+    }
+
+    /// Wraps a connected std stream (made non-blocking) on the current domain.
+    pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        stream.set_nonblocking(true)?;
+        TcpStream::from_mio(mio::net::TcpStream::from_std(stream))
+    }
+
+    /// Reads into `buf`; `Ok(0)` at the end of the stream. A scheduling point.
+    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.io(Direction::Read, |mut s| s.read(buf)).await
+    }
+
+    /// Reads exactly `buf.len()` bytes (`UnexpectedEof` if the stream ends first).
+    pub async fn read_exact(&self, mut buf: &mut [u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.read(buf).await? {
+                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+                n => buf = &mut buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes some of `buf` and returns how much. A scheduling point.
+    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io.io(Direction::Write, |mut s| s.write(buf)).await
+    }
+
+    /// Writes all of `buf`.
+    pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.write(buf).await? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                n => buf = &buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes (TCP sockets have no user-space buffer: this is a scheduling point only).
+    pub async fn flush(&self) -> io::Result<()> {
+        crate::point::point().await;
+        Ok(())
+    }
+
+    /// Shuts down the reading, writing or both halves of the connection.
+    pub async fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        crate::point::point().await;
+        self.io.source.shutdown(how)
+    }
+
+    /// The remote address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.source.peer_addr()
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.source.local_addr()
+    }
+
+    /// Sets `TCP_NODELAY`.
+    pub fn set_nodelay(&self, on: bool) -> io::Result<()> {
+        self.io.source.set_nodelay(on)
+    }
+}
+
+impl futures_io::AsyncRead for TcpStream {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        this.io.poll_io(cx, &mut this.reading, Direction::Read, |mut s| s.read(buf))
+    }
+}
+
+impl futures_io::AsyncWrite for TcpStream {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        this.io.poll_io(cx, &mut this.writing, Direction::Write, |mut s| s.write(buf))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.io.source.shutdown(Shutdown::Write))
+    }
+}

@@ -1,0 +1,111 @@
+//! Unix-domain stream sockets, registered with the current domain's reactor.
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+use super::io::Registered;
+use crate::events::reactor::Direction;
+
+/// A Unix-domain socket server.
+///
+/// ```
+/// use miou::net::{UnixListener, UnixStream};
+/// let dir = std::env::temp_dir().join(format!("miou-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("sock");
+/// let _ = std::fs::remove_file(&path);
+/// miou::Builder::new().domains(0).run(async move {
+///     let listener = UnixListener::bind(&path).unwrap();
+///     let p = path.clone();
+///     let client = miou::spawn(async move {
+///         let s = UnixStream::connect(&p).await.unwrap();
+///         s.write_all(b"hi").await.unwrap();
+///     });
+///     let conn = listener.accept().await.unwrap();
+///     let mut buf = [0; 2];
+///     conn.read_exact(&mut buf).await.unwrap();
+///     assert_eq!(&buf, b"hi");
+///     client.await.unwrap();
+/// });
+/// let _ = std::fs::remove_dir_all(&dir);
+/// ```
+pub struct UnixListener {
+    io: Registered<mio::net::UnixListener>,
+}
+
+impl fmt::Debug for UnixListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnixListener").finish_non_exhaustive()
+    }
+}
+
+impl UnixListener {
+    /// Binds a listener to the socket file at `path`.
+    pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
+        Ok(UnixListener { io: Registered::new(mio::net::UnixListener::bind(path)?, "UnixListener")? })
+    }
+
+    /// Waits for a connection. A scheduling point.
+    pub async fn accept(&self) -> io::Result<UnixStream> {
+        let (s, _) = self.io.io(Direction::Read, |l| l.accept()).await?;
+        Ok(UnixStream { io: Registered::new(s, "UnixStream")? })
+    }
+}
+
+/// A Unix-domain stream connection. See [`UnixListener`] for an example.
+pub struct UnixStream {
+    io: Registered<mio::net::UnixStream>,
+}
+
+impl fmt::Debug for UnixStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnixStream").finish_non_exhaustive()
+    }
+}
+
+impl UnixStream {
+    /// Connects to the socket file at `path`. A scheduling point.
+    pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
+        let s = UnixStream { io: Registered::new(mio::net::UnixStream::connect(path)?, "UnixStream")? };
+        s.io
+            .io(Direction::Write, |sock| match sock.take_error()? {
+                Some(e) => Err(e),
+                None => Ok(()),
+            })
+            .await?;
+        Ok(s)
+    }
+
+    /// Reads into `buf`; `Ok(0)` at the end of the stream. A scheduling point.
+    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.io(Direction::Read, |mut s| s.read(buf)).await
+    }
+
+    /// Reads exactly `buf.len()` bytes.
+    pub async fn read_exact(&self, mut buf: &mut [u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.read(buf).await? {
+                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+                n => buf = &mut buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes some of `buf`. A scheduling point.
+    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io.io(Direction::Write, |mut s| s.write(buf)).await
+    }
+
+    /// Writes all of `buf`.
+    pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.write(buf).await? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                n => buf = &buf[n..],
+            }
+        }
+        Ok(())
+    }
+}
