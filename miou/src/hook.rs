@@ -72,10 +72,15 @@ impl Hook {
 }
 
 /// Runs the domain's hooks, most recently added first.
+#[inline]
 pub(crate) fn run_hooks(d: &DomainLocal) {
-    if d.hooks.borrow().is_empty() {
-        return;
+    if !d.hooks.borrow().is_empty() {
+        run_all(d);
     }
+}
+
+#[cold]
+fn run_all(d: &DomainLocal) {
     // Take them out while they run, so that a hook may add or remove hooks.
     let mut hooks = std::mem::take(&mut *d.hooks.borrow_mut());
     let mut i = hooks.len();

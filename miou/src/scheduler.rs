@@ -111,6 +111,8 @@ pub(crate) struct DomainLocal {
     pub(crate) shared: Arc<DomainShared>,
     pub(crate) runtime: Arc<RuntimeShared>,
     pub(crate) quanta: usize,
+    /// A trace reporter or `MIOU_DEBUG` is on (checked before building any event).
+    tracing: bool,
     pub(crate) queue: RefCell<VecDeque<Arc<dyn Runnable>>>,
     /// The task being polled (moved here from the queue for the length of its turn).
     pub(crate) current: RefCell<Option<Arc<dyn Runnable>>>,
@@ -135,11 +137,20 @@ thread_local! {
 }
 
 /// Runs `f` with the current domain, or `None` outside any run.
+#[inline]
 pub(crate) fn try_with_domain<R>(f: impl FnOnce(Option<&DomainLocal>) -> R) -> R {
-    // `try_with`: a task's last reference may go away while the thread's locals are
-    // being destroyed (a waker kept in another thread-local); then there is no domain.
-    let d = DOMAIN.try_with(|slot| slot.borrow().clone()).ok().flatten();
-    f(d.as_deref())
+    // A shared borrow of the slot for the length of `f`: only `install` (the start and
+    // end of a run, never inside an operation) borrows it mutably.
+    let mut f = Some(f);
+    match DOMAIN.try_with(|slot| {
+        let d = slot.borrow();
+        (f.take().expect("called once"))(d.as_deref())
+    }) {
+        Ok(r) => r,
+        // The thread's locals are being destroyed (a task's last reference went away
+        // in another thread-local's destructor): there is no domain any more.
+        Err(_) => (f.take().expect("called once"))(None),
+    }
 }
 
 /// Runs `f` with the current domain; panics with a clear message outside a run.
@@ -206,6 +217,7 @@ impl DomainLocal {
         let index = shared.id.index() as u64;
         Rc::new(DomainLocal {
             quanta: runtime.quanta,
+            tracing: runtime.trace.is_some() || runtime.debug,
             rng: Cell::new(Rng::new(runtime.seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15))),
             shared,
             runtime,
@@ -250,7 +262,15 @@ impl DomainLocal {
         self.current.borrow().as_ref().map(|t| t.header().id)
     }
 
+    #[inline]
     pub(crate) fn trace(&self, task: TaskId, kind: TraceKind) {
+        if self.tracing {
+            self.report(task, kind);
+        }
+    }
+
+    #[cold]
+    fn report(&self, task: TaskId, kind: TraceKind) {
         if let Some(reporter) = &self.runtime.trace {
             reporter(&TraceEvent { task, domain: self.shared.id, kind: kind.clone() });
         }
@@ -280,6 +300,7 @@ impl DomainLocal {
         }
     }
 
+    #[inline]
     fn drain_inbox(&self) {
         if self.shared.inbox_ready.load(Ordering::Acquire) {
             self.shared.inbox_ready.store(false, Ordering::SeqCst);
