@@ -6,7 +6,7 @@
 //! or waits for a result that does not exist yet. A task that did not finish goes to the
 //! back of the list.
 //!
-//! Four effects: [`print`] a line, [`spawn`] a new task (which gives a [`Promise`]), await a
+//! Four effects: [`print()`] a line, [`spawn`] a new task (which gives a [`Promise`]), await a
 //! promise (`promise.await`), and [`yield_now`]. Awaiting an unresolved promise puts the
 //! task at the back of the list, where it will check again: in this toy, waiting is
 //! yielding.
@@ -295,7 +295,7 @@ pub struct Turn {
 pub struct Report {
     /// Every turn, in order.
     pub turns: Vec<Turn>,
-    /// The lines printed by [`print`], in order.
+    /// The lines printed by [`print()`], in order.
     pub output: Vec<String>,
 }
 

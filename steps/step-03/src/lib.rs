@@ -296,7 +296,7 @@ pub struct Turn {
 pub struct Report {
     /// Every turn, in order.
     pub turns: Vec<Turn>,
-    /// The lines printed by [`print`], in order.
+    /// The lines printed by [`print()`], in order.
     pub output: Vec<String>,
 }
 
@@ -553,6 +553,7 @@ mod tests {
         assert_eq!(report.turns.len(), 6);
     }
 
+    // ANCHOR: hello_world_turns
     async fn hello_world(yield_first: bool) {
         let hello = spawn("hello", async { print("Hello").await }).await;
         if yield_first {
@@ -581,6 +582,7 @@ mod tests {
             ]
         );
     }
+    // ANCHOR_END: hello_world_turns
 
     #[test]
     fn hello_world_with_a_yield_prints_hello_first() {
