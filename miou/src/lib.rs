@@ -78,6 +78,10 @@ pub mod domain;
 mod error;
 mod events;
 mod hook;
+mod loom;
+#[cfg(all(test, loom))]
+mod loom_models;
+mod mailbox;
 pub mod net;
 mod orphans;
 mod ownership;
@@ -89,8 +93,9 @@ mod scheduler;
 mod select;
 mod slab;
 mod spawn;
-mod task;
 pub mod sync;
+mod task;
+mod task_state;
 pub mod time;
 pub mod trace;
 

@@ -23,13 +23,14 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use crate::domain::DomainId;
 use crate::events::reactor::{Builtin, Reactor};
 use crate::events::{Events, Interrupter, SyscallId};
 use crate::hook::HookEntry;
+use crate::mailbox::{Mailbox, Pushed};
 use crate::rng::Rng;
 use crate::runtime::RuntimeShared;
 use crate::task::{self, Runnable, TaskId};
@@ -38,31 +39,19 @@ use crate::trace::{TraceEvent, TraceKind};
 /// The part of a domain other threads may touch.
 pub(crate) struct DomainShared {
     pub(crate) id: DomainId,
-    inbox: Mutex<Inbox>,
-    /// A hint that the inbox is not empty, so the loop does not lock it every turn.
-    inbox_ready: AtomicBool,
-    /// The domain announces here that it is about to block in `select`.
-    sleeping: AtomicBool,
+    /// Tasks woken or created from other threads.
+    mailbox: Mailbox<Arc<dyn Runnable>>,
     interrupter: OnceLock<Interrupter>,
     /// How many tasks wait in the run queue (published by the domain; read by `call`
     /// placement to prefer idle domains).
     pub(crate) queued: AtomicUsize,
 }
 
-struct Inbox {
-    tasks: VecDeque<Arc<dyn Runnable>>,
-    /// Set when the domain stopped: later wake-ups are dropped (the task they would
-    /// run is complete or the run is over), which also breaks reference cycles.
-    closed: bool,
-}
-
 impl DomainShared {
     pub(crate) fn new(id: DomainId) -> Arc<DomainShared> {
         Arc::new(DomainShared {
             id,
-            inbox: Mutex::new(Inbox { tasks: VecDeque::new(), closed: false }),
-            inbox_ready: AtomicBool::new(false),
-            sleeping: AtomicBool::new(false),
+            mailbox: Mailbox::new(),
             interrupter: OnceLock::new(),
             queued: AtomicUsize::new(0),
         })
@@ -71,19 +60,9 @@ impl DomainShared {
     /// Hands a task to this domain from another thread, and wakes the domain if it
     /// sleeps.
     fn push_inbox(&self, task: Arc<dyn Runnable>) {
-        {
-            let mut inbox = self.inbox.lock().unwrap_or_else(|e| e.into_inner());
-            if inbox.closed {
-                return;
-            }
-            inbox.tasks.push_back(task);
-        }
-        // Dekker-style hand-off with `DomainLocal::idle`: the domain stores `sleeping`
-        // then loads `inbox_ready`; we store `inbox_ready` then load `sleeping`. With
-        // SeqCst on all four, at least one side sees the other's store, so either the
-        // domain finds the task before sleeping or we interrupt its sleep.
-        self.inbox_ready.store(true, Ordering::SeqCst);
-        if self.sleeping.load(Ordering::SeqCst) {
+        // A closed mailbox (the domain stopped) hands the task back: dropping it here
+        // breaks the task -> domain -> mailbox -> task cycle.
+        if let Ok(Pushed::Interrupt) = self.mailbox.push(task) {
             self.interrupt();
         }
     }
@@ -96,13 +75,7 @@ impl DomainShared {
     }
 
     pub(crate) fn is_sleeping(&self) -> bool {
-        self.sleeping.load(Ordering::Relaxed)
-    }
-
-    fn close(&self) -> VecDeque<Arc<dyn Runnable>> {
-        let mut inbox = self.inbox.lock().unwrap_or_else(|e| e.into_inner());
-        inbox.closed = true;
-        std::mem::take(&mut inbox.tasks)
+        self.mailbox.is_sleeping()
     }
 }
 
@@ -207,7 +180,10 @@ impl DomainLocal {
             Some(e) => (e, None),
             None => {
                 let r = Reactor::new().unwrap_or_else(|e| {
-                    panic!("miou: cannot create the events backend of domain {}: {e}", shared.id)
+                    panic!(
+                        "miou: cannot create the events backend of domain {}: {e}",
+                        shared.id
+                    )
                 });
                 (Box::new(Builtin(r.clone())), Some(r))
             }
@@ -218,7 +194,9 @@ impl DomainLocal {
         Rc::new(DomainLocal {
             quanta: runtime.quanta,
             tracing: runtime.trace.is_some() || runtime.debug,
-            rng: Cell::new(Rng::new(runtime.seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15))),
+            rng: Cell::new(Rng::new(
+                runtime.seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            )),
             shared,
             runtime,
             queue: RefCell::new(VecDeque::new()),
@@ -272,7 +250,11 @@ impl DomainLocal {
     #[cold]
     fn report(&self, task: TaskId, kind: TraceKind) {
         if let Some(reporter) = &self.runtime.trace {
-            reporter(&TraceEvent { task, domain: self.shared.id, kind: kind.clone() });
+            reporter(&TraceEvent {
+                task,
+                domain: self.shared.id,
+                kind: kind.clone(),
+            });
         }
         if self.runtime.debug {
             tracing::debug!(domain = %self.shared.id, task = %task, event = ?kind, "miou");
@@ -302,20 +284,17 @@ impl DomainLocal {
 
     #[inline]
     fn drain_inbox(&self) {
-        if self.shared.inbox_ready.load(Ordering::Acquire) {
-            self.shared.inbox_ready.store(false, Ordering::SeqCst);
-            let mut inbox = self.shared.inbox.lock().unwrap_or_else(|e| e.into_inner());
-            self.queue.borrow_mut().extend(inbox.tasks.drain(..));
-        }
-        self.shared.queued.store(self.queue.borrow().len(), Ordering::Relaxed);
+        self.shared.mailbox.drain_into(&mut self.queue.borrow_mut());
+        self.shared
+            .queued
+            .store(self.queue.borrow().len(), Ordering::Relaxed);
     }
 
     /// Nothing to run: sleep in the backend until an event or an interrupt.
     fn idle(&self) {
-        self.shared.sleeping.store(true, Ordering::SeqCst);
-        let block = !self.shared.inbox_ready.load(Ordering::SeqCst);
+        let block = self.shared.mailbox.going_to_sleep();
         self.poll_events(block);
-        self.shared.sleeping.store(false, Ordering::SeqCst);
+        self.shared.mailbox.awake();
     }
 
     fn poll_events(&self, block: bool) {
@@ -356,7 +335,7 @@ impl DomainLocal {
 
     /// Stops the domain: finalise the backend and drop what is left in the queues.
     pub(crate) fn shutdown(&self) {
-        let rest = self.shared.close();
+        let rest = self.shared.mailbox.close();
         drop(rest);
         self.queue.borrow_mut().clear();
         let events = &mut **self.events.borrow_mut();
@@ -365,4 +344,3 @@ impl DomainLocal {
         }
     }
 }
-

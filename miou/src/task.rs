@@ -32,7 +32,6 @@ use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll, Wake, Waker};
 
@@ -40,6 +39,7 @@ use crate::error::{Error, Panic};
 use crate::ownership::Resource;
 use crate::scheduler::{DomainLocal, DomainShared};
 use crate::slab::Slab;
+use crate::task_state::TaskState;
 use crate::trace::TraceKind;
 
 /// The identity of a task, unique within one run.
@@ -80,14 +80,7 @@ impl fmt::Display for TaskId {
     }
 }
 
-/// The task is in its domain's run queue (or inbox).
-pub(crate) const SCHEDULED: u32 = 1;
-/// Cancellation was requested.
-pub(crate) const CANCEL: u32 = 1 << 1;
-/// The task is complete: its result is in the stage and belongs to the promise holder.
-pub(crate) const COMPLETE: u32 = 1 << 2;
-/// Set with `COMPLETE` when the result is `Ok`.
-pub(crate) const COMPLETE_OK: u32 = 1 << 3;
+pub(crate) use crate::task_state::{CANCEL, COMPLETE, COMPLETE_OK, SCHEDULED};
 
 /// The part of a task every thread may see.
 pub(crate) struct Header {
@@ -97,10 +90,9 @@ pub(crate) struct Header {
     /// children, not the other way round).
     parent_task: Option<Weak<dyn Runnable>>,
     pub(crate) domain: Arc<DomainShared>,
-    state: AtomicU32,
-    /// Who to wake when the task completes: its parent, waiting in `.await`, `cancel`,
-    /// `await_first`... or, during a teardown, the parent's teardown.
-    waiter: Mutex<Option<Waker>>,
+    /// Queued / cancel requested / complete, and who to wake at completion: the parent,
+    /// waiting in `.await`, `cancel`, `await_first`... or in its own teardown.
+    pub(crate) state: TaskState,
     /// The resources this task owns. A mutex because `transfer` from a child on another
     /// domain adds to it; it is uncontended otherwise, and empty for most tasks.
     pub(crate) resources: Mutex<Vec<Arc<Resource>>>,
@@ -114,29 +106,17 @@ impl Header {
     }
 
     pub(crate) fn state(&self) -> u32 {
-        self.state.load(Ordering::Acquire)
+        self.state.get()
     }
 
     pub(crate) fn is_complete(&self) -> bool {
-        self.state() & COMPLETE != 0
+        self.state.is_complete()
     }
 
     /// Registers `waker` to be woken when the task completes. Returns `true` if the task
     /// is already complete (then nothing is registered and the caller goes on).
     pub(crate) fn register_waiter(&self, waker: &Waker) -> bool {
-        if self.is_complete() {
-            return true;
-        }
-        {
-            let mut slot = self.waiter.lock().unwrap_or_else(|e| e.into_inner());
-            match &mut *slot {
-                Some(w) if w.will_wake(waker) => {}
-                slot => *slot = Some(waker.clone()),
-            }
-        }
-        // Re-check after publishing the waker: `complete` sets COMPLETE *then* takes the
-        // waker under the same lock, so one of the two sides sees the other.
-        self.is_complete()
+        self.state.register_waiter(waker)
     }
 }
 
@@ -221,13 +201,15 @@ where
                 parent: parent.map(|p| p.header().id),
                 parent_task: parent.map(Arc::downgrade),
                 domain,
-                // A new task is created straight into a run queue.
-                state: AtomicU32::new(SCHEDULED),
-                waiter: Mutex::new(None),
+                state: TaskState::new(),
                 resources: Mutex::new(resources),
             },
             stage: RefCell::new(Stage::Init(make)),
-            local: RefCell::new(TaskLocal { children: Slab::new(), teardown: None, closed: false }),
+            local: RefCell::new(TaskLocal {
+                children: Slab::new(),
+                teardown: None,
+                closed: false,
+            }),
         })
     }
 
@@ -245,12 +227,10 @@ where
 
     /// Publishes the result and wakes whoever waits for it.
     fn complete(&self, domain: &DomainLocal, result: Result<Fut::Output, Error>) {
-        let flags = if result.is_ok() { COMPLETE | COMPLETE_OK } else { COMPLETE };
-        domain.trace(self.header.id, TraceKind::Finish { ok: result.is_ok() });
+        let ok = result.is_ok();
+        domain.trace(self.header.id, TraceKind::Finish { ok });
         *self.stage.borrow_mut() = Stage::Finished(result);
-        self.header.state.fetch_or(flags, Ordering::AcqRel);
-        let waiter = self.header.waiter.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(w) = waiter {
+        if let Some(w) = self.header.state.complete(ok) {
             w.wake();
         }
     }
@@ -267,7 +247,10 @@ where
     fn start_teardown(&self, reason: Error) {
         let mut local = self.local.borrow_mut();
         if local.teardown.is_none() {
-            local.teardown = Some(Teardown { reason, requested: false });
+            local.teardown = Some(Teardown {
+                reason,
+                requested: false,
+            });
         }
     }
 
@@ -315,14 +298,24 @@ where
     fn returned(&self, domain: &DomainLocal, value: Fut::Output) -> Poll<()> {
         if crate::ownership::finalise_all(&self.header) > 0 {
             drop(value);
-            domain.trace(self.header.id, TraceKind::RuleBroken { error: "ResourceLeaked" });
+            domain.trace(
+                self.header.id,
+                TraceKind::RuleBroken {
+                    error: "ResourceLeaked",
+                },
+            );
             domain.runtime.fail(Error::ResourceLeaked);
             self.start_teardown(Error::ResourceLeaked);
             return self.poll_teardown(domain);
         }
         if !self.local.borrow().children.is_empty() {
             drop(value);
-            domain.trace(self.header.id, TraceKind::RuleBroken { error: "StillHasChildren" });
+            domain.trace(
+                self.header.id,
+                TraceKind::RuleBroken {
+                    error: "StillHasChildren",
+                },
+            );
             domain.runtime.fail(Error::StillHasChildren);
             self.start_teardown(Error::StillHasChildren);
             return self.poll_teardown(domain);
@@ -469,17 +462,14 @@ impl<C, Fut: Future> Drop for Task<C, Fut> {
 
 /// Puts a task at the back of its runner's queue, unless it is queued or complete.
 pub(crate) fn schedule(task: Arc<dyn Runnable>) {
-    let prev = task.header().state.fetch_or(SCHEDULED, Ordering::AcqRel);
-    if prev & (SCHEDULED | COMPLETE) != 0 {
-        return;
+    if task.header().state.schedule() {
+        crate::scheduler::enqueue(task);
     }
-    crate::scheduler::enqueue(task);
 }
 
 /// Asks a task to cancel: it will tear down the next time its runner polls it.
 pub(crate) fn request_cancel(domain: &DomainLocal, task: Arc<dyn Child>) {
-    let prev = task.header().state.fetch_or(CANCEL, Ordering::AcqRel);
-    if prev & (CANCEL | COMPLETE) == 0 {
+    if task.header().state.request_cancel() {
         domain.trace(task.header().id, TraceKind::Cancel);
         schedule(task);
     }
@@ -487,10 +477,10 @@ pub(crate) fn request_cancel(domain: &DomainLocal, task: Arc<dyn Child>) {
 
 /// Marks a yielding task as queued again; `false` if something already queued it.
 pub(crate) fn requeue_flag(header: &Header) -> bool {
-    header.state.fetch_or(SCHEDULED, Ordering::AcqRel) & (SCHEDULED | COMPLETE) == 0
+    header.state.schedule()
 }
 
 /// Clears the queued flag as the runner takes the task out of the queue.
 pub(crate) fn dequeue_flag(header: &Header) -> u32 {
-    header.state.fetch_and(!SCHEDULED, Ordering::AcqRel)
+    header.state.dequeue()
 }

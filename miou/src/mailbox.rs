@@ -1,0 +1,103 @@
+//! How other threads hand tasks to a domain, and how a domain goes to sleep without
+//! missing them.
+//!
+//! The decision to sleep is taken under the inbox lock: the domain looks at the inbox
+//! and, if it is empty, says it sleeps, in one critical section; a sender pushes and
+//! reads that word in another. The lock orders the two, so either the domain sees the
+//! task and does not sleep, or the sender sees the domain asleep and interrupts it (and
+//! the backend remembers an interrupt that arrives before its wait begins). The `ready`
+//! hint, raised under the same lock, lets the domain skip the lock on every turn when
+//! nothing was pushed.
+
+use std::collections::VecDeque;
+
+use crate::loom::{AtomicBool, Mutex, Ordering, lock};
+
+pub(crate) struct Mailbox<T> {
+    inbox: Mutex<Inbox<T>>,
+    /// A hint that the inbox is not empty, so the domain does not lock it every turn.
+    ready: AtomicBool,
+}
+
+struct Inbox<T> {
+    items: VecDeque<T>,
+    /// The domain decided to block in its backend.
+    sleeping: bool,
+    /// Once closed (the domain stopped), pushes are refused.
+    closed: bool,
+}
+
+/// What a sender must do after a push.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Pushed {
+    /// The domain may be asleep: interrupt it.
+    Interrupt,
+    /// The domain is awake and will see the item.
+    Done,
+}
+
+impl<T> Mailbox<T> {
+    pub(crate) fn new() -> Mailbox<T> {
+        Mailbox {
+            inbox: Mutex::new(Inbox {
+                items: VecDeque::new(),
+                sleeping: false,
+                closed: false,
+            }),
+            ready: AtomicBool::new(false),
+        }
+    }
+
+    /// Sender side. When the domain stopped, the item is handed back in `Err`.
+    pub(crate) fn push(&self, item: T) -> Result<Pushed, T> {
+        let mut inbox = lock(&self.inbox);
+        if inbox.closed {
+            return Err(item);
+        }
+        inbox.items.push_back(item);
+        self.ready.store(true, Ordering::Release);
+        Ok(if inbox.sleeping {
+            Pushed::Interrupt
+        } else {
+            Pushed::Done
+        })
+    }
+
+    /// Domain side: moves every pushed item to `queue`.
+    #[inline]
+    pub(crate) fn drain_into(&self, queue: &mut VecDeque<T>) {
+        if self.ready.load(Ordering::Acquire) {
+            let mut inbox = lock(&self.inbox);
+            self.ready.store(false, Ordering::Relaxed);
+            queue.extend(inbox.items.drain(..));
+        }
+    }
+
+    /// Domain side, before blocking: says whether blocking is allowed (`false`:
+    /// something was pushed meanwhile, do not block), and if so announces the sleep.
+    pub(crate) fn going_to_sleep(&self) -> bool {
+        let mut inbox = lock(&self.inbox);
+        inbox.sleeping = inbox.items.is_empty();
+        inbox.sleeping
+    }
+
+    /// Domain side, after the backend returned.
+    pub(crate) fn awake(&self) {
+        lock(&self.inbox).sleeping = false;
+    }
+
+    /// Whether the domain said it sleeps (a placement hint).
+    pub(crate) fn is_sleeping(&self) -> bool {
+        match self.inbox.try_lock() {
+            Ok(inbox) => inbox.sleeping,
+            Err(_) => false,
+        }
+    }
+
+    /// The domain stops: refuse later pushes and hand back what is left.
+    pub(crate) fn close(&self) -> VecDeque<T> {
+        let mut inbox = lock(&self.inbox);
+        inbox.closed = true;
+        std::mem::take(&mut inbox.items)
+    }
+}
