@@ -116,7 +116,10 @@ impl fmt::Debug for Panic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.message() {
             Some(m) => f.debug_tuple("Panic").field(&m).finish(),
-            None => f.debug_tuple("Panic").field(&"<non-string payload>").finish(),
+            None => f
+                .debug_tuple("Panic")
+                .field(&"<non-string payload>")
+                .finish(),
         }
     }
 }

@@ -41,7 +41,10 @@ pub struct Hook {
 
 impl fmt::Debug for Hook {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Hook").field("id", &self.id).field("domain", &self.domain).finish()
+        f.debug_struct("Hook")
+            .field("id", &self.id)
+            .field("domain", &self.domain)
+            .finish()
     }
 }
 
@@ -51,7 +54,11 @@ impl Hook {
         with_domain(|d| {
             let id = NEXT_HOOK.fetch_add(1, Ordering::Relaxed);
             d.hooks.borrow_mut().push(HookEntry { id, f: Box::new(f) });
-            Hook { id, domain: d.id(), domain_ptr: Arc::as_ptr(&d.shared) as usize }
+            Hook {
+                id,
+                domain: d.id(),
+                domain_ptr: Arc::as_ptr(&d.shared) as usize,
+            }
         })
     }
 

@@ -59,7 +59,10 @@ impl<T: 'static> Default for Orphans<T> {
 impl<T: 'static> Orphans<T> {
     /// An empty collector, owned by nobody yet.
     pub fn new() -> Orphans<T> {
-        Orphans { promises: RefCell::new(Vec::new()), owner: Cell::new(None) }
+        Orphans {
+            promises: RefCell::new(Vec::new()),
+            owner: Cell::new(None),
+        }
     }
 
     /// The current task claims the collector, or panics if another task owns it.
@@ -184,4 +187,3 @@ impl<T: 'static> Orphans<T> {
         self.promises.borrow().is_empty()
     }
 }
-

@@ -87,7 +87,10 @@ fn current_header<R>(f: impl FnOnce(&Header) -> R) -> R {
 impl Ownership {
     /// A new resource holding `value`; `finally(value)` is its finaliser. Owned by
     /// nobody until a task calls [`own`](Ownership::own).
-    pub fn create<T: Send + 'static>(value: T, finally: impl FnOnce(T) + Send + 'static) -> Ownership {
+    pub fn create<T: Send + 'static>(
+        value: T,
+        finally: impl FnOnce(T) + Send + 'static,
+    ) -> Ownership {
         Ownership {
             res: Arc::new(Resource {
                 id: NEXT_RESOURCE.fetch_add(1, Ordering::Relaxed),
@@ -123,7 +126,10 @@ impl Ownership {
                     None => st.owner = Some(me.id),
                 }
             }
-            me.resources.lock().unwrap_or_else(|e| e.into_inner()).push(self.res.clone());
+            me.resources
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(self.res.clone());
             Ok(())
         })
     }
@@ -137,7 +143,13 @@ impl Ownership {
     /// });
     /// ```
     pub fn check(&self) -> Result<(), Error> {
-        current_header(|me| if self.res.lock().owner == Some(me.id) { Ok(()) } else { Err(Error::NotOwner) })
+        current_header(|me| {
+            if self.res.lock().owner == Some(me.id) {
+                Ok(())
+            } else {
+                Err(Error::NotOwner)
+            }
+        })
     }
 
     /// The current task stops owning the resource **without** finalising it (it is now
@@ -205,7 +217,9 @@ impl Ownership {
     pub fn transfer(&self) -> Result<(), Error> {
         with_domain(|d| {
             let current = d.current.borrow();
-            let me = current.as_ref().expect("miou::Ownership::transfer: called outside a task");
+            let me = current
+                .as_ref()
+                .expect("miou::Ownership::transfer: called outside a task");
             let parent = me.header().parent_header().unwrap_or_else(|| {
                 panic!("miou::Ownership::transfer: the root task has no parent to transfer a resource to")
             });
@@ -214,7 +228,12 @@ impl Ownership {
                 let mut st = res.lock();
                 st.owner = Some(parent.header().id);
             }
-            parent.header().resources.lock().unwrap_or_else(|e| e.into_inner()).push(res);
+            parent
+                .header()
+                .resources
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(res);
             Ok(())
         })
     }

@@ -82,7 +82,9 @@ pub struct YieldNow {
 
 impl fmt::Debug for YieldNow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("YieldNow").field("yielded", &self.yielded).finish()
+        f.debug_struct("YieldNow")
+            .field("yielded", &self.yielded)
+            .finish()
     }
 }
 

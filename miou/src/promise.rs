@@ -38,7 +38,11 @@ pub struct Promise<T> {
 
 impl<T: 'static> Promise<T> {
     pub(crate) fn new(task: Arc<dyn Handle<T>>, key: usize) -> Promise<T> {
-        Promise { task, key, _not_send: PhantomData }
+        Promise {
+            task,
+            key,
+            _not_send: PhantomData,
+        }
     }
 
     /// The child's id.
@@ -87,7 +91,9 @@ impl<T: 'static> Promise<T> {
     /// The child is complete: take its result and forget it as a child.
     pub(crate) fn finish(self, d: &DomainLocal) -> Result<T, Error> {
         forget_child(d, self.key);
-        self.task.take_output().expect("a complete child has a result")
+        self.task
+            .take_output()
+            .expect("a complete child has a result")
     }
 
     /// The child is complete: drop its result and forget it as a child.
@@ -99,7 +105,9 @@ impl<T: 'static> Promise<T> {
 
 fn forget_child(d: &DomainLocal, key: usize) {
     let current = d.current.borrow();
-    let me = current.as_ref().expect("a promise is used inside its parent");
+    let me = current
+        .as_ref()
+        .expect("a promise is used inside its parent");
     let removed = me.children().borrow_mut().children.remove(key);
     debug_assert!(removed.is_some(), "the child was in its parent's set");
 }
@@ -122,7 +130,10 @@ impl<T: 'static> IntoFuture for Promise<T> {
     /// Awaits the child: `Ok(value)`, `Err(Error::Cancelled)`, `Err(Error::Panicked(_))`,
     /// or `Err(Error::NotAChild)` at once if the current task is not its parent.
     fn into_future(self) -> Join<T> {
-        Join { promise: Some(self), passed: false }
+        Join {
+            promise: Some(self),
+            passed: false,
+        }
     }
 }
 
@@ -135,7 +146,9 @@ pub struct Join<T> {
 
 impl<T: 'static> fmt::Debug for Join<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Join").field("promise", &self.promise).finish()
+        f.debug_struct("Join")
+            .field("promise", &self.promise)
+            .finish()
     }
 }
 

@@ -103,7 +103,10 @@ impl Builder {
     /// miou::Builder::new().quanta(3).domains(0).run(async {});
     /// ```
     pub fn quanta(mut self, n: usize) -> Builder {
-        assert!(n >= 1, "miou::Builder::quanta: the quanta must be at least 1");
+        assert!(
+            n >= 1,
+            "miou::Builder::quanta: the quanta must be at least 1"
+        );
         self.quanta = Some(n);
         self
     }
@@ -210,10 +213,15 @@ impl Builder {
     /// assert!(matches!(r, Err(miou::Error::Panicked(_))));
     /// ```
     pub fn try_run<F: Future + 'static>(self, fut: F) -> Result<F::Output, Error> {
-        let quanta = self.quanta.unwrap_or_else(|| env_usize("MIOU_QUANTA").filter(|&n| n > 0).unwrap_or(1));
+        let quanta = self
+            .quanta
+            .unwrap_or_else(|| env_usize("MIOU_QUANTA").filter(|&n| n > 0).unwrap_or(1));
         let workers = self.domains.unwrap_or_else(|| {
             env_usize("MIOU_DOMAINS").unwrap_or_else(|| {
-                thread::available_parallelism().map(|n| n.get()).unwrap_or(1).saturating_sub(1)
+                thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(1)
+                    .saturating_sub(1)
             })
         });
         let seed = self.seed.unwrap_or_else(random_seed);
@@ -229,12 +237,17 @@ impl Builder {
             domains: OnceLock::new(),
         });
         let make: Option<MakeEvents> = self.events;
-        let shareds: Vec<_> = (0..=workers).map(|i| DomainShared::new(DomainId(i))).collect();
+        let shareds: Vec<_> = (0..=workers)
+            .map(|i| DomainShared::new(DomainId(i)))
+            .collect();
         let _ = runtime.domains.set(shareds.clone());
 
         // Workers start first so that `call` finds them; a call made before a worker
         // entered its loop waits in that worker's inbox.
-        let mut stop = Stop { runtime: runtime.clone(), threads: Vec::new() };
+        let mut stop = Stop {
+            runtime: runtime.clone(),
+            threads: Vec::new(),
+        };
         for shared in &shareds[1..] {
             let (runtime, shared, make) = (runtime.clone(), shared.clone(), make.clone());
             let handle = thread::Builder::new()
@@ -244,10 +257,19 @@ impl Builder {
             stop.threads.push(handle);
         }
 
-        let d0 = DomainLocal::new(shareds[0].clone(), runtime.clone(), make.as_ref().map(|m| m(DomainId(0))));
+        let d0 = DomainLocal::new(
+            shareds[0].clone(),
+            runtime.clone(),
+            make.as_ref().map(|m| m(DomainId(0))),
+        );
         let installed = DomainLocal::install(&d0);
-        let root: Arc<dyn Handle<F::Output>> =
-            Task::new(d0.next_id(), None, d0.shared.clone(), Vec::new(), move || fut);
+        let root: Arc<dyn Handle<F::Output>> = Task::new(
+            d0.next_id(),
+            None,
+            d0.shared.clone(),
+            Vec::new(),
+            move || fut,
+        );
         *runtime.root.lock().unwrap_or_else(|e| e.into_inner()) = Some(root.clone());
         d0.queue.borrow_mut().push_back(root.clone());
         if runtime.is_failed() {
@@ -260,7 +282,11 @@ impl Builder {
         d0.shutdown();
         drop(installed);
         let result = root.take_output().expect("the root is complete");
-        let failure = runtime.failure.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let failure = runtime
+            .failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         match failure {
             Some(e) => Err(e),
             None => result,

@@ -47,7 +47,10 @@ pub async fn await_all<T: 'static>(ps: Vec<Promise<T>>) -> Vec<Result<T, Error>>
 /// });
 /// ```
 pub async fn await_one<T: 'static>(mut ps: Vec<Promise<T>>) -> (Result<T, Error>, Vec<Promise<T>>) {
-    assert!(!ps.is_empty(), "miou::await_one: the vector of promises is empty");
+    assert!(
+        !ps.is_empty(),
+        "miou::await_one: the vector of promises is empty"
+    );
     if !with_domain(|d| ps.iter().all(|p| p.is_mine(d))) {
         return (Err(Error::NotAChild), ps);
     }
@@ -77,7 +80,10 @@ pub async fn await_one<T: 'static>(mut ps: Vec<Promise<T>>) -> (Result<T, Error>
 /// assert_eq!(winner.unwrap(), 42);
 /// ```
 pub async fn await_first<T: 'static>(mut ps: Vec<Promise<T>>) -> Result<T, Error> {
-    assert!(!ps.is_empty(), "miou::await_first: the vector of promises is empty");
+    assert!(
+        !ps.is_empty(),
+        "miou::await_first: the vector of promises is empty"
+    );
     if !with_domain(|d| ps.iter().all(|p| p.is_mine(d))) {
         return Err(Error::NotAChild);
     }
@@ -125,7 +131,10 @@ pub(crate) fn poll_choose<T: 'static>(ps: &[Promise<T>], cx: &mut Context<'_>) -
         }
         // Nothing complete: register with every child, and look again if one completed
         // while we registered.
-        if !ps.iter().any(|p| p.task.header().register_waiter(cx.waker())) {
+        if !ps
+            .iter()
+            .any(|p| p.task.header().register_waiter(cx.waker()))
+        {
             return Poll::Pending;
         }
     }

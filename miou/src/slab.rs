@@ -20,7 +20,11 @@ enum Slot<T> {
 
 impl<T> Slab<T> {
     pub(crate) const fn new() -> Slab<T> {
-        Slab { slots: Vec::new(), free: usize::MAX, len: 0 }
+        Slab {
+            slots: Vec::new(),
+            free: usize::MAX,
+            len: 0,
+        }
     }
 
     #[cfg(test)]

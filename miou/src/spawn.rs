@@ -104,8 +104,13 @@ where
     let f = Arc::new(f);
     let promises = with_domain(|d| {
         let me = d.shared.clone();
-        let targets: Vec<Arc<DomainShared>> =
-            d.runtime.workers().iter().filter(|w| !Arc::ptr_eq(w, &me)).cloned().collect();
+        let targets: Vec<Arc<DomainShared>> = d
+            .runtime
+            .workers()
+            .iter()
+            .filter(|w| !Arc::ptr_eq(w, &me))
+            .cloned()
+            .collect();
         if targets.is_empty() {
             panic!("miou::parallel: {}", Error::NoDomainAvailable);
         }
@@ -114,7 +119,12 @@ where
             .enumerate()
             .map(|(i, item)| {
                 let f = f.clone();
-                create(d, Some(targets[i % targets.len()].clone()), Vec::new(), move || f(item))
+                create(
+                    d,
+                    Some(targets[i % targets.len()].clone()),
+                    Vec::new(),
+                    move || f(item),
+                )
             })
             .collect::<Vec<_>>()
     });
@@ -191,7 +201,10 @@ impl Spawn {
 
 fn take_given(d: &DomainLocal, give: &[Ownership]) -> Vec<Arc<Resource>> {
     let current = d.current.borrow();
-    let me = current.as_ref().expect("miou::Spawn: called outside a task").header();
+    let me = current
+        .as_ref()
+        .expect("miou::Spawn: called outside a task")
+        .header();
     give.iter()
         .map(|r| match r.take_from(me) {
             Ok(res) => res,
@@ -230,7 +243,13 @@ where
         );
         family.children.insert(task.clone())
     };
-    d.trace(task.header().id, TraceKind::Spawn { parent: parent_id, runner: runner_id });
+    d.trace(
+        task.header().id,
+        TraceKind::Spawn {
+            parent: parent_id,
+            runner: runner_id,
+        },
+    );
     if local {
         d.queue.borrow_mut().push_back(task.clone());
     } else {
@@ -243,8 +262,12 @@ where
 /// first, then the one with the shortest queue; ties broken by the seeded generator.
 fn pick_domain(d: &DomainLocal) -> Option<Arc<DomainShared>> {
     let me = &d.shared;
-    let candidates: Vec<&Arc<DomainShared>> =
-        d.runtime.workers().iter().filter(|w| !Arc::ptr_eq(w, me)).collect();
+    let candidates: Vec<&Arc<DomainShared>> = d
+        .runtime
+        .workers()
+        .iter()
+        .filter(|w| !Arc::ptr_eq(w, me))
+        .collect();
     if candidates.is_empty() {
         return None;
     }
@@ -252,9 +275,15 @@ fn pick_domain(d: &DomainLocal) -> Option<Arc<DomainShared>> {
         let queued = w.queued.load(std::sync::atomic::Ordering::Relaxed);
         (!w.is_sleeping(), queued)
     };
-    let best = candidates.iter().map(|w| score(w)).min().expect("non-empty");
-    let ties: Vec<_> = candidates.into_iter().filter(|w| score(w) == best).collect();
+    let best = candidates
+        .iter()
+        .map(|w| score(w))
+        .min()
+        .expect("non-empty");
+    let ties: Vec<_> = candidates
+        .into_iter()
+        .filter(|w| score(w) == best)
+        .collect();
     let chosen = ties[d.random_below(ties.len())];
     Some(chosen.clone())
 }
-

@@ -164,7 +164,9 @@ static NEXT_SYSCALL: AtomicU64 = AtomicU64::new(1);
 /// Panics outside a task. See [`Syscall`] for an example.
 pub fn syscall() -> Syscall {
     with_domain(|d| {
-        let task = d.current_id().expect("miou::syscall: called outside a task (e.g. in a hook)");
+        let task = d
+            .current_id()
+            .expect("miou::syscall: called outside a task (e.g. in a hook)");
         Syscall {
             inner: Arc::new(SyscallInner {
                 id: SyscallId(NEXT_SYSCALL.fetch_add(1, Ordering::Relaxed)),
@@ -192,7 +194,9 @@ impl Syscall {
 
     /// The token that releases this syscall when `select` returns it.
     pub fn signal(&self) -> Signal {
-        Signal { inner: self.inner.clone() }
+        Signal {
+            inner: self.inner.clone(),
+        }
     }
 }
 
@@ -208,7 +212,12 @@ impl Signal {
             domain.id()
         );
         self.inner.signalled.store(true, Ordering::Release);
-        let waker = self.inner.waker.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let waker = self
+            .inner
+            .waker
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         if let Some(w) = waker {
             w.wake();
         }
@@ -223,12 +232,20 @@ impl Signal {
 /// syscalls to signal (install one with [`Builder::events`](crate::Builder::events)).
 /// See [`Syscall`] for an example.
 pub fn suspend(s: Syscall) -> Suspend {
-    Suspend { syscall: s, state: SuspendState::Start, point: true }
+    Suspend {
+        syscall: s,
+        state: SuspendState::Start,
+        point: true,
+    }
 }
 
 /// `suspend` for miou's own operations, which passed their scheduling point already.
 pub(crate) fn suspend_parked(s: Syscall) -> Suspend {
-    Suspend { syscall: s, state: SuspendState::Start, point: false }
+    Suspend {
+        syscall: s,
+        state: SuspendState::Start,
+        point: false,
+    }
 }
 
 /// The future of [`suspend`].
@@ -242,7 +259,9 @@ pub struct Suspend {
 
 impl fmt::Debug for Suspend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Suspend").field("syscall", &self.syscall.inner.id).finish()
+        f.debug_struct("Suspend")
+            .field("syscall", &self.syscall.inner.id)
+            .finish()
     }
 }
 
@@ -287,8 +306,12 @@ impl Future for Suspend {
                 if self.point && point::poll_point(cx).is_pending() {
                     return Poll::Pending;
                 }
-                *self.syscall.inner.waker.lock().unwrap_or_else(|e| e.into_inner()) =
-                    Some(cx.waker().clone());
+                *self
+                    .syscall
+                    .inner
+                    .waker
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
                 with_domain(|d| d.active_syscalls.set(d.active_syscalls.get() + 1));
                 self.state = SuspendState::Waiting;
                 if self.syscall.inner.signalled.load(Ordering::Acquire) {
@@ -301,7 +324,12 @@ impl Future for Suspend {
                     point::consume_after_park();
                     return self.finish();
                 }
-                let mut slot = self.syscall.inner.waker.lock().unwrap_or_else(|e| e.into_inner());
+                let mut slot = self
+                    .syscall
+                    .inner
+                    .waker
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
                 if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                     *slot = Some(cx.waker().clone());
                 }

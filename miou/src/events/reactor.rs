@@ -100,7 +100,11 @@ impl Reactor {
     pub(crate) fn add_timer(&self, deadline: Instant, syscall: Syscall) {
         let seq = self.next_seq.get();
         self.next_seq.set(seq + 1);
-        self.timers.borrow_mut().push(Reverse(Timer { deadline, seq, syscall }));
+        self.timers.borrow_mut().push(Reverse(Timer {
+            deadline,
+            seq,
+            syscall,
+        }));
     }
 
     /// Registers a socket for both directions (once, for its whole life) and returns its
@@ -108,7 +112,11 @@ impl Reactor {
     pub(crate) fn register(&self, source: &mut impl Source) -> io::Result<usize> {
         let key = self.sources.borrow_mut().insert(Waiters::default());
         let token = Token(key + 1);
-        if let Err(e) = self.poll.borrow().registry().register(source, token, Interest::READABLE | Interest::WRITABLE) {
+        if let Err(e) = self.poll.borrow().registry().register(
+            source,
+            token,
+            Interest::READABLE | Interest::WRITABLE,
+        ) {
             self.sources.borrow_mut().remove(key);
             return Err(e);
         }
@@ -131,7 +139,9 @@ impl Reactor {
     /// direction.
     pub(crate) fn wait(&self, key: usize, direction: Direction, syscall: Syscall) {
         let mut sources = self.sources.borrow_mut();
-        let Some(w) = sources.get_mut(key) else { return };
+        let Some(w) = sources.get_mut(key) else {
+            return;
+        };
         self.waiting.borrow_mut().insert(syscall.id(), key);
         match direction {
             Direction::Read => w.readers.push(syscall),
@@ -158,7 +168,8 @@ impl Reactor {
         let timeout = if !block {
             Some(Duration::ZERO)
         } else {
-            self.next_deadline().map(|d| d.saturating_duration_since(now))
+            self.next_deadline()
+                .map(|d| d.saturating_duration_since(now))
         };
         let mut signals = Vec::new();
         {
@@ -175,7 +186,9 @@ impl Reactor {
                 if event.token() == WAKER {
                     continue;
                 }
-                let Some(w) = sources.get_mut(event.token().0 - 1) else { continue };
+                let Some(w) = sources.get_mut(event.token().0 - 1) else {
+                    continue;
+                };
                 let failed = event.is_error();
                 if event.is_readable() || event.is_read_closed() || failed {
                     for s in w.readers.drain(..) {

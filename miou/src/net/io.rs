@@ -32,11 +32,19 @@ impl<S: Source> Registered<S> {
             ))
         })?;
         let key = reactor.register(&mut source)?;
-        Ok(Registered { source, key, reactor })
+        Ok(Registered {
+            source,
+            key,
+            reactor,
+        })
     }
 
     /// Does `op` until it does not say `WouldBlock`. A scheduling point.
-    pub(crate) async fn io<R>(&self, direction: Direction, mut op: impl FnMut(&S) -> io::Result<R>) -> io::Result<R> {
+    pub(crate) async fn io<R>(
+        &self,
+        direction: Direction,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+    ) -> io::Result<R> {
         point::point().await;
         loop {
             match op(&self.source) {

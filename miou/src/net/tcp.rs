@@ -15,7 +15,10 @@ use crate::events::reactor::Direction;
 fn resolve(addr: impl ToSocketAddrs) -> io::Result<Vec<SocketAddr>> {
     let addrs: Vec<_> = addr.to_socket_addrs()?.collect();
     if addrs.is_empty() {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "no address to use"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "no address to use",
+        ));
     }
     Ok(addrs)
 }
@@ -47,7 +50,9 @@ pub struct TcpListener {
 
 impl fmt::Debug for TcpListener {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TcpListener").field("local_addr", &self.io.source.local_addr().ok()).finish()
+        f.debug_struct("TcpListener")
+            .field("local_addr", &self.io.source.local_addr().ok())
+            .finish()
     }
 }
 
@@ -102,7 +107,11 @@ impl fmt::Debug for TcpStream {
 
 impl TcpStream {
     fn from_mio(s: mio::net::TcpStream) -> io::Result<TcpStream> {
-        Ok(TcpStream { io: Registered::new(s, "TcpStream")?, reading: PollState::default(), writing: PollState::default() })
+        Ok(TcpStream {
+            io: Registered::new(s, "TcpStream")?,
+            reading: PollState::default(),
+            writing: PollState::default(),
+        })
     }
 
     /// Connects to `addr` (each address in turn until one accepts). A scheduling
@@ -122,18 +131,19 @@ impl TcpStream {
         let s = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
         // The connection is in progress: it is done when the socket becomes writable
         // (or fails). `peer_addr` tells which; `take_error` gives the failure.
-        s.io
-            .io(Direction::Write, |sock| {
-                if let Some(e) = sock.take_error()? {
-                    return Err(e);
+        s.io.io(Direction::Write, |sock| {
+            if let Some(e) = sock.take_error()? {
+                return Err(e);
+            }
+            match sock.peer_addr() {
+                Ok(_) => Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+                    Err(io::ErrorKind::WouldBlock.into())
                 }
-                match sock.peer_addr() {
-                    Ok(_) => Ok(()),
-                    Err(e) if e.kind() == io::ErrorKind::NotConnected => Err(io::ErrorKind::WouldBlock.into()),
-                    Err(e) => Err(e),
-                }
-            })
-            .await?;
+                Err(e) => Err(e),
+            }
+        })
+        .await?;
         Ok(s)
     }
 
@@ -204,16 +214,28 @@ impl TcpStream {
 }
 
 impl futures_io::AsyncRead for TcpStream {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        this.io.poll_io(cx, &mut this.reading, Direction::Read, |mut s| s.read(buf))
+        this.io
+            .poll_io(cx, &mut this.reading, Direction::Read, |mut s| s.read(buf))
     }
 }
 
 impl futures_io::AsyncWrite for TcpStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        this.io.poll_io(cx, &mut this.writing, Direction::Write, |mut s| s.write(buf))
+        this.io
+            .poll_io(cx, &mut this.writing, Direction::Write, |mut s| {
+                s.write(buf)
+            })
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {

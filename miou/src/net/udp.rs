@@ -28,7 +28,9 @@ pub struct UdpSocket {
 
 impl fmt::Debug for UdpSocket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UdpSocket").field("local_addr", &self.io.source.local_addr().ok()).finish()
+        f.debug_struct("UdpSocket")
+            .field("local_addr", &self.io.source.local_addr().ok())
+            .finish()
     }
 }
 
@@ -42,18 +44,23 @@ impl UdpSocket {
                 Err(e) => last = Some(e),
             }
         }
-        Err(last.unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to use")))
+        Err(last
+            .unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to use")))
     }
 
     /// Wraps a std socket (made non-blocking) on the current domain.
     pub fn from_std(socket: std::net::UdpSocket) -> io::Result<UdpSocket> {
         socket.set_nonblocking(true)?;
-        Ok(UdpSocket { io: Registered::new(mio::net::UdpSocket::from_std(socket), "UdpSocket")? })
+        Ok(UdpSocket {
+            io: Registered::new(mio::net::UdpSocket::from_std(socket), "UdpSocket")?,
+        })
     }
 
     /// Sends a datagram to `target`. A scheduling point.
     pub async fn send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
-        self.io.io(Direction::Write, |s| s.send_to(buf, target)).await
+        self.io
+            .io(Direction::Write, |s| s.send_to(buf, target))
+            .await
     }
 
     /// Receives a datagram and its sender's address. A scheduling point.

@@ -43,13 +43,17 @@ impl fmt::Debug for UnixListener {
 impl UnixListener {
     /// Binds a listener to the socket file at `path`.
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
-        Ok(UnixListener { io: Registered::new(mio::net::UnixListener::bind(path)?, "UnixListener")? })
+        Ok(UnixListener {
+            io: Registered::new(mio::net::UnixListener::bind(path)?, "UnixListener")?,
+        })
     }
 
     /// Waits for a connection. A scheduling point.
     pub async fn accept(&self) -> io::Result<UnixStream> {
         let (s, _) = self.io.io(Direction::Read, |l| l.accept()).await?;
-        Ok(UnixStream { io: Registered::new(s, "UnixStream")? })
+        Ok(UnixStream {
+            io: Registered::new(s, "UnixStream")?,
+        })
     }
 }
 
@@ -67,13 +71,14 @@ impl fmt::Debug for UnixStream {
 impl UnixStream {
     /// Connects to the socket file at `path`. A scheduling point.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
-        let s = UnixStream { io: Registered::new(mio::net::UnixStream::connect(path)?, "UnixStream")? };
-        s.io
-            .io(Direction::Write, |sock| match sock.take_error()? {
-                Some(e) => Err(e),
-                None => Ok(()),
-            })
-            .await?;
+        let s = UnixStream {
+            io: Registered::new(mio::net::UnixStream::connect(path)?, "UnixStream")?,
+        };
+        s.io.io(Direction::Write, |sock| match sock.take_error()? {
+            Some(e) => Err(e),
+            None => Ok(()),
+        })
+        .await?;
         Ok(s)
     }
 
