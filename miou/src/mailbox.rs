@@ -75,10 +75,21 @@ impl<T> Mailbox<T> {
 
     /// Domain side, before blocking: says whether blocking is allowed (`false`:
     /// something was pushed meanwhile, do not block), and if so announces the sleep.
-    pub(crate) fn going_to_sleep(&self) -> bool {
+    ///
+    /// `nothing_else` looks at the domain's other sources of work (its fresh tasks) under
+    /// the same lock: a sender that adds work there first, then calls [`is_asleep`],
+    /// is ordered with this decision by the lock.
+    ///
+    /// [`is_asleep`]: Mailbox::is_asleep
+    pub(crate) fn going_to_sleep(&self, nothing_else: impl FnOnce() -> bool) -> bool {
         let mut inbox = lock(&self.inbox);
-        inbox.sleeping = inbox.items.is_empty();
+        inbox.sleeping = inbox.items.is_empty() && nothing_else();
         inbox.sleeping
+    }
+
+    /// Sender side, after adding work elsewhere: must the domain be interrupted?
+    pub(crate) fn is_asleep(&self) -> bool {
+        lock(&self.inbox).sleeping
     }
 
     /// Domain side, after the backend returned.

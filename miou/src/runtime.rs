@@ -266,7 +266,8 @@ impl Builder {
         let root: Arc<dyn Handle<F::Output>> = Task::new(
             d0.next_id(),
             None,
-            d0.shared.clone(),
+            DomainId(0),
+            Some(d0.shared.clone()),
             Vec::new(),
             move || fut,
         );

@@ -29,6 +29,8 @@ use std::sync::{Arc, OnceLock};
 use crate::domain::DomainId;
 use crate::events::reactor::{Builtin, Reactor};
 use crate::events::{Events, Interrupter, SyscallId};
+use crossbeam_deque::{Injector, Steal};
+
 use crate::hook::HookEntry;
 use crate::mailbox::{Mailbox, Pushed};
 use crate::rng::Rng;
@@ -39,8 +41,11 @@ use crate::trace::{TraceEvent, TraceKind};
 /// The part of a domain other threads may touch.
 pub(crate) struct DomainShared {
     pub(crate) id: DomainId,
-    /// Tasks woken or created from other threads.
+    /// Tasks woken from other threads (started tasks: they never move).
     mailbox: Mailbox<Arc<dyn Runnable>>,
+    /// Tasks `call`ed onto this domain that have not started yet; an idle worker may
+    /// take them from here.
+    fresh: Injector<Arc<dyn Runnable>>,
     interrupter: OnceLock<Interrupter>,
     /// How many tasks wait in the run queue (published by the domain; read by `call`
     /// placement to prefer idle domains).
@@ -52,6 +57,7 @@ impl DomainShared {
         Arc::new(DomainShared {
             id,
             mailbox: Mailbox::new(),
+            fresh: Injector::new(),
             interrupter: OnceLock::new(),
             queued: AtomicUsize::new(0),
         })
@@ -65,6 +71,33 @@ impl DomainShared {
         if let Ok(Pushed::Interrupt) = self.mailbox.push(task) {
             self.interrupt();
         }
+    }
+
+    /// Hands a new `call`ed task to this domain (any thread).
+    pub(crate) fn push_fresh(&self, task: Arc<dyn Runnable>) {
+        self.fresh.push(task);
+        // Pushed before looking: `going_to_sleep` looks at `fresh` under the same lock.
+        if self.mailbox.is_asleep() {
+            self.interrupt();
+        }
+    }
+
+    /// Takes a not-yet-started task that `thief` may run: not one `thief` created
+    /// (a `call` never runs on its caller's domain). Gives up after a few tries.
+    fn steal_for(&self, thief: DomainId) -> Option<Arc<dyn Runnable>> {
+        for _ in 0..4 {
+            match self.fresh.steal() {
+                Steal::Success(t) if t.header().created_on != thief => return Some(t),
+                Steal::Success(t) => {
+                    // Ours: it must run elsewhere. Put it back and leave this domain be.
+                    self.fresh.push(t);
+                    return None;
+                }
+                Steal::Empty => return None,
+                Steal::Retry => {}
+            }
+        }
+        None
     }
 
     /// Wakes the domain's blocking `select`, if its backend is running.
@@ -145,14 +178,14 @@ pub(crate) fn on_domain(shared: &Arc<DomainShared>) -> bool {
 /// Queues a task whose `SCHEDULED` flag the caller just set.
 pub(crate) fn enqueue(task: Arc<dyn Runnable>) {
     let task = try_with_domain(move |d| match d {
-        Some(d) if Arc::ptr_eq(&d.shared, &task.header().domain) => {
+        Some(d) if Arc::ptr_eq(&d.shared, task.header().runner()) => {
             d.queue.borrow_mut().push_back(task);
             None
         }
         _ => Some(task),
     });
     if let Some(task) = task {
-        let domain = task.header().domain.clone();
+        let domain = task.header().runner().clone();
         domain.push_inbox(task);
     }
 }
@@ -284,7 +317,16 @@ impl DomainLocal {
 
     #[inline]
     fn drain_inbox(&self) {
-        self.shared.mailbox.drain_into(&mut self.queue.borrow_mut());
+        let mut queue = self.queue.borrow_mut();
+        self.shared.mailbox.drain_into(&mut queue);
+        while !self.shared.fresh.is_empty() {
+            match self.shared.fresh.steal() {
+                Steal::Success(t) => queue.push_back(t),
+                Steal::Empty => break,
+                Steal::Retry => {}
+            }
+        }
+        drop(queue);
         self.shared
             .queued
             .store(self.queue.borrow().len(), Ordering::Relaxed);
@@ -292,7 +334,11 @@ impl DomainLocal {
 
     /// Nothing to run: sleep in the backend until an event or an interrupt.
     fn idle(&self) {
-        let block = self.shared.mailbox.going_to_sleep();
+        if self.steal() {
+            return;
+        }
+        let fresh = &self.shared.fresh;
+        let block = self.shared.mailbox.going_to_sleep(|| fresh.is_empty());
         self.poll_events(block);
         self.shared.mailbox.awake();
     }
@@ -311,6 +357,7 @@ impl DomainLocal {
         if prev & task::COMPLETE != 0 {
             return; // a stale entry: the task completed after it was queued
         }
+        task.header().start_on(&self.shared);
         let id = task.header().id;
         self.trace(id, TraceKind::Resume);
         *self.current.borrow_mut() = Some(task);
@@ -333,10 +380,40 @@ impl DomainLocal {
         }
     }
 
+    /// An idle worker takes a not-yet-started task from another worker (domain 0 never
+    /// does: `call` never runs there). Starting at a random worker spreads the thieves.
+    fn steal(&self) -> bool {
+        let me = self.shared.id;
+        if me.index() == 0 {
+            return false;
+        }
+        let workers = self.runtime.workers();
+        let start = self.random_below(workers.len());
+        for i in 0..workers.len() {
+            let victim = &workers[(start + i) % workers.len()];
+            if victim.id == me {
+                continue;
+            }
+            if let Some(t) = victim.steal_for(me) {
+                self.trace(t.header().id, TraceKind::Stolen { from: victim.id });
+                self.queue.borrow_mut().push_back(t);
+                return true;
+            }
+        }
+        false
+    }
+
     /// Stops the domain: finalise the backend and drop what is left in the queues.
     pub(crate) fn shutdown(&self) {
         let rest = self.shared.mailbox.close();
         drop(rest);
+        loop {
+            match self.shared.fresh.steal() {
+                Steal::Success(t) => drop(t),
+                Steal::Retry => {}
+                Steal::Empty => break,
+            }
+        }
         self.queue.borrow_mut().clear();
         let events = &mut **self.events.borrow_mut();
         if let Err(p) = catch_unwind(AssertUnwindSafe(|| events.finalise())) {

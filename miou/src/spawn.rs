@@ -231,9 +231,12 @@ where
     });
     let parent_id = parent.header().id;
     let local = runner.is_none();
-    let shared = runner.unwrap_or_else(|| d.shared.clone());
-    let runner_id = shared.id;
-    let task = Task::new(d.next_id(), Some(parent), shared, resources, make);
+    let runner_id = runner.as_ref().map_or(d.id(), |r| r.id);
+    let target = runner.clone();
+    // A spawned task runs here from the start; a `call`ed one gets its runner when a
+    // domain starts it (its target, or an idle domain that took it first).
+    let fixed = if local { Some(d.shared.clone()) } else { None };
+    let task = Task::new(d.next_id(), Some(parent), d.id(), fixed, resources, make);
     let key = {
         let mut family = parent.children().borrow_mut();
         assert!(
@@ -250,10 +253,9 @@ where
             runner: runner_id,
         },
     );
-    if local {
-        d.queue.borrow_mut().push_back(task.clone());
-    } else {
-        crate::scheduler::enqueue(task.clone());
+    match target {
+        None => d.queue.borrow_mut().push_back(task.clone()),
+        Some(target) => target.push_fresh(task.clone()),
     }
     Promise::new(task, key)
 }

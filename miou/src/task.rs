@@ -32,9 +32,10 @@ use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::task::{Context, Poll, Wake, Waker};
 
+use crate::domain::DomainId;
 use crate::error::{Error, Panic};
 use crate::ownership::Resource;
 use crate::scheduler::{DomainLocal, DomainShared};
@@ -89,7 +90,12 @@ pub(crate) struct Header {
     /// The parent itself, for `Ownership::transfer` (weak: the parent holds its
     /// children, not the other way round).
     parent_task: Option<Weak<dyn Runnable>>,
-    pub(crate) domain: Arc<DomainShared>,
+    /// The domain the task runs on. Set at creation for `spawn`; for `call`, set by the
+    /// domain that starts it (its target, or an idle domain that took it before it
+    /// started): a task never moves once started.
+    runner: OnceLock<Arc<DomainShared>>,
+    /// The domain that created it (a `call`ed task never runs there).
+    pub(crate) created_on: DomainId,
     /// Queued / cancel requested / complete, and who to wake at completion: the parent,
     /// waiting in `.await`, `cancel`, `await_first`... or in its own teardown.
     pub(crate) state: TaskState,
@@ -107,6 +113,27 @@ impl Header {
 
     pub(crate) fn state(&self) -> u32 {
         self.state.get()
+    }
+
+    /// The domain running the task. Only a started task has one; every caller is past
+    /// the task's first dequeue (a task is created queued, so no wake-up or cancel
+    /// request enqueues it before that).
+    pub(crate) fn runner(&self) -> &Arc<DomainShared> {
+        self.runner
+            .get()
+            .expect("a task gets its runner when it starts")
+    }
+
+    /// The runner, if the task started.
+    pub(crate) fn runner_if_started(&self) -> Option<&Arc<DomainShared>> {
+        self.runner.get()
+    }
+
+    /// The domain that starts the task takes it.
+    pub(crate) fn start_on(&self, domain: &Arc<DomainShared>) {
+        if self.runner.get().is_none() {
+            let _ = self.runner.set(domain.clone());
+        }
     }
 
     pub(crate) fn is_complete(&self) -> bool {
@@ -190,7 +217,8 @@ where
     pub(crate) fn new(
         id: TaskId,
         parent: Option<&Arc<dyn Runnable>>,
-        domain: Arc<DomainShared>,
+        created_on: DomainId,
+        runner: Option<Arc<DomainShared>>,
         resources: Vec<Arc<Resource>>,
         make: C,
     ) -> Arc<Self> {
@@ -200,7 +228,11 @@ where
                 id,
                 parent: parent.map(|p| p.header().id),
                 parent_task: parent.map(Arc::downgrade),
-                domain,
+                runner: match runner {
+                    Some(d) => OnceLock::from(d),
+                    None => OnceLock::new(),
+                },
+                created_on,
                 state: TaskState::new(),
                 resources: Mutex::new(resources),
             },
@@ -454,7 +486,12 @@ impl<C, Fut: Future> Drop for Task<C, Fut> {
         // find its stage empty. If it does not (a bug, or a run torn down abnormally), leak
         // the stage rather than drop a `!Send` value on the wrong thread.
         let stage = std::mem::replace(self.stage.get_mut(), Stage::Consumed);
-        if !matches!(stage, Stage::Consumed) && !crate::scheduler::on_domain(&self.header.domain) {
+        let foreign = match self.header.runner.get() {
+            Some(d) => !crate::scheduler::on_domain(d),
+            // Never started: the stage holds the closure of a `call`, which is `Send`.
+            None => false,
+        };
+        if foreign && !matches!(stage, Stage::Consumed) {
             std::mem::forget(stage);
         }
     }

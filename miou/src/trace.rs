@@ -32,6 +32,11 @@ pub enum TraceKind {
     },
     /// The task's turn begins.
     Resume,
+    /// An idle domain took this not-yet-started task from domain `from`'s queue.
+    Stolen {
+        /// The domain it was `call`ed onto.
+        from: DomainId,
+    },
     /// The task's turn ended at a scheduling point: it is at the back of the queue.
     Yield,
     /// The task's turn ended waiting for something (a child, a lock, a syscall...).
