@@ -172,12 +172,39 @@ fn the_mailbox_never_strands_a_task() {
             if !queue.is_empty() {
                 break;
             }
-            if mailbox.going_to_sleep() {
+            if mailbox.going_to_sleep(|| true) {
                 latch.wait();
             }
             mailbox.awake();
         }
         assert_eq!(queue.pop_front(), Some(7));
+        sender.join().unwrap();
+    });
+}
+
+/// A new `call`ed task goes into the domain's `fresh` queue, outside the mailbox; the
+/// sender then asks `is_asleep`. The domain looks at `fresh` inside `going_to_sleep`.
+/// The work is never stranded. (`fresh` is a crossbeam `Injector`, which loom cannot
+/// see into; a loom counter with the same release/acquire stands for it.)
+#[test]
+fn fresh_work_is_never_stranded() {
+    loom::model(|| {
+        let mailbox = Arc::new(Mailbox::<u32>::new());
+        let fresh = Arc::new(AtomicUsize::new(0));
+        let latch = Arc::new(Latch { set: Mutex::new(false), cv: Condvar::new() });
+        let (m, f, l) = (mailbox.clone(), fresh.clone(), latch.clone());
+        let sender = thread::spawn(move || {
+            f.fetch_add(1, Ordering::Release);
+            if m.is_asleep() {
+                l.interrupt();
+            }
+        });
+        while fresh.load(Ordering::Acquire) == 0 {
+            if mailbox.going_to_sleep(|| fresh.load(Ordering::Acquire) == 0) {
+                latch.wait();
+            }
+            mailbox.awake();
+        }
         sender.join().unwrap();
     });
 }
