@@ -273,18 +273,24 @@ fn pick_domain(d: &DomainLocal) -> Option<Arc<DomainShared>> {
     if candidates.is_empty() {
         return None;
     }
-    let score = |w: &Arc<DomainShared>| {
-        let queued = w.queued.load(std::sync::atomic::Ordering::Relaxed);
-        (!w.is_sleeping(), queued)
-    };
-    let best = candidates
+    // Each domain's state is read once: it changes under our feet (other threads), and
+    // reading it twice could leave no domain matching the best score.
+    let scored: Vec<_> = candidates
+        .into_iter()
+        .map(|w| {
+            let queued = w.queued.load(std::sync::atomic::Ordering::Relaxed);
+            ((!w.is_sleeping(), queued), w)
+        })
+        .collect();
+    let best = scored
         .iter()
-        .map(|w| score(w))
+        .map(|(score, _)| *score)
         .min()
         .expect("non-empty");
-    let ties: Vec<_> = candidates
+    let ties: Vec<_> = scored
         .into_iter()
-        .filter(|w| score(w) == best)
+        .filter(|(score, _)| *score == best)
+        .map(|(_, w)| w)
         .collect();
     let chosen = ties[d.random_below(ties.len())];
     Some(chosen.clone())
