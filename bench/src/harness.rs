@@ -1,0 +1,138 @@
+//! Runs the cases: miou and its peers interleaved, round after round, and the median of
+//! each runtime's runs (BENCH.md: ratios from one run, interleaved, medians of at least
+//! 5 runs).
+//!
+//! One *run* of a runtime is one fresh runtime executing the workload `iters` times in a
+//! row; its time per iteration is one sample. `iters` is chosen once per case, the same
+//! for every runtime, so that the fastest runtime's run lasts about [`Settings::target`]:
+//! short workloads (B1 with N = 1,000 takes tens of microseconds) are then timed over
+//! many iterations instead of one clock reading.
+
+use std::time::Duration;
+
+use crate::runtimes::Runtime;
+use crate::workloads::Case;
+
+/// How long and how often to measure.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Samples per runtime (rounds).
+    pub runs: usize,
+    /// What one run of the fastest runtime should last.
+    pub target: Duration,
+    /// One iteration per run, no calibration: a smoke run.
+    pub quick: bool,
+}
+
+/// The measured figures of one case.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub id: String,
+    pub title: String,
+    /// Iterations per run.
+    pub iters: u32,
+    /// Runs per runtime.
+    pub runs: usize,
+    /// Each runtime with its median time per iteration, in seconds, in the case's order.
+    pub medians: Vec<(Runtime, f64)>,
+}
+
+impl Row {
+    pub fn median(&self, rt: Runtime) -> Option<f64> {
+        self.medians.iter().find(|(r, _)| *r == rt).map(|&(_, m)| m)
+    }
+
+    /// The fastest peer (not miou, not the floor) and its median.
+    pub fn best_peer(&self) -> Option<(Runtime, f64)> {
+        self.medians
+            .iter()
+            .copied()
+            .filter(|(r, _)| r.is_peer())
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+    }
+}
+
+/// Measures one case.
+pub fn measure(case: &Case, s: &Settings) -> Row {
+    let rts = case.runtimes;
+    // Warm up every runtime once (allocator, code, page faults); the fastest sets iters.
+    let mut fastest = f64::INFINITY;
+    for &rt in rts {
+        let d = (case.run)(rt, 1);
+        fastest = fastest.min(d.as_secs_f64());
+    }
+    let iters = if s.quick {
+        1
+    } else {
+        (s.target.as_secs_f64() / fastest.max(1e-9))
+            .ceil()
+            .clamp(1.0, 1e6) as u32
+    };
+    eprintln!(
+        "bench: {} ({} runs x {iters} iterations per runtime)",
+        case.id, s.runs
+    );
+
+    let mut samples: Vec<Vec<f64>> = vec![Vec::with_capacity(s.runs); rts.len()];
+    for round in 0..s.runs {
+        for i in round_order(rts.len(), round) {
+            let d = (case.run)(rts[i], iters);
+            samples[i].push(d.as_secs_f64() / f64::from(iters));
+        }
+    }
+    Row {
+        id: case.id.clone(),
+        title: case.title.clone(),
+        iters,
+        runs: s.runs,
+        medians: rts
+            .iter()
+            .zip(samples)
+            .map(|(&rt, mut xs)| (rt, median(&mut xs)))
+            .collect(),
+    }
+}
+
+/// The order of one round over `n` runtimes, index 0 being miou: miou first, then each
+/// peer once, so the runs go miou, peers, miou, peers... and a drift of the machine
+/// touches every runtime alike. The peers start one further each round, so that no
+/// peer always runs right after miou.
+fn round_order(n: usize, round: usize) -> Vec<usize> {
+    let mut order = vec![0];
+    let peers = n - 1;
+    for k in 0..peers {
+        order.push(1 + (round + k) % peers);
+    }
+    order
+}
+
+/// The median of `xs` (mean of the two middle values for an even count).
+pub fn median(xs: &mut [f64]) -> f64 {
+    assert!(!xs.is_empty(), "no samples");
+    xs.sort_by(f64::total_cmp);
+    let m = xs.len() / 2;
+    if xs.len() % 2 == 1 {
+        xs[m]
+    } else {
+        (xs[m - 1] + xs[m]) / 2.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians() {
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&mut [4.0, 1.0, 3.0, 2.0]), 2.5);
+    }
+
+    #[test]
+    fn rounds_start_with_miou_and_rotate_the_peers() {
+        assert_eq!(round_order(4, 0), [0, 1, 2, 3]);
+        assert_eq!(round_order(4, 1), [0, 2, 3, 1]);
+        assert_eq!(round_order(3, 1), [0, 2, 1]);
+        assert_eq!(round_order(1, 5), [0]);
+    }
+}

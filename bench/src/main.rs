@@ -1,0 +1,178 @@
+//! The side-by-side benchmarks of BENCH.md: each workload on miou and on each peer,
+//! interleaved, with medians, ratios, and (for B1) peak memory.
+//!
+//! ```text
+//! cargo run -p bench --release -- [NAME...] [--quick] [--json] [--runs N] [--quanta N]
+//!                                 [--target-ms MS] [--no-rss]
+//! ```
+//!
+//! - `NAME`: a workload (`B1`, `spawn_many`) or one case (`B1/25000`, `B3/quanta=61`);
+//!   all of them by default.
+//! - `--quick`: 3 runs of one iteration at small sizes, for a smoke run (CI, debug).
+//! - `--json`: one JSON object per runtime and case on stdout, nothing else.
+//! - `--runs N`: runs per runtime (default 7; at least 5 unless `--quick`).
+//! - `--quanta N`: miou's quanta (default 1, miou's default); B3 adds a row with 61.
+//! - `--target-ms MS`: how long one run of the fastest runtime should last (default 30).
+//! - `--no-rss`: skip the peak-memory children of B1 (they run only in a full,
+//!   non-JSON run that selects B1).
+//!
+//! Internal: `bench --rss B1 RUNTIME N` runs B1 once and prints its peak RSS in bytes.
+
+mod harness;
+mod report;
+mod rss;
+mod runtimes;
+mod workloads;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use harness::Settings;
+use workloads::{Case, Config};
+
+const USAGE: &str = "usage: bench [NAME...] [--quick] [--json] [--runs N] [--quanta N] [--target-ms MS] [--no-rss]\n       bench --rss B1 RUNTIME N [--quanta N]";
+
+#[derive(Debug, Default)]
+struct Options {
+    names: Vec<String>,
+    quick: bool,
+    json: bool,
+    runs: Option<usize>,
+    quanta: Option<usize>,
+    target_ms: Option<u64>,
+    no_rss: bool,
+    rss: Option<Vec<String>>,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut o = Options::default();
+    let mut it = args.iter();
+    fn number<T: std::str::FromStr>(flag: &str, v: Option<&String>) -> Result<T, String> {
+        v.and_then(|v| v.parse().ok())
+            .ok_or_else(|| format!("{flag} needs a number"))
+    }
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--quick" => o.quick = true,
+            "--json" => o.json = true,
+            "--no-rss" => o.no_rss = true,
+            "--runs" => o.runs = Some(number("--runs", it.next())?),
+            "--quanta" => o.quanta = Some(number("--quanta", it.next())?),
+            "--target-ms" => o.target_ms = Some(number("--target-ms", it.next())?),
+            "--rss" => o.rss = Some(it.by_ref().take(3).cloned().collect()),
+            "-h" | "--help" => return Err(String::new()),
+            flag if flag.starts_with('-') => return Err(format!("unknown option {flag}")),
+            name => o.names.push(name.to_string()),
+        }
+    }
+    Ok(o)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let o = match parse(&args) {
+        Ok(o) => o,
+        Err(e) => {
+            if !e.is_empty() {
+                eprintln!("bench: {e}");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let quanta = o.quanta.unwrap_or(1);
+    if quanta == 0 {
+        eprintln!("bench: --quanta must be at least 1");
+        return ExitCode::from(2);
+    }
+    if let Some(rss_args) = &o.rss {
+        return match rss::child(rss_args, quanta) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("bench: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+
+    let runs = o.runs.unwrap_or(if o.quick { 3 } else { 7 });
+    if runs < 5 && !o.quick {
+        eprintln!("bench: BENCH.md asks for medians of at least 5 runs (or use --quick)");
+        return ExitCode::from(2);
+    }
+    let cfg = Config {
+        quick: o.quick,
+        quanta,
+    };
+    let all = workloads::all(&cfg);
+    for name in &o.names {
+        if !all.iter().any(|c| c.matches(name)) {
+            let known: Vec<_> = all.iter().map(|c| c.id.as_str()).collect();
+            eprintln!("bench: no workload {name} (known: {})", known.join(", "));
+            return ExitCode::from(2);
+        }
+    }
+    let selected: Vec<&Case> = all
+        .iter()
+        .filter(|c| o.names.is_empty() || o.names.iter().any(|n| c.matches(n)))
+        .collect();
+    let settings = Settings {
+        runs,
+        target: Duration::from_millis(o.target_ms.unwrap_or(30)),
+        quick: o.quick,
+    };
+    let rows: Vec<_> = selected
+        .iter()
+        .map(|c| harness::measure(c, &settings))
+        .collect();
+
+    if o.json {
+        print!("{}", report::json(&rows));
+        return ExitCode::SUCCESS;
+    }
+    println!(
+        "Median time per iteration; each run is a fresh runtime executing the workload \
+         `iters` times, timed inside its root task; runtimes interleaved run by run. \
+         miou: one domain, quanta {quanta}.\n"
+    );
+    print!("{}", report::table(&rows));
+    let b1 = selected.iter().find(|c| c.workload == "B1");
+    if let Some(b1) = b1
+        && !o.quick
+        && !o.no_rss
+    {
+        match rss::measure(b1.runtimes, quanta) {
+            Ok(rows) => {
+                println!(
+                    "\nPeak RSS of B1 with {} tasks (one child process each):\n",
+                    rss::N
+                );
+                print!("{}", report::rss_table(&rows));
+            }
+            Err(e) => eprintln!("bench: peak RSS not measured: {e}"),
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn parses_names_and_flags() {
+        let o = parse(&args("B1 B3 --quick --json --runs 5 --quanta 2")).unwrap();
+        assert_eq!(o.names, ["B1", "B3"]);
+        assert!(o.quick && o.json);
+        assert_eq!((o.runs, o.quanta), (Some(5), Some(2)));
+        let o = parse(&args("--rss B1 miou 25000 --quanta 1")).unwrap();
+        assert_eq!(o.rss.unwrap(), ["B1", "miou", "25000"]);
+        assert_eq!(o.quanta, Some(1));
+        assert!(parse(&args("--bogus")).is_err());
+        assert!(parse(&args("--runs x")).is_err());
+    }
+}

@@ -1,0 +1,117 @@
+//! Runs the benchmark binary as CI would (`--quick --json`) and checks that every
+//! workload printed one well-formed line for each of its runtimes, and nothing else.
+//! A watchdog kills the binary if it hangs (a runtime that loses a wake-up would).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Far above what a debug build needs (well under a second), far below CI's patience.
+const DEADLINE: Duration = Duration::from_secs(120);
+
+/// The value of `"key": value` in one JSON line of the bench's flat shape.
+fn field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    let start = line.find(&format!("\"{key}\": "))? + key.len() + 4;
+    let rest = &line[start..];
+    let end = rest.find([',', '}'])?;
+    Some(rest[..end].trim_matches('"'))
+}
+
+#[test]
+fn quick_json_prints_a_line_per_workload_and_runtime() {
+    let child = Command::new(env!("CARGO_BIN_EXE_bench"))
+        .args(["--quick", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the bench binary");
+    let child = Arc::new(Mutex::new(child));
+    let mut stdout = child.lock().unwrap().stdout.take().expect("piped stdout");
+    let mut stderr = child.lock().unwrap().stderr.take().expect("piped stderr");
+
+    let done = Arc::new(AtomicBool::new(false));
+    let killed = Arc::new(AtomicBool::new(false));
+    let watchdog = {
+        let (child, done, killed) = (child.clone(), done.clone(), killed.clone());
+        std::thread::spawn(move || {
+            let start = Instant::now();
+            while !done.load(Ordering::SeqCst) {
+                if start.elapsed() > DEADLINE {
+                    killed.store(true, Ordering::SeqCst);
+                    let _ = child.lock().unwrap().kill();
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        })
+    };
+
+    let mut out = String::new();
+    stdout.read_to_string(&mut out).expect("read stdout");
+    // A few progress lines: they fit in the pipe while stdout is read.
+    let mut err = String::new();
+    stderr.read_to_string(&mut err).expect("read stderr");
+    let status = child.lock().unwrap().wait().expect("wait for the bench");
+    done.store(true, Ordering::SeqCst);
+    watchdog.join().unwrap();
+    assert!(
+        !killed.load(Ordering::SeqCst),
+        "the bench did not finish within {DEADLINE:?}; output so far:\n{out}\n{err}"
+    );
+    assert!(status.success(), "the bench failed: {status}\n{out}\n{err}");
+
+    // case id -> runtimes seen
+    let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for line in out.lines() {
+        assert!(
+            line.starts_with('{') && line.ends_with('}'),
+            "not a JSON object line: {line:?}"
+        );
+        let workload = field(line, "workload").expect("a workload");
+        let runtime = field(line, "runtime").expect("a runtime");
+        let median: f64 = field(line, "median")
+            .and_then(|m| m.parse().ok())
+            .expect("a numeric median");
+        assert!(median > 0.0, "a zero time: {line}");
+        assert_eq!(field(line, "unit"), Some("s"), "{line}");
+        assert_eq!(
+            field(line, "runs"),
+            Some("3"),
+            "--quick makes 3 runs: {line}"
+        );
+        assert!(
+            seen.entry(workload.to_string())
+                .or_default()
+                .insert(runtime.to_string()),
+            "a duplicate line: {line}"
+        );
+    }
+
+    let set =
+        |names: &[&str]| -> BTreeSet<String> { names.iter().map(|s| s.to_string()).collect() };
+    let with_floor = set(&["miou", "tokio-ct", "async-executor", "floor"]);
+    let peers_only = set(&["miou", "tokio-ct", "async-executor"]);
+    for w in ["B1", "B2", "B3", "B4", "B5"] {
+        let cases: Vec<_> = seen
+            .iter()
+            .filter(|(id, _)| *id == w || id.starts_with(&format!("{w}/")))
+            .collect();
+        assert!(!cases.is_empty(), "no line for {w}:\n{out}");
+        let expected = if matches!(w, "B4" | "B5") {
+            &peers_only
+        } else {
+            &with_floor
+        };
+        for (id, runtimes) in cases {
+            assert_eq!(runtimes, expected, "runtimes of {id}");
+        }
+    }
+    assert_eq!(
+        seen.keys().filter(|id| id.starts_with("B1/")).count(),
+        2,
+        "two B1 sizes"
+    );
+}
