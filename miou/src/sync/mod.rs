@@ -1,31 +1,68 @@
 //! Synchronisation between tasks, on one domain or across domains.
 //!
+//! - [`Mutex`] and [`Condition`]: mutual exclusion with a FIFO hand-off to waiters, and
+//!   waiting for a condition under a mutex.
+//! - [`Lazy`]: a value computed once, on first use, by whichever task forces it first.
 //! - [`Trigger`] and [`Computation`]: the low-level pieces, a one-shot signal and a
 //!   single-assignment result cell, usable from any thread (including threads that are
-//!   not miou domains). Awaiting one passes no scheduling point when it is already
-//!   signalled or complete, and otherwise waits; their other operations are not
-//!   scheduling points.
+//!   not miou domains).
+//!
+//! Every type here is `Send + Sync` (given `Send` contents) and works across domains: a
+//! task that waits leaves its domain's run queue, and whoever releases it (on any
+//! thread) wakes it on its own domain. A task cancelled while it waits leaves no trace:
+//! it is removed from the queue it waited in, and a lock or a signal already handed to
+//! it is passed on to the next waiter.
+//!
+//! Awaiting [`Mutex::lock`], [`Condition::wait`] and an unforced [`Lazy::force`] is a
+//! scheduling point; [`Condition::signal`], [`Condition::broadcast`],
+//! [`Mutex::try_lock`], [`Trigger::signal`] and the `try_*` methods of
+//! [`Computation`] are not. Awaiting a [`Trigger`] or a [`Computation`] passes no
+//! scheduling point when it is already signalled or complete, and otherwise waits.
+//!
+//! Outside a task (a plain thread, with some other executor) the operations work too;
+//! they simply pass no scheduling point.
 //!
 //! ```
-//! use miou::sync::Computation;
+//! use std::sync::Arc;
+//! use miou::sync::Mutex;
 //!
-//! let v = miou::Builder::new().domains(1).run(async {
-//!     let c = Computation::new();
-//!     let c2 = c.clone();
-//!     let p = miou::call(move || async move { c2.try_return(42) });
-//!     let v = c.wait().await;
-//!     assert!(p.await.unwrap());
-//!     v
+//! let total = miou::Builder::new().domains(2).run(async {
+//!     let counter = Arc::new(Mutex::new(0));
+//!     let c = counter.clone();
+//!     let ps = miou::parallel(
+//!         move |_: usize| {
+//!             let c = c.clone();
+//!             async move {
+//!                 for _ in 0..100 {
+//!                     *c.lock().await += 1;
+//!                 }
+//!             }
+//!         },
+//!         vec![0, 1, 2, 3],
+//!     );
+//!     for r in ps.await {
+//!         r.unwrap();
+//!     }
+//!     *counter.lock().await
 //! });
-//! assert_eq!(v.unwrap(), 42);
+//! assert_eq!(total, 400);
 //! ```
+
+use std::task::{Context, Poll};
 
 use crate::scheduler::try_with_domain;
+use crate::task::TaskId;
 
 mod computation;
+mod condition;
+mod lazy;
+mod mutex;
 mod trigger;
 
 pub use computation::{Aborted, Cause, Computation, ComputationWait};
+pub use condition::{Condition, ConditionWait};
+pub use lazy::{Force, Lazy};
+pub use mutex::{Lock, Mutex, MutexGuard};
 pub use trigger::{Trigger, TriggerWait};
 
 /// Locks one of the internal `std` mutexes, ignoring poisoning. Wakers are woken,
@@ -40,9 +77,39 @@ fn in_task() -> bool {
     try_with_domain(|d| d.is_some_and(|d| d.current_id().is_some()))
 }
 
+/// The scheduling point every operation passes on its first poll. Outside a task there
+/// is no scheduler to yield to: the point is passed at once.
+fn poll_point(cx: &mut Context<'_>) -> Poll<()> {
+    if in_task() {
+        crate::point::poll_point(cx)
+    } else {
+        Poll::Ready(())
+    }
+}
+
 /// An operation that had to wait completes: the wait was its scheduling point.
 fn after_park() {
     if in_task() {
         crate::point::consume_after_park();
     }
+}
+
+/// A task, identified across runs (task ids restart at every run, and runs may be
+/// nested or concurrent: the run's address tells them apart).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct TaskRef {
+    run: usize,
+    task: TaskId,
+}
+
+/// The task being polled on this thread, if any.
+fn current_task() -> Option<TaskRef> {
+    try_with_domain(|d| {
+        let d = d?;
+        let task = d.current_id()?;
+        Some(TaskRef {
+            run: std::sync::Arc::as_ptr(&d.runtime) as *const () as usize,
+            task,
+        })
+    })
 }
