@@ -268,10 +268,8 @@ impl<'a, T> Future for Force<'a, T> {
                     unreachable!()
                 };
                 drop(s);
-                if let Stage::Waiting(_) = std::mem::replace(&mut this.stage, Stage::Passed) {
-                    // Cannot happen (Unforced never comes back), but stay consistent.
-                    after_park();
-                }
+                // Only `Running` makes a forcer wait, and it never goes back to `Unforced`.
+                debug_assert_eq!(this.stage, Stage::Passed);
                 Poll::Ready(lazy.compute(f))
             }
             State::Running {
