@@ -16,6 +16,8 @@ use crate::workloads::Case;
 /// How long and how often to measure.
 #[derive(Clone, Debug)]
 pub struct Settings {
+    /// Run only these runtimes (all of the case's when empty).
+    pub only: Vec<Runtime>,
     /// Samples per runtime (rounds).
     pub runs: usize,
     /// What one run of the fastest runtime should last.
@@ -54,10 +56,15 @@ impl Row {
 
 /// Measures one case.
 pub fn measure(case: &Case, s: &Settings) -> Row {
-    let rts = case.runtimes;
+    let rts: Vec<Runtime> = case
+        .runtimes
+        .iter()
+        .copied()
+        .filter(|rt| s.only.is_empty() || s.only.contains(rt))
+        .collect();
     // Warm up every runtime once (allocator, code, page faults); the fastest sets iters.
     let mut fastest = f64::INFINITY;
-    for &rt in rts {
+    for &rt in &rts {
         let d = (case.run)(rt, 1);
         fastest = fastest.min(d.as_secs_f64());
     }
@@ -93,11 +100,14 @@ pub fn measure(case: &Case, s: &Settings) -> Row {
     }
 }
 
-/// The order of one round over `n` runtimes, index 0 being miou: miou first, then each
+/// The order of one round over `n` runtimes, index 0 being miou (when it runs): miou first, then each
 /// peer once, so the runs go miou, peers, miou, peers... and a drift of the machine
 /// touches every runtime alike. The peers start one further each round, so that no
 /// peer always runs right after miou.
 fn round_order(n: usize, round: usize) -> Vec<usize> {
+    if n == 0 {
+        return Vec::new();
+    }
     let mut order = vec![0];
     let peers = n - 1;
     for k in 0..peers {

@@ -13,6 +13,8 @@
 //! - `--runs N`: runs per runtime (default 7; at least 5 unless `--quick`).
 //! - `--quanta N`: miou's quanta (default 1, miou's default); B3 adds a row with 61.
 //! - `--target-ms MS`: how long one run of the fastest runtime should last (default 30).
+//! - `--runtime NAME` (repeatable): run only these runtimes (`miou`, `tokio-ct`,
+//!   `async-executor`, `floor`), e.g. to profile one of them; ratios need miou and a peer.
 //! - `--no-rss`: skip the peak-memory children of B1 (they run only in a full,
 //!   non-JSON run that selects B1).
 //!
@@ -30,7 +32,7 @@ use std::time::Duration;
 use harness::Settings;
 use workloads::{Case, Config};
 
-const USAGE: &str = "usage: bench [NAME...] [--quick] [--json] [--runs N] [--quanta N] [--target-ms MS] [--no-rss]\n       bench --rss B1 RUNTIME N [--quanta N]";
+const USAGE: &str = "usage: bench [NAME...] [--quick] [--json] [--runs N] [--quanta N] [--target-ms MS] [--runtime NAME]... [--no-rss]\n       bench --rss B1 RUNTIME N [--quanta N]";
 
 #[derive(Debug, Default)]
 struct Options {
@@ -41,6 +43,7 @@ struct Options {
     quanta: Option<usize>,
     target_ms: Option<u64>,
     no_rss: bool,
+    only: Vec<runtimes::Runtime>,
     rss: Option<Vec<String>>,
 }
 
@@ -59,6 +62,12 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--runs" => o.runs = Some(number("--runs", it.next())?),
             "--quanta" => o.quanta = Some(number("--quanta", it.next())?),
             "--target-ms" => o.target_ms = Some(number("--target-ms", it.next())?),
+            "--runtime" => {
+                let name = it.next().ok_or("--runtime needs a name")?;
+                let rt = runtimes::Runtime::from_name(name)
+                    .ok_or_else(|| format!("unknown runtime {name}"))?;
+                o.only.push(rt);
+            }
             "--rss" => o.rss = Some(it.by_ref().take(3).cloned().collect()),
             "-h" | "--help" => return Err(String::new()),
             flag if flag.starts_with('-') => return Err(format!("unknown option {flag}")),
@@ -115,8 +124,14 @@ fn main() -> ExitCode {
     let selected: Vec<&Case> = all
         .iter()
         .filter(|c| o.names.is_empty() || o.names.iter().any(|n| c.matches(n)))
+        .filter(|c| o.only.is_empty() || c.runtimes.iter().any(|r| o.only.contains(r)))
         .collect();
+    if selected.is_empty() {
+        eprintln!("bench: none of the selected workloads runs on the selected runtimes");
+        return ExitCode::from(2);
+    }
     let settings = Settings {
+        only: o.only.clone(),
         runs,
         target: Duration::from_millis(o.target_ms.unwrap_or(30)),
         quick: o.quick,
@@ -140,6 +155,7 @@ fn main() -> ExitCode {
     if let Some(b1) = b1
         && !o.quick
         && !o.no_rss
+        && o.only.is_empty()
     {
         match rss::measure(b1.runtimes, quanta) {
             Ok(rows) => {
@@ -169,6 +185,9 @@ mod tests {
         assert_eq!(o.names, ["B1", "B3"]);
         assert!(o.quick && o.json);
         assert_eq!((o.runs, o.quanta), (Some(5), Some(2)));
+        let o = parse(&args("--runtime miou --runtime floor")).unwrap();
+        assert_eq!(o.only, [runtimes::Runtime::Miou, runtimes::Runtime::Floor]);
+        assert!(parse(&args("--runtime nope")).is_err());
         let o = parse(&args("--rss B1 miou 25000 --quanta 1")).unwrap();
         assert_eq!(o.rss.unwrap(), ["B1", "miou", "25000"]);
         assert_eq!(o.quanta, Some(1));
