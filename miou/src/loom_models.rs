@@ -191,7 +191,10 @@ fn fresh_work_is_never_stranded() {
     loom::model(|| {
         let mailbox = Arc::new(Mailbox::<u32>::new());
         let fresh = Arc::new(AtomicUsize::new(0));
-        let latch = Arc::new(Latch { set: Mutex::new(false), cv: Condvar::new() });
+        let latch = Arc::new(Latch {
+            set: Mutex::new(false),
+            cv: Condvar::new(),
+        });
         let (m, f, l) = (mailbox.clone(), fresh.clone(), latch.clone());
         let sender = thread::spawn(move || {
             f.fetch_add(1, Ordering::Release);

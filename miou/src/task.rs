@@ -269,9 +269,12 @@ where
 
     /// Drops the future where it stands, catching a panicking destructor (it is logged:
     /// the task is already ending, and other destructors must still run).
+    ///
+    /// The future is pinned: it must be dropped where it is, never moved out first (an
+    /// async block may hold references into itself, which its destructors follow).
     fn drop_future(&self) {
-        let stage = std::mem::replace(&mut *self.stage.borrow_mut(), Stage::Consumed);
-        if let Err(p) = catch_unwind(AssertUnwindSafe(move || drop(stage))) {
+        let mut stage = self.stage.borrow_mut();
+        if let Err(p) = drop_stage_in_place(&mut stage) {
             tracing::error!(task = %self.header.id, panic = ?Panic::new(p), "a destructor panicked while a task was torn down");
         }
     }
@@ -485,16 +488,41 @@ impl<C, Fut: Future> Drop for Task<C, Fut> {
         // whose last reference goes away elsewhere (a waker kept by another thread) must
         // find its stage empty. If it does not (a bug, or a run torn down abnormally), leak
         // the stage rather than drop a `!Send` value on the wrong thread.
-        let stage = std::mem::replace(self.stage.get_mut(), Stage::Consumed);
+        let stage = self.stage.get_mut();
+        if matches!(stage, Stage::Consumed) {
+            return;
+        }
         let foreign = match self.header.runner.get() {
             Some(d) => !crate::scheduler::on_domain(d),
             // Never started: the stage holds the closure of a `call`, which is `Send`.
             None => false,
         };
-        if foreign && !matches!(stage, Stage::Consumed) {
-            std::mem::forget(stage);
+        if foreign {
+            tracing::error!(task = %self.header.id, "a task's last reference went away on another thread before its future or value was dropped; leaking them");
+            // Overwrite without dropping: the value is leaked, never dropped here.
+            std::mem::forget(std::mem::replace(stage, Stage::Consumed));
+        } else {
+            let _ = drop_stage_in_place(stage);
         }
     }
+}
+
+/// Drops what the stage holds where it is and leaves it `Consumed`, even if a destructor
+/// panics (the panic is returned).
+fn drop_stage_in_place<C, Fut: Future>(stage: &mut Stage<C, Fut>) -> std::thread::Result<()> {
+    let slot: *mut Stage<C, Fut> = stage;
+    // SAFETY: `slot` comes from a live `&mut`, so it is valid and aligned, and nothing
+    // else reads the stage meanwhile. `drop_in_place` drops the value where it stands,
+    // as `Pin` requires for a future. If a destructor panics, unwinding still drops the
+    // value's remaining parts; either way the value counts as dropped afterwards.
+    let dropped = catch_unwind(AssertUnwindSafe(|| unsafe {
+        std::ptr::drop_in_place(slot)
+    }));
+    // SAFETY: the old value was dropped just above (fully, or partly and then by the
+    // unwinding), so it must not be dropped again: `write` stores `Consumed` without
+    // dropping what was there.
+    unsafe { std::ptr::write(slot, Stage::Consumed) };
+    dropped
 }
 
 /// Puts a task at the back of its runner's queue, unless it is queued or complete.

@@ -26,13 +26,13 @@ fn generate(root: &Path, g: &mut Gen, depth: u32) {
     let names = ["a", "a.b", "a-b", "b", "z", "a.txt", "x_1", "Q"];
     for (i, name) in names.iter().enumerate() {
         let path = root.join(name);
-        if depth > 0 && g.next() % 3 == 0 {
+        if depth > 0 && g.next().is_multiple_of(3) {
             generate(&path, g, depth - 1);
         } else {
             let len = (g.next() % 3000) as usize * (i % 2);
             let content: Vec<u8> = (0..len).map(|_| g.next() as u8).collect();
             std::fs::write(&path, content).unwrap();
-            if g.next() % 5 == 0 {
+            if g.next().is_multiple_of(5) {
                 use std::os::unix::fs::PermissionsExt;
                 std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
             }

@@ -76,12 +76,10 @@ fn panic_message(e: Error) -> String {
 /// A cancelled task's future must be dropped where it was pinned: an async block that
 /// borrows its own local (here `t2.wait()` borrows `t2`) is self-referential, and its
 /// destructors (here `TriggerWait`'s, which leaves the trigger) read through that
-/// borrow. `Task::drop_future` in `miou/src/task.rs` moves the future out of the task
-/// (`mem::replace`) before dropping it, which breaks `Pin`'s drop guarantee: this test
-/// reads moved-out memory (it hangs or crashes with SIGSEGV). The tests below keep the values their
-/// futures borrow behind an `Arc` until that is fixed.
+/// borrow. A runtime that moved the future out of the task before dropping it (as
+/// miou once did) breaks `Pin`'s drop guarantee: this test then reads moved-out memory
+/// (it hangs or crashes with SIGSEGV).
 #[test]
-#[ignore = "miou/src/task.rs: drop_future moves the pinned future before dropping it"]
 fn cancelled_task_drops_its_future_in_place() {
     watchdog(10, || {
         one_domain().run(async {
