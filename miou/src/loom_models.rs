@@ -228,3 +228,91 @@ fn a_closed_mailbox_refuses() {
         );
     });
 }
+
+/// Trigger (SPEC §4.5 #01): two threads signal while a third attaches a callback. The
+/// trigger ends signalled, and the callback runs exactly when attaching succeeded.
+#[test]
+fn a_trigger_fires_its_callback_once() {
+    use crate::sync::Trigger;
+    loom::model(|| {
+        let t = Trigger::new();
+        let signallers: Vec<_> = (0..2)
+            .map(|_| {
+                let t = t.clone();
+                thread::spawn(move || t.signal())
+            })
+            .collect();
+        let ran = Arc::new(AtomicUsize::new(0));
+        let r = ran.clone();
+        let attached = t.on_signal(move || {
+            r.fetch_add(1, Ordering::SeqCst);
+        });
+        for s in signallers {
+            s.join().unwrap();
+        }
+        assert!(t.is_signaled());
+        assert_eq!(ran.load(Ordering::SeqCst), usize::from(attached));
+    });
+}
+
+/// Computation (SPEC §4.5 #02): a return and a cancel race, and a trigger is attached
+/// meanwhile. Exactly one writer wins, `peek` shows it, and an attached trigger fires.
+#[test]
+fn a_computation_has_one_writer_and_fires_its_triggers() {
+    use crate::sync::{Computation, Trigger};
+    loom::model(|| {
+        let c = Computation::<u32>::new();
+        let (c1, c2) = (c.clone(), c.clone());
+        let returner = thread::spawn(move || c1.try_return(101));
+        let canceller = thread::spawn(move || c2.try_cancel("stop"));
+        let trigger = Trigger::new();
+        let attached = c.try_attach(&trigger);
+        let returned = returner.join().unwrap();
+        let cancelled = canceller.join().unwrap();
+        assert!(returned ^ cancelled, "exactly one writer wins");
+        match c.peek() {
+            Some(Ok(v)) => assert!(returned && v == 101),
+            Some(Err(_)) => assert!(cancelled),
+            None => panic!("the computation is complete"),
+        }
+        if attached {
+            assert!(
+                trigger.is_signaled(),
+                "an attached trigger fires at completion"
+            );
+        }
+    });
+}
+
+/// Mutex hand-off: a task waits for a lock another thread holds; the unlock hands the
+/// lock straight to it and wakes it, and it then holds the lock (no lost wake-up, no
+/// barging, mutual exclusion).
+#[test]
+fn the_mutex_hands_the_lock_over() {
+    use std::future::Future;
+    use std::task::{Context, Poll};
+    loom::model(|| {
+        let m = Arc::new(crate::sync::Mutex::new(0u32));
+        let held = m.try_lock().expect("free at first");
+        let m2 = m.clone();
+        let waiter = thread::spawn(move || {
+            let (waker, woken) = counting_waker();
+            let mut cx = Context::from_waker(&waker);
+            let mut lock = Box::pin(m2.lock());
+            if let Poll::Ready(mut g) = lock.as_mut().poll(&mut cx) {
+                *g += 1; // the holder was already gone
+                return;
+            }
+            while woken.load(Ordering::SeqCst) == 0 {
+                thread::yield_now();
+            }
+            match lock.as_mut().poll(&mut cx) {
+                Poll::Ready(mut g) => *g += 1,
+                Poll::Pending => panic!("woken without being handed the lock"),
+            }
+        });
+        drop(held);
+        waiter.join().unwrap();
+        assert_eq!(*m.try_lock().expect("free again"), 1);
+    });
+}

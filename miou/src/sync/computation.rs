@@ -13,7 +13,9 @@ use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::{Pin, pin};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use crate::loom::Mutex;
 use std::task::{Context, Poll};
 
 use super::lock;

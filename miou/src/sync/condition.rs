@@ -9,11 +9,11 @@
 //! are woken after the state's lock is released; the condition's lock and the mutex's
 //! are never held together.
 
+use crate::loom::Mutex as StateLock;
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Mutex as StdMutex;
 use std::task::{Context, Poll, Waker};
 
 use super::mutex::{Lock, Mutex, MutexGuard};
@@ -49,7 +49,7 @@ use super::{after_park, lock, poll_point};
 /// ```
 #[derive(Default)]
 pub struct Condition {
-    state: StdMutex<State>,
+    state: StateLock<State>,
 }
 
 #[derive(Default)]

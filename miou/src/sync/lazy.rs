@@ -13,7 +13,9 @@ use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, panic_any, resume_unwind};
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
+
+use crate::loom::Mutex;
 use std::task::{Context, Poll, Waker};
 use std::thread::{self, ThreadId};
 

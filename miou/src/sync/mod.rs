@@ -68,8 +68,10 @@ pub use trigger::{Trigger, TriggerWait};
 /// Locks one of the internal `std` mutexes, ignoring poisoning. Wakers are woken,
 /// callbacks run and values dropped after the lock is released; what runs under it
 /// (cloning a waker or a value) leaves the state consistent if it panics.
-fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+///
+/// They are `crate::loom`'s mutexes, so the protocols run under the loom models too.
+fn lock<T>(m: &crate::loom::Mutex<T>) -> crate::loom::MutexGuard<'_, T> {
+    crate::loom::lock(m)
 }
 
 /// Is the current thread running a miou task right now?

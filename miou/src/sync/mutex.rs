@@ -67,7 +67,7 @@ use super::{TaskRef, after_park, current_task, lock, poll_point};
 /// assert_eq!(log, [0, 0, 1, 1, 2, 2]);
 /// ```
 pub struct Mutex<T: ?Sized> {
-    state: std::sync::Mutex<State>,
+    state: crate::loom::Mutex<State>,
     value: UnsafeCell<T>,
 }
 
@@ -125,7 +125,7 @@ impl<T> Mutex<T> {
     /// ```
     pub fn new(value: T) -> Mutex<T> {
         Mutex {
-            state: std::sync::Mutex::new(State::default()),
+            state: crate::loom::Mutex::new(State::default()),
             value: UnsafeCell::new(value),
         }
     }

@@ -9,7 +9,9 @@
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use crate::loom::Mutex;
 use std::task::{Context, Poll, Waker};
 
 use super::{after_park, lock};
