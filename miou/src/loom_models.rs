@@ -316,3 +316,43 @@ fn the_mutex_hands_the_lock_over() {
         assert_eq!(*m.try_lock().expect("free again"), 1);
     });
 }
+
+/// A task `call`ed onto a busy domain is taken by an idle worker: the sender pushes it,
+/// then wakes the worker if it is asleep (under the worker's lock); the worker announces
+/// its sleep under that lock, then takes one last look before blocking. The task is
+/// never left behind while the worker sleeps (a deadlock here otherwise).
+#[test]
+fn an_idle_worker_never_misses_work_behind_a_busy_domain() {
+    loom::model(|| {
+        let worker = Arc::new(Mailbox::<u32>::new());
+        // The busy domain's fresh queue, as the idle worker sees it.
+        let busy_fresh = Arc::new(AtomicUsize::new(0));
+        let latch = Arc::new(Latch {
+            set: Mutex::new(false),
+            cv: Condvar::new(),
+        });
+        let (w, f, l) = (worker.clone(), busy_fresh.clone(), latch.clone());
+        let sender = thread::spawn(move || {
+            f.fetch_add(1, Ordering::Release);
+            if w.is_asleep() {
+                l.interrupt();
+            }
+        });
+        let steal = || busy_fresh.load(Ordering::Acquire) > 0;
+        loop {
+            if steal() {
+                break;
+            }
+            let block = worker.going_to_sleep(|| true);
+            if block && steal() {
+                worker.awake();
+                break;
+            }
+            if block {
+                latch.wait();
+            }
+            worker.awake();
+        }
+        sender.join().unwrap();
+    });
+}

@@ -17,6 +17,8 @@ pub(crate) struct Mailbox<T> {
     inbox: Mutex<Inbox<T>>,
     /// A hint that the inbox is not empty, so the domain does not lock it every turn.
     ready: AtomicBool,
+    /// A copy of `sleeping` readable without the lock (a placement hint only).
+    asleep_hint: AtomicBool,
 }
 
 struct Inbox<T> {
@@ -45,6 +47,7 @@ impl<T> Mailbox<T> {
                 closed: false,
             }),
             ready: AtomicBool::new(false),
+            asleep_hint: AtomicBool::new(false),
         }
     }
 
@@ -84,6 +87,7 @@ impl<T> Mailbox<T> {
     pub(crate) fn going_to_sleep(&self, nothing_else: impl FnOnce() -> bool) -> bool {
         let mut inbox = lock(&self.inbox);
         inbox.sleeping = inbox.items.is_empty() && nothing_else();
+        self.asleep_hint.store(inbox.sleeping, Ordering::Relaxed);
         inbox.sleeping
     }
 
@@ -95,14 +99,12 @@ impl<T> Mailbox<T> {
     /// Domain side, after the backend returned.
     pub(crate) fn awake(&self) {
         lock(&self.inbox).sleeping = false;
+        self.asleep_hint.store(false, Ordering::Relaxed);
     }
 
     /// Whether the domain said it sleeps (a placement hint).
     pub(crate) fn is_sleeping(&self) -> bool {
-        match self.inbox.try_lock() {
-            Ok(inbox) => inbox.sleeping,
-            Err(_) => false,
-        }
+        self.asleep_hint.load(Ordering::Relaxed)
     }
 
     /// The domain stops: refuse later pushes and hand back what is left.

@@ -74,11 +74,25 @@ impl DomainShared {
     }
 
     /// Hands a new `call`ed task to this domain (any thread).
-    pub(crate) fn push_fresh(&self, task: Arc<dyn Runnable>) {
+    ///
+    /// If this domain sleeps, it is woken. If it is busy, a sleeping worker (other than
+    /// the caller's domain, which may not run its own call) is woken to take the task.
+    /// Both checks are made under the sleeper's mailbox lock, after the push; a worker
+    /// going to sleep announces it under that lock and then looks once more for work
+    /// to take (`DomainLocal::idle`), so the task is never left behind a busy domain
+    /// while a worker sleeps.
+    pub(crate) fn push_fresh(&self, task: Arc<dyn Runnable>, workers: &[Arc<DomainShared>]) {
+        let creator = task.header().created_on;
         self.fresh.push(task);
-        // Pushed before looking: `going_to_sleep` looks at `fresh` under the same lock.
         if self.mailbox.is_asleep() {
             self.interrupt();
+            return;
+        }
+        for w in workers {
+            if w.id != self.id && w.id != creator && w.mailbox.is_asleep() {
+                w.interrupt();
+                return;
+            }
         }
     }
 
@@ -339,6 +353,13 @@ impl DomainLocal {
         }
         let fresh = &self.shared.fresh;
         let block = self.shared.mailbox.going_to_sleep(|| fresh.is_empty());
+        // The last look: a task pushed to a busy domain before we announced the sleep
+        // is visible now (its sender checked our lock before we took it, or will see
+        // us asleep and interrupt us).
+        if block && self.steal() {
+            self.shared.mailbox.awake();
+            return;
+        }
         self.poll_events(block);
         self.shared.mailbox.awake();
     }

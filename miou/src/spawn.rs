@@ -255,7 +255,7 @@ where
     );
     match target {
         None => d.queue.borrow_mut().push_back(task.clone()),
-        Some(target) => target.push_fresh(task.clone()),
+        Some(target) => target.push_fresh(task.clone(), d.runtime.workers()),
     }
     Promise::new(task, key)
 }
