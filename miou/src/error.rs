@@ -89,26 +89,34 @@ impl std::error::Error for Error {}
 /// }
 /// ```
 pub struct Panic {
-    payload: Box<dyn Any + Send>,
+    /// The message, read once when the task failed (`&str` and `String` payloads).
+    message: Option<String>,
+    /// Behind a mutex so that `Panic`, and so [`Error`], are `Sync`: errors travel in
+    /// `io::Error`, `anyhow` and friends, which require it. Only `into_payload` takes it.
+    payload: std::sync::Mutex<Box<dyn Any + Send>>,
 }
 
 impl Panic {
     pub(crate) fn new(payload: Box<dyn Any + Send>) -> Panic {
-        Panic { payload }
+        let message = if let Some(s) = payload.downcast_ref::<&'static str>() {
+            Some((*s).to_string())
+        } else {
+            payload.downcast_ref::<String>().cloned()
+        };
+        Panic {
+            message,
+            payload: std::sync::Mutex::new(payload),
+        }
     }
 
     /// The panic message, when the payload is a string (as with `panic!("...")`).
     pub fn message(&self) -> Option<&str> {
-        if let Some(s) = self.payload.downcast_ref::<&'static str>() {
-            Some(s)
-        } else {
-            self.payload.downcast_ref::<String>().map(String::as_str)
-        }
+        self.message.as_deref()
     }
 
     /// The payload, to resume the panic with [`std::panic::resume_unwind`].
     pub fn into_payload(self) -> Box<dyn Any + Send> {
-        self.payload
+        self.payload.into_inner().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -121,5 +129,24 @@ impl fmt::Debug for Panic {
                 .field(&"<non-string payload>")
                 .finish(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Error, Panic};
+
+    #[test]
+    fn errors_are_send_sync_and_keep_the_message_and_payload() {
+        fn send_sync<T: Send + Sync + 'static>() {}
+        send_sync::<Error>();
+        let p = Panic::new(Box::new(String::from("boom")));
+        assert_eq!(p.message(), Some("boom"));
+        let e = std::io::Error::other(Error::Panicked(p));
+        assert_eq!(e.to_string(), "the task panicked: boom");
+        let Ok(Error::Panicked(p)) = e.into_inner().unwrap().downcast::<Error>().map(|b| *b) else {
+            panic!("the error round-trips through io::Error")
+        };
+        assert_eq!(*p.into_payload().downcast::<String>().unwrap(), "boom");
     }
 }

@@ -32,8 +32,11 @@ fn counting_waker() -> (Waker, Arc<AtomicUsize>) {
 #[test]
 fn a_task_is_queued_once() {
     loom::model(|| {
-        let state = Arc::new(TaskState::new());
-        state.dequeue(); // the runner took it out and is done with its turn
+        let state = Arc::new(TaskState::new(false));
+        assert!(
+            !state.parked(),
+            "its turn ended with nothing pending: no longer scheduled"
+        );
         let enqueued = Arc::new(AtomicUsize::new(0));
         let wakers: Vec<_> = (0..2)
             .map(|_| {
@@ -52,22 +55,38 @@ fn a_task_is_queued_once() {
     });
 }
 
-/// A wake-up that races with the runner taking the task out of its queue is not lost:
-/// either the wake sees the task still queued (and the runner will poll it), or the
-/// wake enqueues it again.
+/// A wake-up that races with the end of the task's turn (it parks) is not lost: either
+/// the wake comes first and is recorded (the runner queues the task again), or it comes
+/// after and enqueues the task itself. Exactly one of the two, and the task ends queued.
 #[test]
 fn a_wake_during_a_turn_is_not_lost() {
     loom::model(|| {
-        let state = Arc::new(TaskState::new()); // queued
+        let state = Arc::new(TaskState::new(false)); // queued, then in its turn
         let s = state.clone();
         let waker = thread::spawn(move || s.schedule());
-        let before = state.dequeue(); // the runner starts a turn
-        let enqueued_again = waker.join().unwrap();
-        // The task will be polled after the wake in both cases: this turn started after
-        // the wake (it was queued), or the wake queued it again.
-        let queued_now = state.get() & crate::task_state::SCHEDULED != 0;
-        assert!(before & crate::task_state::SCHEDULED != 0);
-        assert_eq!(enqueued_again, queued_now);
+        let requeued_by_runner = state.parked();
+        let enqueued_by_waker = waker.join().unwrap();
+        assert!(
+            requeued_by_runner != enqueued_by_waker,
+            "queued exactly once"
+        );
+        assert!(state.get() & crate::task_state::SCHEDULED != 0);
+    });
+}
+
+/// A task that yields keeps its place with no atomic update; a wake-up that arrives
+/// while it waits in the queue does not queue it twice.
+#[test]
+fn a_yielding_task_is_not_queued_twice() {
+    loom::model(|| {
+        let state = Arc::new(TaskState::new(false));
+        let s = state.clone();
+        let waker = thread::spawn(move || s.schedule());
+        state.yielded(); // back to the queue, still scheduled
+        assert!(
+            !waker.join().unwrap(),
+            "already queued: the waker must not enqueue it"
+        );
     });
 }
 
@@ -76,7 +95,7 @@ fn a_wake_during_a_turn_is_not_lost() {
 #[test]
 fn completion_wakes_the_waiting_parent() {
     loom::model(|| {
-        let state = Arc::new(TaskState::new());
+        let state = Arc::new(TaskState::new(false));
         let s = state.clone();
         let runner = thread::spawn(move || {
             if let Some(w) = s.complete(true) {
@@ -100,8 +119,8 @@ fn completion_wakes_the_waiting_parent() {
 #[test]
 fn cancel_then_wait_is_released() {
     loom::model(|| {
-        let state = Arc::new(TaskState::new());
-        state.dequeue();
+        let state = Arc::new(TaskState::new(false));
+        state.parked();
         let s = state.clone();
         let runner = thread::spawn(move || {
             let cancelled = s.get() & CANCEL != 0;

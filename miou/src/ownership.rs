@@ -130,6 +130,7 @@ impl Ownership {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .push(self.res.clone());
+            me.state.mark_owns();
             Ok(())
         })
     }
@@ -234,6 +235,7 @@ impl Ownership {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .push(res);
+            parent.header().state.mark_owns();
             Ok(())
         })
     }
@@ -260,6 +262,9 @@ impl Ownership {
 /// Called once when the task ends, on its runner. A panicking finaliser is logged: the
 /// others must still run.
 pub(crate) fn finalise_all(task: &Header) -> usize {
+    if !task.state.may_own() {
+        return 0;
+    }
     let owned = std::mem::take(&mut *task.resources.lock().unwrap_or_else(|e| e.into_inner()));
     let mut ran = 0;
     for res in owned {

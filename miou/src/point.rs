@@ -18,16 +18,20 @@ use crate::scheduler::{DomainLocal, with_domain};
 /// Passes a scheduling point: `Ready` if the turn has points left (one is used),
 /// otherwise ends the turn (`Pending`; the task is queued at the back).
 pub(crate) fn poll_point(cx: &mut Context<'_>) -> Poll<()> {
-    with_domain(|d| {
-        let b = d.budget.get();
-        if b > 0 {
-            d.budget.set(b - 1);
-            Poll::Ready(())
-        } else {
-            end_turn(d, cx);
-            Poll::Pending
-        }
-    })
+    with_domain(|d| poll_point_on(d, cx))
+}
+
+/// [`poll_point`] for a caller that holds the domain already.
+#[inline]
+pub(crate) fn poll_point_on(d: &DomainLocal, cx: &mut Context<'_>) -> Poll<()> {
+    let b = d.budget.get();
+    if b > 0 {
+        d.budget.set(b - 1);
+        Poll::Ready(())
+    } else {
+        end_turn(d, cx);
+        Poll::Pending
+    }
 }
 
 /// Ends the current task's turn: it goes to the back of its domain's queue.

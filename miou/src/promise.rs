@@ -159,26 +159,29 @@ impl<T: 'static> Future for Join<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        let promise = this.promise.as_ref().expect("Join polled after completion");
-        if !this.passed {
-            if !with_domain(|d| promise.is_mine(d)) {
-                this.promise = None;
-                return Poll::Ready(Err(Error::NotAChild));
-            }
-            if point::poll_point(cx).is_pending() {
+        // One look at the domain per poll: this is the hottest operation of all.
+        with_domain(|d| {
+            let promise = this.promise.as_ref().expect("Join polled after completion");
+            if !this.passed {
+                if !promise.is_mine(d) {
+                    this.promise = None;
+                    return Poll::Ready(Err(Error::NotAChild));
+                }
+                if point::poll_point_on(d, cx).is_pending() {
+                    return Poll::Pending;
+                }
+                this.passed = true;
+                if !promise.task.header().register_waiter(cx.waker()) {
+                    return Poll::Pending;
+                }
+            } else if promise.task.header().register_waiter(cx.waker()) {
+                d.budget.set(d.budget.get().saturating_sub(1));
+            } else {
                 return Poll::Pending;
             }
-            this.passed = true;
-            if !promise.task.header().register_waiter(cx.waker()) {
-                return Poll::Pending;
-            }
-        } else if promise.task.header().register_waiter(cx.waker()) {
-            point::consume_after_park();
-        } else {
-            return Poll::Pending;
-        }
-        let promise = this.promise.take().expect("checked above");
-        Poll::Ready(with_domain(|d| promise.finish(d)))
+            let promise = this.promise.take().expect("checked above");
+            Poll::Ready(promise.finish(d))
+        })
     }
 }
 

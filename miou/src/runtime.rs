@@ -266,8 +266,8 @@ impl Builder {
         let root: Arc<dyn Handle<F::Output>> = Task::new(
             d0.next_id(),
             None,
-            DomainId(0),
-            Some(d0.shared.clone()),
+            d0.shared.clone(),
+            false,
             Vec::new(),
             move || fut,
         );

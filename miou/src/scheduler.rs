@@ -35,7 +35,7 @@ use crate::hook::HookEntry;
 use crate::mailbox::{Mailbox, Pushed};
 use crate::rng::Rng;
 use crate::runtime::RuntimeShared;
-use crate::task::{self, Runnable, TaskId};
+use crate::task::{Runnable, TaskId};
 use crate::trace::{TraceEvent, TraceKind};
 
 /// The part of a domain other threads may touch.
@@ -374,8 +374,7 @@ impl DomainLocal {
 
     /// One turn of one task.
     fn run_task(&self, task: Arc<dyn Runnable>) {
-        let prev = task::dequeue_flag(task.header());
-        if prev & task::COMPLETE != 0 {
+        if task.header().is_complete() {
             return; // a stale entry: the task completed after it was queued
         }
         task.header().start_on(&self.shared);
@@ -392,11 +391,14 @@ impl DomainLocal {
         if polled.is_pending() {
             if self.yielded.get() {
                 self.trace(id, TraceKind::Yield);
-                if task::requeue_flag(task.header()) {
-                    self.queue.borrow_mut().push_back(task);
-                }
+                task.header().state.yielded();
+                self.queue.borrow_mut().push_back(task);
             } else {
                 self.trace(id, TraceKind::Park);
+                if task.header().state.parked() {
+                    // Woken during its own turn: back to the queue at once.
+                    self.queue.borrow_mut().push_back(task);
+                }
             }
         }
     }

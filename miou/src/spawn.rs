@@ -235,8 +235,14 @@ where
     let target = runner.clone();
     // A spawned task runs here from the start; a `call`ed one gets its runner when a
     // domain starts it (its target, or an idle domain that took it first).
-    let fixed = if local { Some(d.shared.clone()) } else { None };
-    let task = Task::new(d.next_id(), Some(parent), d.id(), fixed, resources, make);
+    let task = Task::new(
+        d.next_id(),
+        Some(parent),
+        d.shared.clone(),
+        !local,
+        resources,
+        make,
+    );
     let key = {
         let mut family = parent.children().borrow_mut();
         assert!(

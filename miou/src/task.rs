@@ -93,7 +93,11 @@ pub(crate) struct Header {
     /// The domain the task runs on. Set at creation for `spawn`; for `call`, set by the
     /// domain that starts it (its target, or an idle domain that took it before it
     /// started): a task never moves once started.
-    runner: OnceLock<Arc<DomainShared>>,
+    ///
+    /// A spawned task runs on `home` (its creator's domain); a called one on the domain
+    /// recorded in `called` when it starts.
+    home: Arc<DomainShared>,
+    called: Option<OnceLock<Arc<DomainShared>>>,
     /// The domain that created it (a `call`ed task never runs there).
     pub(crate) created_on: DomainId,
     /// Queued / cancel requested / complete, and who to wake at completion: the parent,
@@ -118,21 +122,32 @@ impl Header {
     /// The domain running the task. Only a started task has one; every caller is past
     /// the task's first dequeue (a task is created queued, so no wake-up or cancel
     /// request enqueues it before that).
+    #[inline]
     pub(crate) fn runner(&self) -> &Arc<DomainShared> {
-        self.runner
-            .get()
-            .expect("a task gets its runner when it starts")
+        match &self.called {
+            None => &self.home,
+            Some(runner) => runner
+                .get()
+                .expect("a called task gets its runner when it starts"),
+        }
     }
 
     /// The runner, if the task started.
     pub(crate) fn runner_if_started(&self) -> Option<&Arc<DomainShared>> {
-        self.runner.get()
+        match &self.called {
+            None => Some(&self.home),
+            Some(runner) => runner.get(),
+        }
     }
 
-    /// The domain that starts the task takes it.
+    /// The domain that starts the task takes it (a called task; a spawned one has its
+    /// runner from the start).
+    #[inline]
     pub(crate) fn start_on(&self, domain: &Arc<DomainShared>) {
-        if self.runner.get().is_none() {
-            let _ = self.runner.set(domain.clone());
+        if let Some(runner) = &self.called
+            && runner.get().is_none()
+        {
+            let _ = runner.set(domain.clone());
         }
     }
 
@@ -217,8 +232,8 @@ where
     pub(crate) fn new(
         id: TaskId,
         parent: Option<&Arc<dyn Runnable>>,
-        created_on: DomainId,
-        runner: Option<Arc<DomainShared>>,
+        home: Arc<DomainShared>,
+        called: bool,
         resources: Vec<Arc<Resource>>,
         make: C,
     ) -> Arc<Self> {
@@ -228,12 +243,10 @@ where
                 id,
                 parent: parent.map(|p| p.header().id),
                 parent_task: parent.map(Arc::downgrade),
-                runner: match runner {
-                    Some(d) => OnceLock::from(d),
-                    None => OnceLock::new(),
-                },
-                created_on,
-                state: TaskState::new(),
+                created_on: home.id,
+                home,
+                called: called.then(OnceLock::new),
+                state: TaskState::new(!resources.is_empty()),
                 resources: Mutex::new(resources),
             },
             stage: RefCell::new(Stage::Init(make)),
@@ -492,7 +505,7 @@ impl<C, Fut: Future> Drop for Task<C, Fut> {
         if matches!(stage, Stage::Consumed) {
             return;
         }
-        let foreign = match self.header.runner.get() {
+        let foreign = match self.header.runner_if_started() {
             Some(d) => !crate::scheduler::on_domain(d),
             // Never started: the stage holds the closure of a `call`, which is `Send`.
             None => false,
@@ -538,14 +551,4 @@ pub(crate) fn request_cancel(domain: &DomainLocal, task: Arc<dyn Child>) {
         domain.trace(task.header().id, TraceKind::Cancel);
         schedule(task);
     }
-}
-
-/// Marks a yielding task as queued again; `false` if something already queued it.
-pub(crate) fn requeue_flag(header: &Header) -> bool {
-    header.state.schedule()
-}
-
-/// Clears the queued flag as the runner takes the task out of the queue.
-pub(crate) fn dequeue_flag(header: &Header) -> u32 {
-    header.state.dequeue()
 }

@@ -1,21 +1,28 @@
 //! The state word of a task and who waits for its completion: the protocol between the
 //! task's runner, the threads that wake it, and its parent.
 //!
-//! - `SCHEDULED` makes sure a task sits in at most one queue: whoever sets it (a waker,
-//!   a cancel request, the runner re-queueing a yield) must enqueue the task; whoever
-//!   finds it set does nothing. The runner clears it when it takes the task out.
+//! - `SCHEDULED` means the task is in a run queue, or in its turn. Whoever sets it (a
+//!   waker, a cancel request) enqueues the task. The runner leaves it set for the turn:
+//!   a task that yields goes back to the queue with no atomic operation at all, and
+//!   one that parks clears it with one compare-and-swap.
+//! - `NOTIFIED` records a wake-up that arrived while `SCHEDULED` was set (the task is
+//!   queued or in its turn): a task that parks after such a wake-up is queued again.
 //! - `CANCEL` asks the task to tear down at its next turn.
 //! - `COMPLETE` (with `COMPLETE_OK`) publishes the result: it is stored before, with a
 //!   release, and read after, with an acquire.
-//! - The waiter is the parent's waker. The parent stores it *then* re-checks
-//!   `COMPLETE`; the runner sets `COMPLETE` *then* takes the waiter under the same lock:
-//!   whichever comes second sees the other, so a wake-up is never lost.
+//! - `WAITER` says the parent stored its waker. The parent stores it under the lock,
+//!   then sets `WAITER` and learns whether `COMPLETE` was already set; the runner sets
+//!   `COMPLETE` and learns whether `WAITER` was: whichever comes second sees the
+//!   other, so a wake-up is never lost, and a task nobody waits for completes without
+//!   touching the lock.
+//! - `OWNS` says the task may own resources, so that ending a task that never owned one
+//!   takes no lock.
 
 use std::task::Waker;
 
 use crate::loom::{AtomicU32, Mutex, Ordering, lock};
 
-/// The task is in its domain's run queue (or inbox).
+/// The task is in its domain's run queue (or inbox), or in its turn.
 pub(crate) const SCHEDULED: u32 = 1;
 /// Cancellation was requested.
 pub(crate) const CANCEL: u32 = 1 << 1;
@@ -23,6 +30,12 @@ pub(crate) const CANCEL: u32 = 1 << 1;
 pub(crate) const COMPLETE: u32 = 1 << 2;
 /// Set with `COMPLETE` when the result is `Ok`.
 pub(crate) const COMPLETE_OK: u32 = 1 << 3;
+/// A waker is stored in the waiter slot.
+const WAITER: u32 = 1 << 4;
+/// Woken while scheduled.
+const NOTIFIED: u32 = 1 << 5;
+/// The task was given or took a resource at some point.
+const OWNS: u32 = 1 << 6;
 
 pub(crate) struct TaskState {
     bits: AtomicU32,
@@ -31,9 +44,10 @@ pub(crate) struct TaskState {
 
 impl TaskState {
     /// A new task is created straight into a run queue.
-    pub(crate) fn new() -> TaskState {
+    pub(crate) fn new(owns: bool) -> TaskState {
+        let bits = if owns { SCHEDULED | OWNS } else { SCHEDULED };
         TaskState {
-            bits: AtomicU32::new(SCHEDULED),
+            bits: AtomicU32::new(bits),
             waiter: Mutex::new(None),
         }
     }
@@ -46,15 +60,57 @@ impl TaskState {
         self.get() & COMPLETE != 0
     }
 
-    /// Marks the task queued; `true` if the caller must now enqueue it (it was neither
-    /// queued nor complete).
+    /// A wake-up. `true` if the caller must now enqueue the task (it was neither
+    /// scheduled nor complete); otherwise it is queued or in its turn already, and the
+    /// wake-up is recorded for the end of that turn.
     pub(crate) fn schedule(&self) -> bool {
-        self.bits.fetch_or(SCHEDULED, Ordering::AcqRel) & (SCHEDULED | COMPLETE) == 0
+        let mut s = self.bits.load(Ordering::Acquire);
+        loop {
+            if s & COMPLETE != 0 || s & (SCHEDULED | NOTIFIED) == SCHEDULED | NOTIFIED {
+                return false;
+            }
+            let (next, enqueue) = if s & SCHEDULED != 0 {
+                (s | NOTIFIED, false)
+            } else {
+                (s | SCHEDULED, true)
+            };
+            match self
+                .bits
+                .compare_exchange_weak(s, next, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return enqueue,
+                Err(actual) => s = actual,
+            }
+        }
     }
 
-    /// The runner takes the task out of its queue; returns the state before.
-    pub(crate) fn dequeue(&self) -> u32 {
-        self.bits.fetch_and(!SCHEDULED, Ordering::AcqRel)
+    /// The runner ends a turn in which the task yielded: it goes back to the queue as
+    /// it is (still `SCHEDULED`); a wake-up recorded meanwhile is now moot.
+    pub(crate) fn yielded(&self) {
+        if self.bits.load(Ordering::Relaxed) & NOTIFIED != 0 {
+            self.bits.fetch_and(!NOTIFIED, Ordering::AcqRel);
+        }
+    }
+
+    /// The runner ends a turn in which the task parked. `true` if it was woken during
+    /// the turn and must go back to the queue now (it stays `SCHEDULED`); otherwise it
+    /// is no longer scheduled and the next wake-up enqueues it.
+    pub(crate) fn parked(&self) -> bool {
+        let mut s = self.bits.load(Ordering::Acquire);
+        loop {
+            let next = if s & NOTIFIED != 0 {
+                s & !NOTIFIED
+            } else {
+                s & !SCHEDULED
+            };
+            match self
+                .bits
+                .compare_exchange_weak(s, next, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return s & NOTIFIED != 0,
+                Err(actual) => s = actual,
+            }
+        }
     }
 
     /// Asks for cancellation; `true` if this call asked first and the task is not
@@ -64,26 +120,42 @@ impl TaskState {
     }
 
     /// Publishes completion (the result is already stored) and returns the waker to
-    /// wake.
+    /// wake, if the parent stored one.
     pub(crate) fn complete(&self, ok: bool) -> Option<Waker> {
         let flags = if ok { COMPLETE | COMPLETE_OK } else { COMPLETE };
-        self.bits.fetch_or(flags, Ordering::AcqRel);
-        lock(&self.waiter).take()
+        let before = self.bits.fetch_or(flags, Ordering::AcqRel);
+        if before & WAITER != 0 {
+            lock(&self.waiter).take()
+        } else {
+            None
+        }
     }
 
     /// Registers `waker` to be woken at completion. `true` if the task is already
-    /// complete (then the caller goes on; nothing needs to be registered).
+    /// complete (then the caller goes on; the waker may stay stored, harmlessly).
     pub(crate) fn register_waiter(&self, waker: &Waker) -> bool {
         if self.is_complete() {
             return true;
         }
-        {
-            let mut slot = lock(&self.waiter);
-            match &mut *slot {
-                Some(w) if w.will_wake(waker) => {}
-                slot => *slot = Some(waker.clone()),
-            }
+        let mut slot = lock(&self.waiter);
+        match &mut *slot {
+            Some(w) if w.will_wake(waker) => {}
+            slot => *slot = Some(waker.clone()),
         }
-        self.is_complete()
+        // Set while holding the lock: `complete` takes the lock after it saw `WAITER`,
+        // so it finds the waker stored.
+        self.bits.fetch_or(WAITER, Ordering::AcqRel) & COMPLETE != 0
+    }
+
+    /// The task may own resources from now on.
+    pub(crate) fn mark_owns(&self) {
+        if self.bits.load(Ordering::Relaxed) & OWNS == 0 {
+            self.bits.fetch_or(OWNS, Ordering::AcqRel);
+        }
+    }
+
+    /// Whether the task ever owned a resource.
+    pub(crate) fn may_own(&self) -> bool {
+        self.get() & OWNS != 0
     }
 }

@@ -988,3 +988,79 @@ fn time_with_a_user_backend_fails_instead_of_hanging() {
     });
     assert!(msg.contains("Builder::events"), "{msg}");
 }
+
+// ---------------------------------------------------------------------------------
+// Regression: cancelling a `call`ed task just as a worker starts it.
+//
+// `DomainLocal::run_task` clears the task's SCHEDULED flag (`dequeue_flag`) before
+// `start_on` gives a `call`ed task its runner. A `schedule()` from another thread in
+// that window (a cancel request: `cancel`, `await_first`'s losers, a parent's
+// teardown) finds the flag clear, enqueues the task, and `enqueue` calls
+// `Header::runner()`, whose `expect("a task gets its runner when it starts")` panics in
+// the *scheduling* thread. The worker is kept busy so that it starts new tasks within
+// a turn, and the cancel comes after a varying spin, to land in the window.
+
+fn spin(i: u64) {
+    let t = std::time::Instant::now();
+    while t.elapsed() < Duration::from_nanos((i % 30) * 100) {
+        std::hint::spin_loop();
+    }
+}
+
+/// Cancelling a `call`ed task just as a worker starts it. Regression: the runner used to
+/// clear the task's queued flag before it recorded itself as the task's runner, so a
+/// cancel in that window tried to enqueue a task with no runner (the parent panicked with
+/// the runtime's internal message). Now the flag stays set through the turn.
+#[test]
+fn cancel_a_call_just_as_a_worker_starts_it() {
+    watchdog(60, || {
+        for round in 0..20 {
+            let r = Builder::new().domains(1).seed(round).try_run(async {
+                let busy = call(forever); // keeps the worker turning
+                for i in 0..2000 {
+                    let p = call(forever);
+                    spin(i);
+                    cancel(p).await;
+                }
+                cancel(busy).await;
+            });
+            assert!(r.is_ok(), "round {round}: {r:?}");
+        }
+    });
+}
+
+/// The same window hit by a parent's teardown (here the parent is cancelled just after
+/// it `call`ed a child); the panic used to escape the scheduler loop and `try_run`
+/// itself panicked instead of returning.
+#[test]
+fn teardown_cancels_a_call_just_as_a_worker_starts_it() {
+    watchdog(60, || {
+        for round in 0..20 {
+            let r = catch_unwind(|| {
+                Builder::new()
+                    .domains(1)
+                    .quanta(2)
+                    .seed(round)
+                    .try_run(async {
+                        let busy = call(forever);
+                        for i in 0..2000 {
+                            let p = spawn(async move {
+                                let _c = call(forever);
+                                spin(i);
+                                forever().await
+                            });
+                            yield_now().await; // p calls its child, spins, yields
+                            // One point left (quanta 2): `cancel` asks at once; p's
+                            // teardown then cancels its child.
+                            cancel(p).await;
+                        }
+                        cancel(busy).await;
+                    })
+            });
+            match r {
+                Ok(r) => assert!(r.is_ok(), "round {round}: {r:?}"),
+                Err(p) => panic!("round {round}: try_run panicked: {}", payload_text(&*p)),
+            }
+        }
+    });
+}
