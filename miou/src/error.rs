@@ -88,7 +88,10 @@ impl std::error::Error for Error {}
 ///     other => panic!("unexpected {other:?}"),
 /// }
 /// ```
-pub struct Panic {
+pub struct Panic(Box<PanicInner>);
+
+/// Boxed, so that [`Error`] (and so every task's result slot) stays two words.
+struct PanicInner {
     /// The message, read once when the task failed (`&str` and `String` payloads).
     message: Option<String>,
     /// Behind a mutex so that `Panic`, and so [`Error`], are `Sync`: errors travel in
@@ -103,20 +106,23 @@ impl Panic {
         } else {
             payload.downcast_ref::<String>().cloned()
         };
-        Panic {
+        Panic(Box::new(PanicInner {
             message,
             payload: std::sync::Mutex::new(payload),
-        }
+        }))
     }
 
     /// The panic message, when the payload is a string (as with `panic!("...")`).
     pub fn message(&self) -> Option<&str> {
-        self.message.as_deref()
+        self.0.message.as_deref()
     }
 
     /// The payload, to resume the panic with [`std::panic::resume_unwind`].
     pub fn into_payload(self) -> Box<dyn Any + Send> {
-        self.payload.into_inner().unwrap_or_else(|e| e.into_inner())
+        self.0
+            .payload
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -140,6 +146,7 @@ mod tests {
     fn errors_are_send_sync_and_keep_the_message_and_payload() {
         fn send_sync<T: Send + Sync + 'static>() {}
         send_sync::<Error>();
+        assert_eq!(std::mem::size_of::<Error>(), 16, "an error is two words");
         let p = Panic::new(Box::new(String::from("boom")));
         assert_eq!(p.message(), Some("boom"));
         let e = std::io::Error::other(Error::Panicked(p));

@@ -30,6 +30,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::mem::ManuallyDrop;
+use std::num::NonZeroU64;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
@@ -54,17 +55,18 @@ use crate::trace::TraceKind;
 /// });
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TaskId(pub(crate) u64);
+pub struct TaskId(pub(crate) NonZeroU64);
 
 impl TaskId {
     /// The domain the task runs on (its runner), and its number within that domain.
     pub(crate) fn new(domain: usize, n: u64) -> TaskId {
-        TaskId((n << 16) | domain as u64)
+        // `n` starts at 1, so the id is never 0: `Option<TaskId>` is one word.
+        TaskId(NonZeroU64::new((n << 16) | domain as u64).expect("task numbers start at 1"))
     }
 
     /// The task's number as one integer (stable within a run; for logs and traces).
     pub fn as_u64(self) -> u64 {
-        self.0
+        self.0.get()
     }
 }
 
@@ -77,7 +79,7 @@ impl fmt::Debug for TaskId {
 impl fmt::Display for TaskId {
     /// `n@d`: the task's number `n` on its domain `d` (the root is `1@0`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}@{}", self.0 >> 16, self.0 & 0xffff)
+        write!(f, "{}@{}", self.0.get() >> 16, self.0.get() & 0xffff)
     }
 }
 
@@ -186,7 +188,8 @@ pub(crate) trait Handle<T>: Child {
 /// Runner-only data of a task.
 pub(crate) struct TaskLocal {
     pub(crate) children: Slab<Arc<dyn Child>>,
-    teardown: Option<Teardown>,
+    /// Boxed: most tasks never tear down.
+    teardown: Option<Box<Teardown>>,
     /// Set once the task drained its children for good: spawning from a destructor that
     /// runs during the teardown would create a task nobody can await.
     pub(crate) closed: bool,
@@ -295,10 +298,10 @@ where
     fn start_teardown(&self, reason: Error) {
         let mut local = self.local.borrow_mut();
         if local.teardown.is_none() {
-            local.teardown = Some(Teardown {
+            local.teardown = Some(Box::new(Teardown {
                 reason,
                 requested: false,
-            });
+            }));
         }
     }
 
