@@ -103,8 +103,13 @@ impl DomainShared {
             match self.fresh.steal() {
                 Steal::Success(t) if t.header().created_on != thief => return Some(t),
                 Steal::Success(t) => {
-                    // Ours: it must run elsewhere. Put it back and leave this domain be.
+                    // Ours: it must run elsewhere. Put it back and leave this domain be;
+                    // it may have gone to sleep while we held the task, so it is woken
+                    // as `push_fresh` would (checked under its lock, after the push).
                     self.fresh.push(t);
+                    if self.mailbox.is_asleep() {
+                        self.interrupt();
+                    }
                     return None;
                 }
                 Steal::Empty => return None,

@@ -1064,3 +1064,29 @@ fn teardown_cancels_a_call_just_as_a_worker_starts_it() {
         }
     });
 }
+
+/// Regression: a `call`ed task stranded in a sleeping domain's queue.
+///
+/// An idle worker steals not-yet-started tasks from other workers' queues, but never
+/// one it created itself: it pushes such a task back into the victim's queue. Regression:
+/// the push-back did not wake the victim (as `push_fresh` does), so if the victim drained
+/// its queue while the thief held the task, then went to sleep, the task stayed in the
+/// queue of a sleeping domain and whoever awaited it waited forever.
+/// Here task A, on one worker, `call`s onto the other worker and awaits, again and
+/// again: each time A's domain goes idle, it steals its own task back and returns it.
+/// About one call in 30 000 hangs; 100 000 calls hang almost always.
+#[test]
+fn a_task_put_back_by_a_thief_is_not_stranded() {
+    for round in 0..100 {
+        watchdog(10, move || {
+            Builder::new().domains(2).seed(round).run(async {
+                let a = call(|| async {
+                    for _ in 0..1000 {
+                        exn(call(|| async {}).await);
+                    }
+                });
+                exn(a.await);
+            })
+        });
+    }
+}
