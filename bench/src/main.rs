@@ -14,7 +14,8 @@
 //! - `--quanta N`: miou's quanta (default 1, miou's default); B3 adds a row with 61.
 //! - `--target-ms MS`: how long one run of the fastest runtime should last (default 30).
 //! - `--runtime NAME` (repeatable): run only these runtimes (`miou`, `tokio-ct`,
-//!   `async-executor`, `floor`), e.g. to profile one of them; ratios need miou and a peer.
+//!   `tokio-mt`, `async-executor`, `async-executor-mt`, `floor`, `sequential`), e.g. to
+//!   profile one of them; ratios need miou and a peer.
 //! - `--no-rss`: skip the peak-memory children of B1 (they run only in a full,
 //!   non-JSON run that selects B1).
 //!
@@ -138,7 +139,7 @@ fn main() -> ExitCode {
     };
     let rows: Vec<_> = selected
         .iter()
-        .map(|c| harness::measure(c, &settings))
+        .flat_map(|c| harness::measure(c, &settings))
         .collect();
 
     if o.json {
@@ -146,9 +147,10 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     println!(
-        "Median time per iteration; each run is a fresh runtime executing the workload \
-         `iters` times, timed inside its root task; runtimes interleaved run by run. \
-         miou: one domain, quanta {quanta}.\n"
+        "Medians over runs, runtimes interleaved run by run. Times are per iteration: each \
+         run is a fresh runtime executing the workload `iters` times, timed inside its root \
+         task. Rates and latencies: one run is one measurement. miou: quanta {quanta}; one \
+         domain, except B6 and B10 (worker domains).\n"
     );
     print!("{}", report::table(&rows));
     let b1 = selected.iter().find(|c| c.workload == "B1");

@@ -7,6 +7,7 @@ use std::fmt::Write;
 use crate::harness::Row;
 use crate::rss::RssRow;
 use crate::runtimes::Runtime;
+use crate::workloads::{Target, Unit};
 
 /// One JSON object per runtime and row, one per line.
 pub fn json(rows: &[Row]) -> String {
@@ -15,10 +16,11 @@ pub fn json(rows: &[Row]) -> String {
         for &(rt, median) in &row.medians {
             writeln!(
                 out,
-                "{{\"workload\": \"{}\", \"runtime\": \"{}\", \"median\": {}, \"unit\": \"s\", \"runs\": {}}}",
+                "{{\"workload\": \"{}\", \"runtime\": \"{}\", \"median\": {}, \"unit\": \"{}\", \"runs\": {}}}",
                 row.id,
                 rt.name(),
                 median,
+                row.unit.json(),
                 row.runs
             )
             .expect("writing to a String");
@@ -27,28 +29,66 @@ pub fn json(rows: &[Row]) -> String {
     out
 }
 
-/// The markdown table: workload, median time per iteration per runtime, miou / best
-/// peer, and miou / floor where the workload has a floor.
+/// The table a workload's rows go in: B1-B5 share one (the same runtimes and
+/// targets), every other workload has its own.
+fn table_of(workload: &str) -> &str {
+    match workload {
+        "B1" | "B2" | "B3" | "B4" | "B5" => "B1-B5",
+        w => w,
+    }
+}
+
+/// The markdown tables: one for B1-B5 and one per other workload, each with the
+/// median per runtime, miou / best peer, miou / floor where there is a floor, and
+/// BENCH.md's gate and goal with whether they hold. Notes (a runtime that starved...)
+/// follow their table.
 pub fn table(rows: &[Row]) -> String {
+    let mut out = String::new();
+    let mut start = 0;
+    while start < rows.len() {
+        let key = table_of(rows[start].workload);
+        let end = rows[start..]
+            .iter()
+            .position(|r| table_of(r.workload) != key)
+            .map_or(rows.len(), |n| start + n);
+        if start > 0 {
+            out.push('\n');
+        }
+        one_table(&mut out, &rows[start..end]);
+        start = end;
+    }
+    out
+}
+
+fn one_table(out: &mut String, rows: &[Row]) {
     let columns: Vec<Runtime> = Runtime::ALL
         .iter()
         .copied()
         .filter(|rt| rows.iter().any(|r| r.median(*rt).is_some()))
         .collect();
-    let mut out = String::from("| workload |");
+    let floor = columns.contains(&Runtime::Floor);
+    out.push_str("| workload |");
     for rt in &columns {
         write!(out, " {} |", rt.name()).expect("writing to a String");
     }
-    out.push_str(" miou / best peer | miou / floor | iters x runs |\n|---|");
+    out.push_str(" miou / best peer |");
+    if floor {
+        out.push_str(" miou / floor |");
+    }
+    out.push_str(" gate | goal | iters x runs |\n|---|");
     for _ in &columns {
         out.push_str("---:|");
     }
-    out.push_str("---:|---:|---:|\n");
+    out.push_str("---:|");
+    if floor {
+        out.push_str("---:|");
+    }
+    out.push_str("---|---|---:|\n");
     for row in rows {
         write!(out, "| {} |", row.title).expect("writing to a String");
         for rt in &columns {
             match row.median(*rt) {
-                Some(m) => write!(out, " {} |", human(m)),
+                Some(m) => write!(out, " {} |", value(row.unit, m)),
                 None => write!(out, " - |"),
             }
             .expect("writing to a String");
@@ -59,14 +99,104 @@ pub fn table(rows: &[Row]) -> String {
             _ => write!(out, " - |"),
         }
         .expect("writing to a String");
-        match (miou, row.median(Runtime::Floor)) {
-            (Some(m), Some(f)) => write!(out, " {:.2} |", m / f),
-            _ => write!(out, " - |"),
+        if floor {
+            match (miou, row.median(Runtime::Floor)) {
+                (Some(m), Some(f)) => write!(out, " {:.2} |", m / f),
+                _ => write!(out, " - |"),
+            }
+            .expect("writing to a String");
         }
+        writeln!(
+            out,
+            " {} | {} | {} x {} |",
+            verdicts(row, &row.gate),
+            verdicts(row, &row.goal),
+            row.iters,
+            row.runs
+        )
         .expect("writing to a String");
-        writeln!(out, " {} x {} |", row.iters, row.runs).expect("writing to a String");
     }
-    out
+    let notes: Vec<&String> = rows.iter().flat_map(|r| &r.notes).collect();
+    if !notes.is_empty() {
+        out.push('\n');
+        for n in notes {
+            writeln!(out, "- {n}").expect("writing to a String");
+        }
+    }
+}
+
+/// Whether each target holds for `row`, e.g. `≤ 1.5 × tokio-mt: holds (0.93)`; `-` with
+/// no target.
+fn verdicts(row: &Row, targets: &[Target]) -> String {
+    if targets.is_empty() {
+        return "-".to_string();
+    }
+    targets
+        .iter()
+        .map(|t| verdict(row, *t))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn verdict(row: &Row, target: Target) -> String {
+    let higher = row.unit.higher_is_better();
+    let sign = if higher { "≥" } else { "≤" };
+    let holds = |ok: bool| if ok { "holds" } else { "fails" };
+    let against = |name: String, factor: f64, other: Option<f64>| -> String {
+        match (row.median(Runtime::Miou), other) {
+            (Some(m), Some(o)) => {
+                let ratio = m / o;
+                let ok = if higher {
+                    ratio >= factor
+                } else {
+                    ratio <= factor
+                };
+                format!("{sign} {factor} × {name}: {} ({ratio:.2})", holds(ok))
+            }
+            _ => format!("{sign} {factor} × {name}: not measured"),
+        }
+    };
+    match target {
+        Target::BestPeer(f) => against("best peer".to_string(), f, row.best_peer().map(|(_, p)| p)),
+        Target::Runtime(rt, f) => against(rt.name().to_string(), f, row.median(rt)),
+        Target::SpeedUp { workers, factor } => {
+            let need = factor * workers as f64;
+            match (row.median(Runtime::Miou), row.median(Runtime::Sequential)) {
+                (Some(m), Some(seq)) => {
+                    let speed_up = seq / m;
+                    format!(
+                        "speed-up ≥ {need:.2}: {} ({speed_up:.2}, {:.2} per worker)",
+                        holds(speed_up >= need),
+                        speed_up / workers as f64
+                    )
+                }
+                _ => format!("speed-up ≥ {need:.2}: not measured"),
+            }
+        }
+        Target::Completes => match row.median(Runtime::Miou) {
+            Some(_) => "completes, every destructor ran: holds".to_string(),
+            None => "completes: not measured".to_string(),
+        },
+    }
+}
+
+/// A median in its unit, for people.
+pub fn value(unit: Unit, v: f64) -> String {
+    match unit {
+        Unit::Seconds | Unit::P50 | Unit::P99 | Unit::Max => human(v),
+        Unit::ReqPerSec | Unit::IterPerSec => rate(v),
+    }
+}
+
+/// A rate per second, e.g. `81.2k/s`.
+pub fn rate(v: f64) -> String {
+    if v >= 1e6 {
+        format!("{:.2}M/s", v / 1e6)
+    } else if v >= 1e3 {
+        format!("{:.1}k/s", v / 1e3)
+    } else {
+        format!("{v:.1}/s")
+    }
 }
 
 /// The peak-memory table for B1.
@@ -112,7 +242,9 @@ mod tests {
     fn row() -> Row {
         Row {
             id: "B3".into(),
+            workload: "B3",
             title: "B3 yield_many".into(),
+            unit: Unit::Seconds,
             iters: 10,
             runs: 7,
             medians: vec![
@@ -121,6 +253,28 @@ mod tests {
                 (Runtime::AsyncExecutor, 0.0025),
                 (Runtime::Floor, 0.001),
             ],
+            gate: vec![Target::BestPeer(1.5)],
+            goal: vec![Target::BestPeer(1.0)],
+            notes: Vec::new(),
+        }
+    }
+
+    fn rate_row() -> Row {
+        Row {
+            id: "B9".into(),
+            workload: "B9",
+            title: "B9 tcp_echo: req/s".into(),
+            unit: Unit::ReqPerSec,
+            iters: 1,
+            runs: 5,
+            medians: vec![
+                (Runtime::Miou, 90_000.0),
+                (Runtime::TokioCt, 100_000.0),
+                (Runtime::AsyncExecutor, 80_000.0),
+            ],
+            gate: vec![Target::Runtime(Runtime::TokioCt, 0.8)],
+            goal: vec![Target::BestPeer(1.0)],
+            notes: vec!["B9 (floor, 1 of 5 runs): a note".into()],
         }
     }
 
@@ -139,7 +293,31 @@ mod tests {
     #[test]
     fn table_has_ratios_against_the_best_peer_and_the_floor() {
         let t = table(&[row()]);
-        assert!(t.contains("| B3 yield_many | 3.00 ms | 2.00 ms | 2.50 ms | 1.00 ms | 1.50 (tokio-ct) | 3.00 | 10 x 7 |"), "{t}");
+        assert!(t.contains("| B3 yield_many | 3.00 ms | 2.00 ms | 2.50 ms | 1.00 ms | 1.50 (tokio-ct) | 3.00 | ≤ 1.5 × best peer: holds (1.50) | ≤ 1 × best peer: fails (1.50) | 10 x 7 |"), "{t}");
+    }
+
+    #[test]
+    fn higher_is_better_rates_and_one_table_per_workload() {
+        let t = table(&[row(), rate_row()]);
+        assert!(t.contains("| B9 tcp_echo: req/s | 90.0k/s | 100.0k/s | 80.0k/s | 0.90 (tokio-ct) | ≥ 0.8 × tokio-ct: holds (0.90) | ≥ 1 × best peer: fails (0.90) | 1 x 5 |"), "{t}");
+        assert_eq!(t.matches("| workload |").count(), 2, "{t}");
+        assert!(t.contains("- B9 (floor, 1 of 5 runs): a note"), "{t}");
+        let j = json(&[rate_row()]);
+        assert!(j.contains(r#""unit": "req/s""#), "{j}");
+    }
+
+    #[test]
+    fn speed_up_verdicts() {
+        let mut r = row();
+        r.medians = vec![(Runtime::Miou, 1.0), (Runtime::Sequential, 1.8)];
+        r.gate = vec![Target::SpeedUp {
+            workers: 2,
+            factor: 0.8,
+        }];
+        assert_eq!(
+            verdicts(&r, &r.gate),
+            "speed-up ≥ 1.60: holds (1.80, 0.90 per worker)"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Far above what a debug build needs (well under a second), far below CI's patience.
+/// Far above what a debug build needs (a few seconds), far below CI's patience.
 const DEADLINE: Duration = Duration::from_secs(120);
 
 /// The value of `"key": value` in one JSON line of the bench's flat shape.
@@ -63,8 +63,8 @@ fn quick_json_prints_a_line_per_workload_and_runtime() {
     );
     assert!(status.success(), "the bench failed: {status}\n{out}\n{err}");
 
-    // case id -> runtimes seen
-    let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    // case id -> (unit, runtime) seen
+    let mut seen: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
     for line in out.lines() {
         assert!(
             line.starts_with('{') && line.ends_with('}'),
@@ -75,8 +75,15 @@ fn quick_json_prints_a_line_per_workload_and_runtime() {
         let median: f64 = field(line, "median")
             .and_then(|m| m.parse().ok())
             .expect("a numeric median");
-        assert!(median > 0.0, "a zero time: {line}");
-        assert_eq!(field(line, "unit"), Some("s"), "{line}");
+        assert!(
+            median > 0.0 && median.is_finite(),
+            "not a positive figure: {line}"
+        );
+        let unit = field(line, "unit").expect("a unit");
+        assert!(
+            ["s", "req/s", "s_p50", "s_p99", "s_max", "iter/s"].contains(&unit),
+            "an unknown unit: {line}"
+        );
         assert_eq!(
             field(line, "runs"),
             Some("3"),
@@ -85,33 +92,47 @@ fn quick_json_prints_a_line_per_workload_and_runtime() {
         assert!(
             seen.entry(workload.to_string())
                 .or_default()
-                .insert(runtime.to_string()),
+                .insert((unit.to_string(), runtime.to_string())),
             "a duplicate line: {line}"
         );
     }
 
-    let set =
-        |names: &[&str]| -> BTreeSet<String> { names.iter().map(|s| s.to_string()).collect() };
-    let with_floor = set(&["miou", "tokio-ct", "async-executor", "floor"]);
-    let peers_only = set(&["miou", "tokio-ct", "async-executor"]);
-    for w in ["B1", "B2", "B3", "B4", "B5"] {
+    let set = |units: &[&str], runtimes: &[&str]| -> BTreeSet<(String, String)> {
+        units
+            .iter()
+            .flat_map(|u| runtimes.iter().map(|r| (u.to_string(), r.to_string())))
+            .collect()
+    };
+    let with_floor = ["miou", "tokio-ct", "async-executor", "floor"];
+    let peers_only = ["miou", "tokio-ct", "async-executor"];
+    let expected = |w: &str| match w {
+        "B1" | "B2" | "B3" => set(&["s"], &with_floor),
+        "B4" | "B5" => set(&["s"], &peers_only),
+        "B6" => set(&["s"], &["miou", "tokio-mt", "async-executor-mt"]),
+        "B7" => set(&["s_p50", "s_p99", "s_max", "iter/s"], &peers_only),
+        "B8" => set(&["s"], &["miou", "tokio-ct"]),
+        "B9" => set(&["req/s", "s_p50", "s_p99"], &with_floor),
+        "B10" => set(&["s"], &["miou", "tokio-mt", "sequential"]),
+        _ => unreachable!(),
+    };
+    for w in ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "B10"] {
         let cases: Vec<_> = seen
             .iter()
             .filter(|(id, _)| *id == w || id.starts_with(&format!("{w}/")))
             .collect();
         assert!(!cases.is_empty(), "no line for {w}:\n{out}");
-        let expected = if matches!(w, "B4" | "B5") {
-            &peers_only
-        } else {
-            &with_floor
-        };
-        for (id, runtimes) in cases {
-            assert_eq!(runtimes, expected, "runtimes of {id}");
+        for (id, lines) in cases {
+            assert_eq!(lines, &expected(w), "units and runtimes of {id}");
         }
     }
     assert_eq!(
         seen.keys().filter(|id| id.starts_with("B1/")).count(),
         2,
         "two B1 sizes"
+    );
+    assert_eq!(
+        seen.keys().filter(|id| id.starts_with("B7/")).count(),
+        2,
+        "B7 with K = 1 and K = 10"
     );
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::{Case, Config, thousands, timed};
+use super::{Case, Config, Metric, Run, thousands, timed};
 use crate::runtimes::{self, Runtime, ae, floor, spawn_miou, spawn_tokio};
 
 /// The same body on every runtime.
@@ -41,7 +41,8 @@ pub fn cases(cfg: &Config) -> Vec<Case> {
             name: "spawn_many",
             title: format!("B1 spawn_many N={}", thousands(n)),
             runtimes: runtimes::WITH_FLOOR,
-            run: Box::new(move |rt, iters| run(rt, n, iters, quanta)),
+            metrics: Metric::scheduler(true),
+            run: Run::Time(Box::new(move |rt, iters| run(rt, n, iters, quanta))),
         })
         .collect()
 }
@@ -63,6 +64,7 @@ pub fn run(rt: Runtime, n: usize, iters: u32, quanta: usize) -> Duration {
         Runtime::Floor => {
             floor::block_on(timed(iters, expected, move || spawn_many!(floor::spawn, n)))
         }
+        other => unreachable!("B1 does not run on {}", other.name()),
     }
 }
 
@@ -83,5 +85,6 @@ pub fn handle_size(rt: Runtime) -> usize {
         Runtime::TokioCt => size_of::<runtimes::Unwrap<tokio::task::JoinHandle<u64>>>(),
         Runtime::AsyncExecutor => size_of::<async_executor::Task<u64>>(),
         Runtime::Floor => size_of::<floor::JoinHandle<u64>>(),
+        other => unreachable!("B1 does not run on {}", other.name()),
     }
 }

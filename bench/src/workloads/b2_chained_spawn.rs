@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use super::{Case, Config, thousands, timed};
+use super::{Case, Config, Metric, Run, thousands, timed};
 use crate::runtimes::{self, Runtime, ae, floor, spawn_miou, spawn_tokio};
 
 /// One chain function per runtime, with the same body. No boxing: a level's future
@@ -41,7 +41,8 @@ pub fn cases(cfg: &Config) -> Vec<Case> {
         name: "chained_spawn",
         title: format!("B2 chained_spawn depth={}", thousands(depth as usize)),
         runtimes: runtimes::WITH_FLOOR,
-        run: Box::new(move |rt, iters| run(rt, depth, iters, quanta)),
+        metrics: Metric::scheduler(true),
+        run: Run::Time(Box::new(move |rt, iters| run(rt, depth, iters, quanta))),
     }]
 }
 
@@ -53,5 +54,6 @@ pub fn run(rt: Runtime, depth: u32, iters: u32, quanta: usize) -> Duration {
         Runtime::TokioCt => runtimes::tokio_ct(timed(iters, expected, move || chain_tokio(depth))),
         Runtime::AsyncExecutor => ae::block_on(timed(iters, expected, move || chain_ae(depth))),
         Runtime::Floor => floor::block_on(timed(iters, expected, move || chain_floor(depth))),
+        other => unreachable!("B2 does not run on {}", other.name()),
     }
 }

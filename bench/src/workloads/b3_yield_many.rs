@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use super::{Case, Config, thousands, timed};
+use super::{Case, Config, Metric, Run, thousands, timed};
 use crate::runtimes::{self, Runtime, ae, floor, spawn_miou, spawn_tokio};
 
 /// A larger miou quanta for the second row: tokio's `event_interval`.
@@ -65,7 +65,10 @@ pub fn cases(cfg: &Config) -> Vec<Case> {
                 }
             ),
             runtimes: runtimes::WITH_FLOOR,
-            run: Box::new(move |rt, iters| run(rt, tasks, yields, iters, quanta)),
+            metrics: Metric::scheduler(true),
+            run: Run::Time(Box::new(move |rt, iters| {
+                run(rt, tasks, yields, iters, quanta)
+            })),
         })
         .collect()
 }
@@ -89,5 +92,6 @@ pub fn run(rt: Runtime, tasks: usize, yields: usize, iters: u32, quanta: usize) 
         Runtime::Floor => floor::block_on(timed(iters, expected, move || {
             yield_many!(floor::spawn, floor::yield_now, tasks, yields)
         })),
+        other => unreachable!("B3 does not run on {}", other.name()),
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use futures_channel::oneshot;
 
-use super::{Case, Config, thousands, timed};
+use super::{Case, Config, Metric, Run, thousands, timed};
 use crate::runtimes::{self, Runtime, ae, spawn_miou, spawn_tokio};
 
 macro_rules! ping_pong {
@@ -49,7 +49,8 @@ pub fn cases(cfg: &Config) -> Vec<Case> {
         name: "ping_pong",
         title: format!("B4 ping_pong {} pairs", thousands(pairs)),
         runtimes: runtimes::PEERS_ONLY,
-        run: Box::new(move |rt, iters| run(rt, pairs, iters, quanta)),
+        metrics: Metric::scheduler(false),
+        run: Run::Time(Box::new(move |rt, iters| run(rt, pairs, iters, quanta))),
     }]
 }
 
@@ -68,6 +69,6 @@ pub fn run(rt: Runtime, pairs: usize, iters: u32, quanta: usize) -> Duration {
         Runtime::AsyncExecutor => {
             ae::block_on(timed(iters, expected, move || ping_pong!(ae::spawn, pairs)))
         }
-        Runtime::Floor => unreachable!("B4 has no floor"),
+        other => unreachable!("B4 does not run on {}", other.name()),
     }
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use futures_channel::mpsc;
 use futures_lite::StreamExt;
 
-use super::{Case, Config, timed};
+use super::{Case, Config, Metric, Run, timed};
 use crate::runtimes::{self, Runtime, ae, spawn_miou, spawn_tokio};
 
 /// Sends `v`, waiting for room.
@@ -70,7 +70,10 @@ pub fn cases(cfg: &Config) -> Vec<Case> {
         name: "channel_ring",
         title: format!("B5 channel_ring {tasks} tasks, {tokens} tokens"),
         runtimes: runtimes::PEERS_ONLY,
-        run: Box::new(move |rt, iters| run(rt, tasks, tokens, iters, quanta)),
+        metrics: Metric::scheduler(false),
+        run: Run::Time(Box::new(move |rt, iters| {
+            run(rt, tasks, tokens, iters, quanta)
+        })),
     }]
 }
 
@@ -89,6 +92,6 @@ pub fn run(rt: Runtime, tasks: usize, tokens: usize, iters: u32, quanta: usize) 
         Runtime::AsyncExecutor => ae::block_on(timed(iters, expected, move || {
             ring!(ae::spawn, tasks, tokens)
         })),
-        Runtime::Floor => unreachable!("B5 has no floor"),
+        other => unreachable!("B5 does not run on {}", other.name()),
     }
 }

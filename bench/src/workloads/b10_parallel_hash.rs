@@ -1,0 +1,434 @@
+//! B10 parallel_hash: the git tree id of a generated folder tree (blob and tree objects,
+//! SHA-1, as `git write-tree` computes them; `miou/examples/merkle.rs` has the same
+//! hashing), with the files read and hashed in parallel.
+//!
+//! - sequential: one thread walks the tree and hashes every file, no runtime.
+//! - miou: `Builder::new().domains(w)`; folders are tasks on domain 0 (`spawn`), each
+//!   file is read and hashed on a worker domain (`call`), as the merkle example does.
+//! - tokio-mt: `multi_thread` with `w` workers; folders are tasks (`tokio::spawn`),
+//!   each file is read and hashed with `spawn_blocking`, whose pool is capped at `w`
+//!   threads so that both runtimes hash on `w` threads.
+//!
+//! The tree is generated once per process in a temporary folder (seeded: the same
+//! files every time) and removed at exit; its files stay in the page cache, so this
+//! measures hashing and system calls, not the disk. Every run checks the root id
+//! against the sequential one.
+//!
+//! Two cases: `w` = `available_parallelism() - 1` (miou's default domain count, domain 0
+//! being the caller) and `w` = `available_parallelism()` (a hashing worker per core;
+//! domain 0 only walks folders and waits). The gate: speed-up over sequential >= 0.8 x w.
+
+use std::fs;
+use std::future::Future;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use sha1::{Digest, Sha1};
+
+use super::{Case, Config, Metric, Run, Target, Unit};
+use crate::runtimes::{self, Runtime};
+
+/// A git object id.
+pub type Id = [u8; 20];
+
+/// The id of a blob with this content.
+pub fn blob_id(content: &[u8]) -> Id {
+    let mut h = Sha1::new();
+    h.update(format!("blob {}\0", content.len()));
+    h.update(content);
+    h.finalize().into()
+}
+
+/// Reads and hashes one file.
+fn file_id(path: &Path) -> io::Result<Id> {
+    Ok(blob_id(&fs::read(path)?))
+}
+
+/// One entry of a tree object.
+struct Entry {
+    folder: bool,
+    name: Vec<u8>,
+    id: Id,
+}
+
+/// The id of a tree with these entries (`None` if empty: git leaves empty folders out).
+/// The generated files are all `100644` (no executables, no links).
+fn tree_of(mut entries: Vec<Entry>) -> Option<Id> {
+    if entries.is_empty() {
+        return None;
+    }
+    // git's order: by name, a folder's name compared as if it ended in `/`.
+    let key = |e: &Entry| {
+        let mut k = e.name.clone();
+        if e.folder {
+            k.push(b'/');
+        }
+        k
+    };
+    entries.sort_by_cached_key(key);
+    let mut body = Vec::new();
+    for e in &entries {
+        body.extend_from_slice(if e.folder { b"40000 " } else { b"100644 " });
+        body.extend_from_slice(&e.name);
+        body.push(0);
+        body.extend_from_slice(&e.id);
+    }
+    let mut h = Sha1::new();
+    h.update(format!("tree {}\0", body.len()));
+    h.update(&body);
+    Some(h.finalize().into())
+}
+
+/// Named paths: an entry's name (as git stores it) and where it is.
+type Named = Vec<(Vec<u8>, PathBuf)>;
+
+/// A folder's files and sub-folders.
+fn list(path: &Path) -> io::Result<(Named, Named)> {
+    let (mut files, mut folders) = (Vec::new(), Vec::new());
+    for entry in fs::read_dir(path)? {
+        let entry = entry?;
+        let name = entry.file_name().into_encoded_bytes();
+        if entry.file_type()?.is_dir() {
+            folders.push((name, entry.path()));
+        } else {
+            files.push((name, entry.path()));
+        }
+    }
+    Ok((files, folders))
+}
+
+/// The tree id, on this thread.
+pub fn sequential(path: &Path) -> io::Result<Option<Id>> {
+    let (files, folders) = list(path)?;
+    let mut entries = Vec::with_capacity(files.len() + folders.len());
+    for (name, p) in files {
+        entries.push(Entry {
+            folder: false,
+            name,
+            id: file_id(&p)?,
+        });
+    }
+    for (name, p) in folders {
+        if let Some(id) = sequential(&p)? {
+            entries.push(Entry {
+                folder: true,
+                name,
+                id,
+            });
+        }
+    }
+    Ok(tree_of(entries))
+}
+
+/// The tree id with miou: folders spawned on this domain, files called onto workers.
+fn tree_miou(path: PathBuf) -> Pin<Box<dyn Future<Output = io::Result<Option<Id>>>>> {
+    Box::pin(async move {
+        let (files, folders) = list(&path)?;
+        let files: Vec<_> = files
+            .into_iter()
+            .map(|(name, p)| (name, miou::call(move || async move { file_id(&p) })))
+            .collect();
+        let folders: Vec<_> = folders
+            .into_iter()
+            .map(|(name, p)| (name, miou::spawn(tree_miou(p))))
+            .collect();
+        // Every child is awaited, even after an error, so that none is left behind.
+        let mut entries = Vec::new();
+        let mut error = None;
+        for (name, p) in files {
+            match p.await.expect("hashing a file does not panic") {
+                Ok(id) => entries.push(Entry {
+                    folder: false,
+                    name,
+                    id,
+                }),
+                Err(e) => error = error.or(Some(e)),
+            }
+        }
+        for (name, p) in folders {
+            match p.await.expect("hashing a folder does not panic") {
+                Ok(Some(id)) => entries.push(Entry {
+                    folder: true,
+                    name,
+                    id,
+                }),
+                Ok(None) => {}
+                Err(e) => error = error.or(Some(e)),
+            }
+        }
+        match error {
+            Some(e) => Err(e),
+            None => Ok(tree_of(entries)),
+        }
+    })
+}
+
+/// The tree id with tokio: folders spawned, files on the blocking pool.
+fn tree_tokio(path: PathBuf) -> Pin<Box<dyn Future<Output = io::Result<Option<Id>>> + Send>> {
+    Box::pin(async move {
+        let (files, folders) = list(&path)?;
+        let files: Vec<_> = files
+            .into_iter()
+            .map(|(name, p)| (name, tokio::task::spawn_blocking(move || file_id(&p))))
+            .collect();
+        let folders: Vec<_> = folders
+            .into_iter()
+            .map(|(name, p)| (name, tokio::spawn(tree_tokio(p))))
+            .collect();
+        let mut entries = Vec::new();
+        let mut error = None;
+        for (name, h) in files {
+            match h.await.expect("hashing a file does not panic") {
+                Ok(id) => entries.push(Entry {
+                    folder: false,
+                    name,
+                    id,
+                }),
+                Err(e) => error = error.or(Some(e)),
+            }
+        }
+        for (name, h) in folders {
+            match h.await.expect("hashing a folder does not panic") {
+                Ok(Some(id)) => entries.push(Entry {
+                    folder: true,
+                    name,
+                    id,
+                }),
+                Ok(None) => {}
+                Err(e) => error = error.or(Some(e)),
+            }
+        }
+        match error {
+            Some(e) => Err(e),
+            None => Ok(tree_of(entries)),
+        }
+    })
+}
+
+/// The shape of the generated tree.
+#[derive(Clone, Copy, Debug)]
+pub struct Shape {
+    /// Folder levels below the top one.
+    pub depth: u32,
+    /// Sub-folders per folder (above the last level).
+    pub folders: usize,
+    /// Files per folder.
+    pub files: usize,
+    /// The largest file; sizes are spread log-uniformly from 16 bytes to it.
+    pub max_size: usize,
+    pub seed: u64,
+}
+
+/// The generated tree, removed when dropped.
+pub struct Generated {
+    pub root: PathBuf,
+    pub files: usize,
+    pub bytes: u64,
+    /// The sequential tree id, as the first 8 bytes in a `u64` (what `timed` checks).
+    pub expected: u64,
+}
+
+impl Drop for Generated {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.root);
+    }
+}
+
+/// A small seeded generator (splitmix64): the same tree in every process.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// Writes the tree under a fresh temporary folder.
+pub fn generate(shape: Shape) -> io::Result<Generated> {
+    let root = std::env::temp_dir().join(format!(
+        "miou-bench-b10-{}-{}",
+        std::process::id(),
+        shape.depth
+    ));
+    let _ = fs::remove_dir_all(&root);
+    let mut rng = Rng(shape.seed);
+    let mut g = Generated {
+        root,
+        files: 0,
+        bytes: 0,
+        expected: 0,
+    };
+    fn fill(
+        dir: &Path,
+        level: u32,
+        shape: Shape,
+        rng: &mut Rng,
+        g: &mut Generated,
+    ) -> io::Result<()> {
+        fs::create_dir_all(dir)?;
+        let max_bits = usize::BITS - shape.max_size.leading_zeros();
+        for i in 0..shape.files {
+            // log-uniform in [16, max_size]
+            let bits = 4 + (rng.next() % u64::from(max_bits.saturating_sub(4).max(1))) as u32;
+            let size = (16 + rng.next() as usize % (1usize << bits)).min(shape.max_size);
+            let mut content = vec![0u8; size];
+            for chunk in content.chunks_mut(8) {
+                let v = rng.next().to_le_bytes();
+                chunk.copy_from_slice(&v[..chunk.len()]);
+            }
+            fs::write(dir.join(format!("file-{i:03}.dat")), &content)?;
+            g.files += 1;
+            g.bytes += size as u64;
+        }
+        if level < shape.depth {
+            for i in 0..shape.folders {
+                fill(&dir.join(format!("dir-{i:02}")), level + 1, shape, rng, g)?;
+            }
+        }
+        Ok(())
+    }
+    fill(&g.root.clone(), 0, shape, &mut rng, &mut g)?;
+    let id = sequential(&g.root)?.expect("the generated tree has files");
+    g.expected = u64::from_le_bytes(id[..8].try_into().expect("8 bytes"));
+    Ok(g)
+}
+
+/// The B10 cases: `w` = cores - 1 and `w` = cores (one case if they are equal).
+pub fn cases(cfg: &Config) -> Vec<Case> {
+    let shape = if cfg.quick {
+        Shape {
+            depth: 2,
+            folders: 3,
+            files: 8,
+            max_size: 16 * 1024,
+            seed: 10,
+        }
+    } else {
+        // 1 + 4 + 16 + 64 = 85 folders of 24 files: 2,040 files, about 5 MB (the
+        // bench prints the exact size when it generates the tree).
+        Shape {
+            depth: 3,
+            folders: 4,
+            files: 24,
+            max_size: 32 * 1024,
+            seed: 10,
+        }
+    };
+    // Generated at the first run that needs it, removed when the cases are dropped.
+    let tree: Arc<OnceLock<Generated>> = Arc::new(OnceLock::new());
+    let quanta = cfg.quanta;
+    let mut counts = vec![runtimes::workers(), runtimes::cores()];
+    counts.dedup();
+    counts
+        .into_iter()
+        .map(|w| {
+            let tree = tree.clone();
+            Case {
+                id: format!("B10/w={w}"),
+                workload: "B10",
+                name: "parallel_hash",
+                title: format!(
+                    "B10 parallel_hash {} folders x {} files, {w} worker{}",
+                    (0..=shape.depth)
+                        .map(|d| shape.folders.pow(d))
+                        .sum::<usize>(),
+                    shape.files,
+                    if w == 1 { "" } else { "s" }
+                ),
+                runtimes: runtimes::PARALLEL,
+                metrics: vec![Metric {
+                    unit: Unit::Seconds,
+                    gate: vec![Target::SpeedUp {
+                        workers: w,
+                        factor: 0.8,
+                    }],
+                    goal: vec![Target::SpeedUp {
+                        workers: w,
+                        factor: 0.95,
+                    }],
+                }],
+                run: Run::Time(Box::new(move |rt, iters| {
+                    let g = tree.get_or_init(|| {
+                        let g = generate(shape).expect("B10: cannot generate the tree");
+                        eprintln!(
+                            "bench: B10 tree: {} files, {} bytes in {}",
+                            g.files,
+                            g.bytes,
+                            g.root.display()
+                        );
+                        g
+                    });
+                    run(rt, &g.root, g.expected, w, iters, quanta)
+                })),
+            }
+        })
+        .collect()
+}
+
+/// The first 8 bytes of the root id, as `timed` checks them.
+fn short(id: io::Result<Option<Id>>) -> u64 {
+    let id = id.expect("B10: hashing failed").expect("B10: no file");
+    u64::from_le_bytes(id[..8].try_into().expect("8 bytes"))
+}
+
+/// `iters` hashes of the tree at `root` on a fresh `rt` with `w` workers.
+pub fn run(
+    rt: Runtime,
+    root: &Path,
+    expected: u64,
+    w: usize,
+    iters: u32,
+    quanta: usize,
+) -> Duration {
+    let root = root.to_path_buf();
+    match rt {
+        Runtime::Sequential => {
+            let start = Instant::now();
+            for _ in 0..iters {
+                assert_eq!(short(sequential(&root)), expected, "a wrong tree id");
+            }
+            start.elapsed()
+        }
+        Runtime::Miou => runtimes::miou_domains(
+            w,
+            quanta,
+            super::timed(iters, expected, move || {
+                let root = root.clone();
+                async move { short(tree_miou(root).await) }
+            }),
+        ),
+        Runtime::TokioMt => runtimes::tokio_mt(
+            w,
+            w,
+            super::timed(iters, expected, move || {
+                let root = root.clone();
+                async move { short(tree_tokio(root).await) }
+            }),
+        ),
+        other => unreachable!("B10 does not run on {}", other.name()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_gits() {
+        // `printf 'hello\n' | git hash-object --stdin`
+        let hex: String = blob_id(b"hello\n")
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(hex, "ce013625030ba8dba906f756967f9e9ca394464a");
+        // git's id of the empty tree is never produced: empty folders are left out.
+        assert!(tree_of(Vec::new()).is_none());
+    }
+}

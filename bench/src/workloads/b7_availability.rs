@@ -1,0 +1,264 @@
+//! B7 availability: how long does a server task wait for its turn while other tasks
+//! compute? The reason miou's scheduler exists.
+//!
+//! One single-threaded runtime runs a TCP echo server task and K busy tasks. A client
+//! on its own OS thread (blocking std sockets, no runtime) sends 64-byte requests one
+//! at a time and times each round trip: p50, p99 and max over 2,000 requests (after a
+//! few untimed ones), and the busy tasks' iterations per second (what their share of
+//! the thread costs them).
+//!
+//! A busy task loops until the client is done: a fixed piece of arithmetic
+//! ([`busy_work`], the same in every runtime), then one await on a runtime operation that
+//! completes at once, an uncontended lock of the task's own mutex:
+//!
+//! - miou: `miou::sync::Mutex::lock().await` (a scheduling point: with quanta 1 the turn
+//!   ends there and the domain polls its events between turns);
+//! - tokio-ct: `tokio::sync::Mutex::lock().await`, which consumes tokio's coop budget
+//!   (128 per poll): the task yields when it runs out, and its wake is deferred until
+//!   the I/O driver has been polled;
+//! - async-executor: `async_lock::Mutex::lock().await`, ready at once and with no
+//!   budget: the task never yields. The server cannot run until the busy tasks end: the
+//!   client waits `stall` (1 s) for a reply, then marks the run starved, tells the busy
+//!   tasks to stop, takes the late reply and ends. Such a run reports that wait as every
+//!   percentile, a lower bound of the real figure (which is unbounded).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use super::net::{self, echo};
+use super::{Case, Config, Measured, Metric, Run, Target, Unit, thousands};
+use crate::runtimes::{self, Runtime, ae};
+
+/// Request and reply size.
+pub const SIZE: usize = 64;
+
+/// Rounds of [`busy_work`] per loop iteration: about a microsecond on a 3 GHz core.
+pub const WORK_ROUNDS: u32 = 400;
+
+/// The busy tasks' arithmetic: a dependent chain of multiply-adds the compiler cannot
+/// skip.
+#[inline(never)]
+pub fn busy_work(mut x: u64) -> u64 {
+    for _ in 0..WORK_ROUNDS {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        x ^= x >> 29;
+    }
+    std::hint::black_box(x)
+}
+
+/// A busy task's body, the same in every runtime but for its mutex: loop until `stop`,
+/// one [`busy_work`] and one uncontended lock per iteration; returns the iterations.
+macro_rules! busy {
+    ($mutex:ty, $seed:expr, $stop:expr, $started:expr) => {{
+        let (seed, stop, started): (u64, Arc<AtomicBool>, Arc<AtomicUsize>) =
+            ($seed, $stop, $started);
+        async move {
+            let m = <$mutex>::new(0u64);
+            started.fetch_add(1, Ordering::SeqCst);
+            let mut x = seed;
+            let mut iterations = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                x = busy_work(x);
+                *m.lock().await += x & 1;
+                iterations += 1;
+            }
+            std::hint::black_box(x);
+            iterations
+        }
+    }};
+}
+
+/// How one B7 case runs.
+#[derive(Clone, Copy, Debug)]
+pub struct Setup {
+    pub busy: usize,
+    pub warmup: usize,
+    pub requests: usize,
+    pub stall: Duration,
+    pub quanta: usize,
+}
+
+/// The B7 cases: K = 1 and K = 10 busy tasks; 2,000 requests (200 with `--quick`, and
+/// a 100 ms stall limit instead of 1 s).
+pub fn cases(cfg: &Config) -> Vec<Case> {
+    let (requests, warmup, stall) = if cfg.quick {
+        (200, 10, Duration::from_millis(100))
+    } else {
+        (2_000, 50, Duration::from_secs(1))
+    };
+    [1, 10]
+        .into_iter()
+        .map(|busy| {
+            let setup = Setup {
+                busy,
+                warmup,
+                requests,
+                stall,
+                quanta: cfg.quanta,
+            };
+            let p99_goal = if busy == 10 {
+                vec![Target::Runtime(Runtime::TokioCt, 0.2)]
+            } else {
+                Vec::new()
+            };
+            Case {
+                id: format!("B7/k={busy}"),
+                workload: "B7",
+                name: "availability",
+                title: format!(
+                    "B7 availability K={busy}, {} x {SIZE} B round trips",
+                    thousands(requests)
+                ),
+                runtimes: runtimes::PEERS_ONLY,
+                metrics: vec![
+                    Metric::plain(Unit::P50),
+                    Metric {
+                        unit: Unit::P99,
+                        gate: vec![Target::Runtime(Runtime::TokioCt, 1.0)],
+                        goal: p99_goal,
+                    },
+                    Metric::plain(Unit::Max),
+                    Metric::plain(Unit::IterPerSec),
+                ],
+                run: Run::Metrics(Box::new(move |rt| run(rt, setup))),
+            }
+        })
+        .collect()
+}
+
+/// One run on a fresh `rt`: p50, p99, max (seconds), busy iterations per second.
+pub fn run(rt: Runtime, setup: Setup) -> Measured {
+    let (listener, addr) = net::bind();
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Arc::new(AtomicUsize::new(0));
+    let client = {
+        let (stop, started) = (stop.clone(), started.clone());
+        std::thread::Builder::new()
+            .name("b7-client".into())
+            .spawn(move || {
+                net::rtt_client(
+                    addr,
+                    SIZE,
+                    setup.warmup,
+                    setup.requests,
+                    setup.stall,
+                    || started.load(Ordering::SeqCst) >= setup.busy,
+                    &stop,
+                )
+            })
+            .expect("spawn the B7 client")
+    };
+    let k = setup.busy;
+    let seed = |i: usize| 0x5eed + i as u64;
+    let (iterations, busy_time) = match rt {
+        Runtime::Miou => runtimes::miou(setup.quanta, async move {
+            let l = miou::net::TcpListener::from_std(listener).expect("B7: listener");
+            let server = miou::spawn(async move {
+                let (s, _) = l.accept().await?;
+                echo::miou(s, SIZE).await
+            });
+            let start = Instant::now();
+            let busy: Vec<_> = (0..k)
+                .map(|i| {
+                    miou::spawn(busy!(
+                        miou::sync::Mutex<u64>,
+                        seed(i),
+                        stop.clone(),
+                        started.clone()
+                    ))
+                })
+                .collect();
+            server.await.expect("B7: server task").expect("B7: echo");
+            let elapsed = start.elapsed();
+            stop.store(true, Ordering::SeqCst);
+            let mut iterations = 0;
+            for b in busy {
+                iterations += b.await.expect("B7: busy task");
+            }
+            (iterations, elapsed)
+        }),
+        Runtime::TokioCt => runtimes::tokio_ct_io(async move {
+            let l = tokio::net::TcpListener::from_std(listener).expect("B7: listener");
+            let server = tokio::spawn(async move {
+                let (s, _) = l.accept().await?;
+                echo::tokio(s, SIZE).await
+            });
+            let start = Instant::now();
+            let busy: Vec<_> = (0..k)
+                .map(|i| {
+                    tokio::spawn(busy!(
+                        tokio::sync::Mutex<u64>,
+                        seed(i),
+                        stop.clone(),
+                        started.clone()
+                    ))
+                })
+                .collect();
+            server.await.expect("B7: server task").expect("B7: echo");
+            let elapsed = start.elapsed();
+            stop.store(true, Ordering::SeqCst);
+            let mut iterations = 0;
+            for b in busy {
+                iterations += b.await.expect("B7: busy task");
+            }
+            (iterations, elapsed)
+        }),
+        Runtime::AsyncExecutor => ae::block_on_io(async move {
+            let l = async_io::Async::new(listener).expect("B7: listener");
+            let server = ae::spawn(async move {
+                let (s, _) = l.accept().await?;
+                echo::async_io(s, SIZE).await
+            });
+            let start = Instant::now();
+            let busy: Vec<_> = (0..k)
+                .map(|i| {
+                    ae::spawn(busy!(
+                        async_lock::Mutex<u64>,
+                        seed(i),
+                        stop.clone(),
+                        started.clone()
+                    ))
+                })
+                .collect();
+            server.await.expect("B7: echo");
+            let elapsed = start.elapsed();
+            stop.store(true, Ordering::SeqCst);
+            let mut iterations = 0;
+            for b in busy {
+                iterations += b.await;
+            }
+            (iterations, elapsed)
+        }),
+        other => unreachable!("B7 does not run on {}", other.name()),
+    };
+    let mut rtts = client.join().expect("the B7 client panicked");
+    let rate = iterations as f64 / busy_time.as_secs_f64();
+    match rtts.starved {
+        Some(wait) => {
+            let w = wait.as_secs_f64();
+            Measured {
+                values: vec![w, w, w, rate],
+                note: Some(format!(
+                    "starved: a request had no reply within {:?} while the busy tasks ran; \
+                     its wait stands for every percentile",
+                    setup.stall
+                )),
+            }
+        }
+        None => {
+            let s = &mut rtts.samples;
+            Measured {
+                values: vec![
+                    net::percentile(s, 0.50).as_secs_f64(),
+                    net::percentile(s, 0.99).as_secs_f64(),
+                    net::percentile(s, 1.0).as_secs_f64(),
+                    rate,
+                ],
+                note: None,
+            }
+        }
+    }
+}
