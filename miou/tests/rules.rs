@@ -990,15 +990,16 @@ fn time_with_a_user_backend_fails_instead_of_hanging() {
 }
 
 // ---------------------------------------------------------------------------------
-// Regression: cancelling a `call`ed task just as a worker starts it.
+// Regression: cancelling a `call`ed task just as a worker starts it (found by the
+// stress test, fixed in efcacc2).
 //
-// `DomainLocal::run_task` clears the task's SCHEDULED flag (`dequeue_flag`) before
-// `start_on` gives a `call`ed task its runner. A `schedule()` from another thread in
-// that window (a cancel request: `cancel`, `await_first`'s losers, a parent's
-// teardown) finds the flag clear, enqueues the task, and `enqueue` calls
-// `Header::runner()`, whose `expect("a task gets its runner when it starts")` panics in
-// the *scheduling* thread. The worker is kept busy so that it starts new tasks within
-// a turn, and the cancel comes after a varying spin, to land in the window.
+// `DomainLocal::run_task` used to clear the task's queued flag before `start_on` gave a
+// `call`ed task its runner. A `schedule()` from another thread in that window (a cancel
+// request: `cancel`, `await_first`'s losers, a parent's teardown) found the flag clear,
+// enqueued the task, and `enqueue` called `Header::runner()`, whose `expect` panicked in
+// the *scheduling* thread. The worker is kept busy so that it starts new tasks within a
+// turn, and the cancel comes after a varying spin, to land in the window: before the
+// fix, nearly every run of these tests failed.
 
 fn spin(i: u64) {
     let t = std::time::Instant::now();
@@ -1065,7 +1066,8 @@ fn teardown_cancels_a_call_just_as_a_worker_starts_it() {
     });
 }
 
-/// Regression: a `call`ed task stranded in a sleeping domain's queue.
+/// Regression: a `call`ed task stranded in a sleeping domain's queue (found by the
+/// stress test, fixed in 8caa9ed).
 ///
 /// An idle worker steals not-yet-started tasks from other workers' queues, but never
 /// one it created itself: it pushes such a task back into the victim's queue. Regression:
@@ -1074,7 +1076,7 @@ fn teardown_cancels_a_call_just_as_a_worker_starts_it() {
 /// queue of a sleeping domain and whoever awaited it waited forever.
 /// Here task A, on one worker, `call`s onto the other worker and awaits, again and
 /// again: each time A's domain goes idle, it steals its own task back and returns it.
-/// About one call in 30 000 hangs; 100 000 calls hang almost always.
+/// Before the fix, about one call in 30 000 hung; 100 000 calls hung almost always.
 #[test]
 fn a_task_put_back_by_a_thief_is_not_stranded() {
     for round in 0..100 {
