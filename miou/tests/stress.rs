@@ -1,6 +1,6 @@
 //! A seeded random task-tree generator: for each seed, build a random tree of spawn /
 //! call / yield / panic / cancel / await_first / await_one / orphans / owned resources
-//! (released, transferred, disowned, given, kept) and run it on `domains(2)` with a
+//! (released, transferred, disowned, given, kept) and run it on `domains(2)` or `domains(3)` with a
 //! random quanta. Checked:
 //!
 //! - every result a task observes is what the generator predicts (values, panic
@@ -653,8 +653,9 @@ fn run_plan(seed: u64, root: Node, quanta: usize, expected: Result<u64, Rule>) -
     let plan = root.clone();
     let r = catch_unwind(AssertUnwindSafe(|| {
         watchdog(20, move || {
+            // Even seeds on 2 worker domains, odd ones on 3.
             Builder::new()
-                .domains(2)
+                .domains(2 + (seed % 2) as usize)
                 .quanta(quanta)
                 .seed(seed)
                 .try_run(async move {
