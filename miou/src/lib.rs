@@ -91,6 +91,7 @@ mod rng;
 mod runtime;
 mod scheduler;
 mod select;
+pub mod signal;
 mod slab;
 mod spawn;
 pub mod sync;

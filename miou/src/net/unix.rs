@@ -82,6 +82,15 @@ impl UnixStream {
         Ok(s)
     }
 
+    /// Wraps a connected std stream (made non-blocking) on the current domain, such as
+    /// one end of `std::os::unix::net::UnixStream::pair()`.
+    pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
+        stream.set_nonblocking(true)?;
+        Ok(UnixStream {
+            io: Registered::new(mio::net::UnixStream::from_std(stream), "UnixStream")?,
+        })
+    }
+
     /// Reads into `buf`; `Ok(0)` at the end of the stream. A scheduling point.
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.io(Direction::Read, |mut s| s.read(buf)).await
