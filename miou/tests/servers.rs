@@ -1,0 +1,636 @@
+//! The `echo` and `http` examples, run as child processes and driven from outside:
+//! load, resets, keep-alive, pipelining, file descriptors, graceful shutdown.
+//!
+//! Integration tests do not build the examples: the first test that needs them runs
+//! `cargo build --example echo --example http` (a no-op when they are up to date) into
+//! this test's own target directory and profile. Each server listens on port 0 and
+//! prints the address it got, which the test reads from its stderr. Every test runs
+//! under a watchdog, and a guard kills the server if the test fails or hangs.
+
+mod common;
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
+use std::time::{Duration, Instant};
+
+use common::watchdog;
+use miou::net::TcpStream;
+use miou::sync::Computation;
+
+/// The examples' binaries, built once for this test run.
+fn example(name: &str) -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    let dir = BUILT.get_or_init(|| {
+        // .../target/<profile>/deps/servers-<hash>
+        let exe = std::env::current_exe().unwrap();
+        let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+        let target_dir = profile_dir.parent().unwrap();
+        let profile = match profile_dir.file_name().unwrap().to_str().unwrap() {
+            "debug" => "dev",
+            other => other,
+        };
+        let status = Command::new(env!("CARGO"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["build", "--quiet", "-p", "miou", "--example", "echo"])
+            .args(["--example", "http", "--profile", profile, "--target-dir"])
+            .arg(target_dir)
+            .status()
+            .expect("cannot run cargo");
+        assert!(status.success(), "cannot build the examples");
+        profile_dir.join("examples")
+    });
+    dir.join(name)
+}
+
+/// A running example, killed when dropped (the test failed) if it still runs.
+struct Server {
+    child: Arc<Mutex<Child>>,
+    handle: Handle,
+}
+
+/// What a test body needs of a [`Server`], to send across the watchdog's thread.
+#[derive(Clone)]
+struct Handle {
+    child: Arc<Mutex<Child>>,
+    pid: i32,
+    addr: SocketAddr,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    fn start(name: &str, domains: usize) -> Server {
+        let mut command = Command::new(example(name));
+        command
+            .arg("127.0.0.1:0")
+            .env("MIOU_DOMAINS", domains.to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        // SAFETY: prctl is async-signal-safe. If this test process dies, the server
+        // dies with it instead of lingering.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let mut child = command.spawn().expect("cannot start the example");
+        let stderr = child.stderr.take().unwrap();
+        let pid = child.id() as i32;
+        let child = Arc::new(Mutex::new(child));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel();
+        let l = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                l.lock().unwrap().push(line.clone());
+                let _ = tx.send(line);
+            }
+        });
+        let mut server = Server {
+            child: child.clone(),
+            handle: Handle {
+                child,
+                pid,
+                addr: "0.0.0.0:0".parse().unwrap(),
+                log,
+            },
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let addr = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some((_, rest)) = line.split_once("listening on ") {
+                        let addr = rest.split_whitespace().next().unwrap();
+                        break addr.parse().unwrap();
+                    }
+                }
+                Err(_) => panic!("{name} did not start: {:?}", server.handle.log()),
+            }
+        };
+        server.handle.addr = addr;
+        server
+    }
+
+    fn handle(&self) -> Handle {
+        self.handle.clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let mut child = self.child.lock().unwrap_or_else(|e| e.into_inner());
+        if let Ok(None) = child.try_wait() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Handle {
+    fn signal(&self, signal: i32) {
+        // SAFETY: kill(2) has no memory effects.
+        assert_eq!(unsafe { libc::kill(self.pid, signal) }, 0);
+    }
+
+    fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Waits until the server writes a line containing `text`.
+    fn wait_log(&self, text: &str, within: Duration) {
+        let deadline = Instant::now() + within;
+        while !self.log().iter().any(|l| l.contains(text)) {
+            assert!(Instant::now() < deadline, "no {text:?} in {:?}", self.log());
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    fn exited(&self) -> Option<ExitStatus> {
+        self.child.lock().unwrap().try_wait().unwrap()
+    }
+
+    fn wait_exit(&self, within: Duration) -> ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.exited() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "still running after {within:?}: {:?}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// The file descriptors the server has open.
+    fn fds(&self) -> Fds {
+        let mut fds = Fds::default();
+        for entry in std::fs::read_dir(format!("/proc/{}/fd", self.pid)).unwrap() {
+            fds.total += 1;
+            let target = std::fs::read_link(entry.unwrap().path()).unwrap_or_default();
+            if target.to_string_lossy().starts_with("socket:") {
+                fds.sockets += 1;
+            }
+        }
+        fds
+    }
+
+    /// Waits until the server has exactly `fds` open.
+    fn wait_fds(&self, fds: Fds, within: Duration) {
+        let deadline = Instant::now() + within;
+        while self.fds() != fds {
+            assert!(
+                Instant::now() < deadline,
+                "the server has {:?} open, not {fds:?}",
+                self.fds()
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    fn connect(&self) -> std::net::TcpStream {
+        let s = std::net::TcpStream::connect(self.addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s
+    }
+}
+
+/// Counts of a process's file descriptors.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Fds {
+    total: usize,
+    sockets: usize,
+}
+
+/// A seeded generator (xorshift64).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
+
+    /// Mostly small, sometimes large enough to fill the socket buffers.
+    fn size(&mut self) -> usize {
+        let r = self.next() as usize;
+        match r % 10 {
+            0..=5 => r / 10 % 2048,
+            6..=8 => r / 10 % (64 * 1024),
+            _ => r / 10 % (512 * 1024),
+        }
+    }
+}
+
+/// One echo round trip on a blocking socket.
+fn echo_once(s: &mut std::net::TcpStream, data: &[u8]) {
+    s.write_all(data).unwrap();
+    let mut back = vec![0; data.len()];
+    s.read_exact(&mut back).unwrap();
+    assert_eq!(back, data);
+}
+
+/// How a load client ended.
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    /// Every byte came back, in order.
+    Echoed(usize),
+    /// Reset on purpose after this many bytes came back correctly.
+    Reset,
+}
+
+/// Connects (counting in `arrived`), waits for `go`, sends `size` seeded bytes while
+/// reading them back, and checks them.
+async fn client(
+    addr: SocketAddr,
+    seed: u64,
+    arrived: Arc<AtomicUsize>,
+    go: Computation<()>,
+) -> io::Result<Outcome> {
+    let conn = TcpStream::connect(addr).await;
+    arrived.fetch_add(1, Ordering::SeqCst);
+    let conn = Rc::new(conn?);
+    go.wait().await.unwrap();
+    let mut rng = Rng(seed);
+    let size = rng.size();
+    let data = Rc::new(rng.bytes(size));
+    let writer = {
+        let (conn, data) = (conn.clone(), data.clone());
+        miou::spawn(async move {
+            conn.write_all(&data).await?;
+            conn.shutdown(Shutdown::Write).await
+        })
+    };
+    let mut back = Vec::with_capacity(size);
+    let mut buf = vec![0; 16 * 1024];
+    loop {
+        let n = conn.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        back.extend_from_slice(&buf[..n]);
+        if back.len() > size || back[..] != data[..back.len()] {
+            break;
+        }
+    }
+    writer.await.unwrap()?;
+    if back[..] != data[..] {
+        return Err(io::Error::other(format!(
+            "{size} bytes sent, {} came back{}",
+            back.len(),
+            if back.len() <= size && back[..] == data[..back.len()] {
+                ""
+            } else {
+                ", different"
+            }
+        )));
+    }
+    Ok(Outcome::Echoed(size))
+}
+
+/// Already connected (with `SO_LINGER` 0), waits for `go`, sends part of its data,
+/// reads some back, and drops the connection: a reset in the middle of the stream.
+async fn resetter(
+    conn: std::net::TcpStream,
+    seed: u64,
+    go: Computation<()>,
+) -> io::Result<Outcome> {
+    let conn = TcpStream::from_std(conn)?;
+    go.wait().await.unwrap();
+    let mut rng = Rng(seed);
+    let size = 1 + rng.next() as usize % (256 * 1024);
+    let data = rng.bytes(size);
+    conn.write_all(&data).await?;
+    let mut buf = vec![0; 1 + rng.next() as usize % 4096];
+    let n = conn.read(&mut buf).await?;
+    assert_eq!(buf[..n], data[..n]);
+    Ok(Outcome::Reset)
+}
+
+const CLIENTS: usize = 1000;
+const RESETS: usize = 100;
+
+#[test]
+fn echo_serves_1000_concurrent_connections_and_releases_them() {
+    let server = Server::start("echo", 2);
+    let h = server.handle();
+    watchdog(60, move || {
+        let baseline = h.fds();
+        let addr = h.addr;
+        // The resetting clients connect first, blocking, to set SO_LINGER to 0.
+        let resetters: Vec<_> = (0..RESETS)
+            .map(|_| {
+                let s = std::net::TcpStream::connect(addr).unwrap();
+                socket2::SockRef::from(&s)
+                    .set_linger(Some(Duration::ZERO))
+                    .unwrap();
+                s
+            })
+            .collect();
+        let start = Instant::now();
+        let h2 = h.clone();
+        let outcomes = miou::Builder::new().domains(0).run(async move {
+            let arrived = Arc::new(AtomicUsize::new(0));
+            let go = Computation::new();
+            let mut tasks = Vec::new();
+            for (i, s) in resetters.into_iter().enumerate() {
+                tasks.push(miou::spawn(resetter(s, 1000 + i as u64, go.clone())));
+            }
+            for i in RESETS..CLIENTS {
+                let (arrived, go) = (arrived.clone(), go.clone());
+                tasks.push(miou::spawn(client(addr, 1000 + i as u64, arrived, go)));
+            }
+            // Every connection is open, on both sides, before any data flows.
+            while arrived.load(Ordering::SeqCst) < CLIENTS - RESETS
+                || h2.fds().sockets < baseline.sockets + CLIENTS
+            {
+                miou::time::sleep(Duration::from_millis(5)).await;
+            }
+            let peak = h2.fds();
+            go.try_return(());
+            (miou::await_all(tasks).await, peak)
+        });
+        let (outcomes, peak) = outcomes;
+        let open = peak.sockets - baseline.sockets;
+        let took = start.elapsed();
+        let mut bytes = 0;
+        for (i, o) in outcomes.into_iter().enumerate() {
+            match o.unwrap() {
+                Ok(Outcome::Echoed(n)) => bytes += n,
+                Ok(Outcome::Reset) => assert!(i < RESETS),
+                Err(e) => panic!("client {i}: {e}"),
+            }
+        }
+        eprintln!(
+            "{CLIENTS} connections ({open} open at once on the server), {RESETS} reset, \
+             {bytes} bytes echoed in {took:?}"
+        );
+        assert_eq!(open, CLIENTS);
+        // Every connection's descriptor is closed again. (Only the sockets are compared
+        // with the count at startup: a worker domain may create its backend, an epoll
+        // and an eventfd, after the server printed its address, if it started late.)
+        let idle = Fds {
+            total: peak.total - CLIENTS,
+            sockets: baseline.sockets,
+        };
+        h.wait_fds(idle, Duration::from_secs(10));
+        // ...and the server still serves.
+        let mut s = h.connect();
+        echo_once(&mut s, b"still there?");
+        drop(s);
+        h.wait_fds(idle, Duration::from_secs(10));
+        let unexpected: Vec<_> = h
+            .log()
+            .into_iter()
+            .filter(|l| l.contains("connection") || l.contains("accept"))
+            .collect();
+        assert!(unexpected.is_empty(), "{unexpected:?}");
+        h.signal(libc::SIGTERM);
+        let status = h.wait_exit(Duration::from_secs(10));
+        assert_eq!(status.code(), Some(0), "{:?}", h.log());
+    });
+    drop(server);
+}
+
+/// The examples run one accept loop per domain with `parallel`, one item per worker;
+/// API.md: "`parallel` runs `f(item)` for each item on worker domains, spread evenly".
+#[test]
+#[ignore = "bug: parallel's items are not spread over the workers: an idle worker steals \
+            the not-yet-started items placed on another, so two run on one domain and \
+            the other gets none"]
+fn parallel_runs_one_item_on_each_worker() {
+    watchdog(20, || {
+        for round in 0..20 {
+            let placed = miou::Builder::new().domains(2).run(async {
+                let item = |()| async {
+                    let here = miou::domain::current().index();
+                    miou::time::sleep(Duration::from_millis(20)).await;
+                    here
+                };
+                miou::parallel(item, vec![(), ()]).await
+            });
+            let mut placed: Vec<usize> = placed.into_iter().map(Result::unwrap).collect();
+            placed.sort();
+            assert_eq!(placed, [1, 2], "round {round}");
+        }
+    });
+}
+
+#[test]
+fn echo_stops_accepting_at_sigterm_and_lets_open_connections_finish() {
+    let server = Server::start("echo", 1);
+    let h = server.handle();
+    watchdog(20, move || {
+        let mut open = h.connect();
+        echo_once(&mut open, b"before");
+        h.signal(libc::SIGTERM);
+        h.wait_log("SIGTERM", Duration::from_secs(10));
+        // No new connections: the listeners close.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(h.addr).is_ok() {
+            assert!(Instant::now() < deadline, "still accepting");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // The open connection is still served, and the server waits for it.
+        echo_once(&mut open, b"during shutdown");
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(h.exited().is_none(), "exited with a connection open");
+        open.shutdown(Shutdown::Write).unwrap();
+        assert_eq!(open.read(&mut [0; 16]).unwrap(), 0);
+        let status = h.wait_exit(Duration::from_secs(10));
+        assert_eq!(status.code(), Some(0), "{:?}", h.log());
+        assert!(h.log().last().unwrap().contains("stopped"));
+    });
+    drop(server);
+}
+
+#[test]
+fn echo_closes_open_connections_at_a_second_signal() {
+    let server = Server::start("echo", 1);
+    let h = server.handle();
+    watchdog(20, move || {
+        let mut open = h.connect();
+        echo_once(&mut open, b"hello");
+        h.signal(libc::SIGINT);
+        h.wait_log("SIGINT", Duration::from_secs(10));
+        h.signal(libc::SIGTERM);
+        let status = h.wait_exit(Duration::from_secs(10));
+        assert_eq!(status.code(), Some(0), "{:?}", h.log());
+        // Closed by the server: end of stream (or a reset).
+        assert!(matches!(open.read(&mut [0; 16]), Ok(0) | Err(_)));
+    });
+    drop(server);
+}
+
+/// A parsed HTTP response.
+#[derive(Debug)]
+struct Response {
+    code: u16,
+    close: bool,
+    body: Vec<u8>,
+}
+
+/// Reads one response from `r` (its body too, unless it answers a HEAD).
+fn response(r: &mut impl BufRead, head: bool) -> Response {
+    let mut raw = Vec::new();
+    while !raw.ends_with(b"\r\n\r\n") {
+        let n = r.read_until(b'\n', &mut raw).unwrap();
+        assert!(n > 0, "end of stream in a response head: {raw:?}");
+    }
+    let mut headers = [httparse::EMPTY_HEADER; 16];
+    let mut resp = httparse::Response::new(&mut headers);
+    assert!(resp.parse(&raw).unwrap().is_complete());
+    let header = |name: &str| {
+        resp.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| String::from_utf8_lossy(h.value).into_owned())
+    };
+    let len: usize = header("content-length").unwrap().parse().unwrap();
+    let close = header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
+    let mut body = vec![0; if head { 0 } else { len }];
+    r.read_exact(&mut body).unwrap();
+    Response {
+        code: resp.code.unwrap(),
+        close,
+        body,
+    }
+}
+
+#[test]
+fn http_keep_alive_partial_and_pipelined_requests() {
+    let server = Server::start("http", 1);
+    let h = server.handle();
+    watchdog(20, move || {
+        let s = h.connect();
+        s.set_nodelay(true).unwrap();
+        let mut w = s.try_clone().unwrap();
+        let mut r = BufReader::new(s);
+        // One request in pieces: the server waits for the rest.
+        for piece in ["GET / HT", "TP/1.1\r\nHo", "st: x\r\n", "\r", "\n"] {
+            w.write_all(piece.as_bytes()).unwrap();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let first = response(&mut r, false);
+        assert_eq!((first.code, first.close), (200, false));
+        assert_eq!(first.body, b"Hello, world!");
+        // The same connection, a missing page, then a request with a body.
+        w.write_all(b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        assert_eq!(response(&mut r, false).code, 404);
+        w.write_all(b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhel")
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        w.write_all(b"lo").unwrap();
+        assert_eq!(response(&mut r, false).code, 405);
+        // Pipelined: four requests in one write, answered in order.
+        w.write_all(
+            b"GET / HTTP/1.1\r\n\r\nHEAD / HTTP/1.1\r\n\r\n\
+              GET /a?b HTTP/1.1\r\n\r\nGET /?q=1 HTTP/1.1\r\n\r\n",
+        )
+        .unwrap();
+        let codes: Vec<_> = [false, true, false, false]
+            .into_iter()
+            .map(|head| response(&mut r, head))
+            .map(|resp| (resp.code, resp.body.len()))
+            .collect();
+        assert_eq!(codes, [(200, 13), (200, 0), (404, 10), (200, 13)]);
+        // `Connection: close`: answered, then closed, and what follows is ignored.
+        w.write_all(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\nGET / HTTP/1.1\r\n\r\n")
+            .unwrap();
+        let last = response(&mut r, false);
+        assert_eq!((last.code, last.close), (200, true));
+        assert_eq!(r.read(&mut [0; 64]).unwrap(), 0, "not closed");
+        // HTTP/1.0 closes unless asked to keep alive.
+        let mut s = h.connect();
+        s.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+        let mut all = String::new();
+        s.read_to_string(&mut all).unwrap();
+        assert!(all.starts_with("HTTP/1.1 200 OK\r\n") && all.ends_with("Hello, world!"));
+        // Garbage is a 400, and the end of the connection.
+        let mut s = h.connect();
+        s.write_all(b"\x01\x02 nonsense\r\n\r\n").unwrap();
+        let mut all = String::new();
+        s.read_to_string(&mut all).unwrap();
+        assert!(all.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{all}");
+        // A request head that does not end within 64 KiB is refused.
+        let mut s = h.connect();
+        let mut big = b"GET / HTTP/1.1\r\nX-Big: ".to_vec();
+        big.resize(70_000, b'a');
+        s.write_all(&big).unwrap();
+        let mut all = String::new();
+        s.read_to_string(&mut all).unwrap();
+        assert!(all.starts_with("HTTP/1.1 431 "), "{all}");
+
+        h.signal(libc::SIGTERM);
+        let status = h.wait_exit(Duration::from_secs(10));
+        assert_eq!(status.code(), Some(0), "{:?}", h.log());
+    });
+    drop(server);
+}
+
+#[test]
+fn http_closes_idle_connections_at_shutdown() {
+    let server = Server::start("http", 1);
+    let h = server.handle();
+    watchdog(20, move || {
+        let s = h.connect();
+        let mut w = s.try_clone().unwrap();
+        let mut r = BufReader::new(s);
+        w.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+        assert_eq!(response(&mut r, false).code, 200);
+        // Idle, kept alive: the server closes it when it stops, and exits.
+        h.signal(libc::SIGTERM);
+        assert_eq!(r.read(&mut [0; 64]).unwrap(), 0);
+        let status = h.wait_exit(Duration::from_secs(10));
+        assert_eq!(status.code(), Some(0), "{:?}", h.log());
+    });
+    drop(server);
+}
+
+#[test]
+fn http_with_curl() {
+    if Command::new("curl").arg("--version").output().is_err() {
+        eprintln!("note: curl is not installed; http_with_curl checks nothing");
+        return;
+    }
+    let server = Server::start("http", 2);
+    let h = server.handle();
+    watchdog(20, move || {
+        let root = format!("http://{}/", h.addr);
+        let missing = format!("http://{}/missing", h.addr);
+        // Three requests: curl reuses its connection for the second and third.
+        let out = Command::new("curl")
+            .args(["--silent", "--show-error", "--max-time", "10"])
+            .args(["--write-out", "|%{http_code} %{num_connects}\n"])
+            .args([&root, &missing, &root])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let out = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(
+            out,
+            "Hello, world!|200 1\nNot Found\n|404 0\nHello, world!|200 0\n"
+        );
+        h.signal(libc::SIGINT);
+        let status = h.wait_exit(Duration::from_secs(10));
+        assert_eq!(status.code(), Some(0), "{:?}", h.log());
+    });
+    drop(server);
+}
