@@ -19,9 +19,11 @@
 //! - `--no-rss`: skip the peak-memory children of B1 (they run only in a full,
 //!   non-JSON run that selects B1).
 //!
-//! Internal: `bench --rss B1 RUNTIME N` runs B1 once and prints its peak RSS in bytes.
+//! Internal: `bench --rss B1 RUNTIME N` runs B1 once and prints its peak RSS in bytes;
+//! `bench --http-tokio ADDR` is the tokio HTTP server of the HTTP comparison.
 
 mod harness;
+mod http_tokio;
 mod report;
 mod rss;
 mod runtimes;
@@ -33,7 +35,7 @@ use std::time::Duration;
 use harness::Settings;
 use workloads::{Case, Config};
 
-const USAGE: &str = "usage: bench [NAME...] [--quick] [--json] [--runs N] [--quanta N] [--target-ms MS] [--runtime NAME]... [--no-rss]\n       bench --rss B1 RUNTIME N [--quanta N]";
+const USAGE: &str = "usage: bench [NAME...] [--quick] [--json] [--runs N] [--quanta N] [--target-ms MS] [--runtime NAME]... [--no-rss]\n       bench --rss B1 RUNTIME N [--quanta N]\n       bench --http-tokio ADDR";
 
 #[derive(Debug, Default)]
 struct Options {
@@ -46,6 +48,7 @@ struct Options {
     no_rss: bool,
     only: Vec<runtimes::Runtime>,
     rss: Option<Vec<String>>,
+    http_tokio: Option<String>,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -70,6 +73,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 o.only.push(rt);
             }
             "--rss" => o.rss = Some(it.by_ref().take(3).cloned().collect()),
+            "--http-tokio" => {
+                o.http_tokio = Some(it.next().ok_or("--http-tokio needs an address")?.clone())
+            }
             "-h" | "--help" => return Err(String::new()),
             flag if flag.starts_with('-') => return Err(format!("unknown option {flag}")),
             name => o.names.push(name.to_string()),
@@ -90,6 +96,15 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(addr) = &o.http_tokio {
+        return match http_tokio::main(addr) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("http-tokio: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let quanta = o.quanta.unwrap_or(1);
     if quanta == 0 {
         eprintln!("bench: --quanta must be at least 1");
@@ -122,10 +137,22 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    let mut skipped = Vec::new();
     let selected: Vec<&Case> = all
         .iter()
         .filter(|c| o.names.is_empty() || o.names.iter().any(|n| c.matches(n)))
         .filter(|c| o.only.is_empty() || c.runtimes.iter().any(|r| o.only.contains(r)))
+        .filter(|c| match &c.check {
+            Some(check) => match check() {
+                Ok(()) => true,
+                Err(why) => {
+                    eprintln!("bench: {} skipped: {why}", c.id);
+                    skipped.push(format!("{} skipped: {why}", c.title));
+                    false
+                }
+            },
+            None => true,
+        })
         .collect();
     if selected.is_empty() {
         eprintln!("bench: none of the selected workloads runs on the selected runtimes");
@@ -153,6 +180,9 @@ fn main() -> ExitCode {
          domain, except B6 and B10 (worker domains).\n"
     );
     print!("{}", report::table(&rows));
+    for s in &skipped {
+        println!("\n{s}");
+    }
     let b1 = selected.iter().find(|c| c.workload == "B1");
     if let Some(b1) = b1
         && !o.quick

@@ -164,8 +164,13 @@ fn verdict(row: &Row, target: Target) -> String {
             match (row.median(Runtime::Miou), row.median(Runtime::Sequential)) {
                 (Some(m), Some(seq)) => {
                     let speed_up = seq / m;
+                    // The plain threads' speed-up: what the machine gave at the time.
+                    let floor = row
+                        .median(Runtime::Floor)
+                        .map(|f| format!("; plain threads {:.2}", seq / f))
+                        .unwrap_or_default();
                     format!(
-                        "speed-up ≥ {need:.2}: {} ({speed_up:.2}, {:.2} per worker)",
+                        "speed-up ≥ {need:.2}: {} ({speed_up:.2}, {:.2} per worker{floor})",
                         holds(speed_up >= need),
                         speed_up / workers as f64
                     )

@@ -112,9 +112,14 @@ fn quick_json_prints_a_line_per_workload_and_runtime() {
         "B7" => set(&["s_p50", "s_p99", "s_max", "iter/s"], &peers_only),
         "B8" => set(&["s"], &["miou", "tokio-ct"]),
         "B9" => set(&["req/s", "s_p50", "s_p99"], &with_floor),
-        "B10" => set(&["s"], &["miou", "tokio-mt", "sequential"]),
+        "B10" => set(&["s"], &["miou", "tokio-mt", "floor", "sequential"]),
+        "HTTP" => set(&["req/s", "s_p50", "s_p99"], &["miou", "tokio-ct"]),
         _ => unreachable!(),
     };
+    // HTTP runs only where wrk and miou's http example are already there.
+    if let Some(lines) = seen.get("HTTP") {
+        assert_eq!(lines, &expected("HTTP"), "units and runtimes of HTTP");
+    }
     for w in ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "B10"] {
         let cases: Vec<_> = seen
             .iter()

@@ -23,8 +23,8 @@ pub enum Runtime {
     /// async-executor's `Executor`, run by [`workers`] threads; the root runs in
     /// `futures_lite::future::block_on` on the calling thread.
     AsyncExecutorMt,
-    /// The hand-written FIFO executor of [`floor`] (scheduler workloads), or a bare
-    /// `mio` event loop with no runtime (network workloads).
+    /// The hand-written FIFO executor of [`floor`] (scheduler workloads), a bare `mio`
+    /// event loop with no runtime (network workloads), or plain threads (B10).
     Floor,
     /// The same work done by plain code on one thread, no runtime (B10).
     Sequential,
@@ -47,8 +47,13 @@ pub const MULTI: &[Runtime] = &[Runtime::Miou, Runtime::TokioMt, Runtime::AsyncE
 /// B8's: miou against tokio's hand-built abort tree.
 pub const TOKIO_CT_ONLY: &[Runtime] = &[Runtime::Miou, Runtime::TokioCt];
 
-/// B10's: miou's worker domains, tokio's blocking pool, and one thread.
-pub const PARALLEL: &[Runtime] = &[Runtime::Miou, Runtime::TokioMt, Runtime::Sequential];
+/// B10's: miou's worker domains, tokio's blocking pool, plain threads, and one thread.
+pub const PARALLEL: &[Runtime] = &[
+    Runtime::Miou,
+    Runtime::TokioMt,
+    Runtime::Floor,
+    Runtime::Sequential,
+];
 
 impl Runtime {
     /// Every runtime, in the table's column order.

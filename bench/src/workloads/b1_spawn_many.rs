@@ -41,6 +41,7 @@ pub fn cases(cfg: &Config) -> Vec<Case> {
             name: "spawn_many",
             title: format!("B1 spawn_many N={}", thousands(n)),
             runtimes: runtimes::WITH_FLOOR,
+            check: None,
             metrics: Metric::scheduler(true),
             run: Run::Time(Box::new(move |rt, iters| run(rt, n, iters, quanta))),
         })

@@ -41,6 +41,7 @@ pub fn cases(cfg: &Config) -> Vec<Case> {
         name: "chained_spawn",
         title: format!("B2 chained_spawn depth={}", thousands(depth as usize)),
         runtimes: runtimes::WITH_FLOOR,
+        check: None,
         metrics: Metric::scheduler(true),
         run: Run::Time(Box::new(move |rt, iters| run(rt, depth, iters, quanta))),
     }]

@@ -65,6 +65,7 @@ pub fn cases(cfg: &Config) -> Vec<Case> {
                 }
             ),
             runtimes: runtimes::WITH_FLOOR,
+            check: None,
             metrics: Metric::scheduler(true),
             run: Run::Time(Box::new(move |rt, iters| {
                 run(rt, tasks, yields, iters, quanta)

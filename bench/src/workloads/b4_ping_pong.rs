@@ -49,6 +49,7 @@ pub fn cases(cfg: &Config) -> Vec<Case> {
         name: "ping_pong",
         title: format!("B4 ping_pong {} pairs", thousands(pairs)),
         runtimes: runtimes::PEERS_ONLY,
+        check: None,
         metrics: Metric::scheduler(false),
         run: Run::Time(Box::new(move |rt, iters| run(rt, pairs, iters, quanta))),
     }]

@@ -70,6 +70,7 @@ pub fn cases(cfg: &Config) -> Vec<Case> {
         name: "channel_ring",
         title: format!("B5 channel_ring {tasks} tasks, {tokens} tokens"),
         runtimes: runtimes::PEERS_ONLY,
+        check: None,
         metrics: Metric::scheduler(false),
         run: Run::Time(Box::new(move |rt, iters| {
             run(rt, tasks, tokens, iters, quanta)

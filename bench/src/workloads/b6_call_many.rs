@@ -44,6 +44,7 @@ pub fn cases(cfg: &Config) -> Vec<Case> {
         name: "call_many",
         title: format!("B6 call_many N={}, {workers} workers", thousands(n)),
         runtimes: runtimes::MULTI,
+        check: None,
         metrics: vec![Metric {
             unit: Unit::Seconds,
             gate: vec![Target::Runtime(Runtime::TokioMt, 1.5)],

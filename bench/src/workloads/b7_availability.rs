@@ -113,6 +113,7 @@ pub fn cases(cfg: &Config) -> Vec<Case> {
                     thousands(requests)
                 ),
                 runtimes: runtimes::PEERS_ONLY,
+                check: None,
                 metrics: vec![
                     Metric::plain(Unit::P50),
                     Metric {

@@ -38,6 +38,7 @@ pub fn cases(cfg: &Config) -> Vec<Case> {
             thousands(CONNS * rounds)
         ),
         runtimes: runtimes::WITH_FLOOR,
+        check: None,
         metrics: vec![
             Metric {
                 unit: Unit::ReqPerSec,

@@ -19,6 +19,7 @@ pub mod b6_call_many;
 pub mod b7_availability;
 pub mod b8_cancel_tree;
 pub mod b9_tcp_echo;
+pub mod http;
 pub mod net;
 
 use std::future::Future;
@@ -46,6 +47,9 @@ pub struct Case {
     pub title: String,
     /// The runtimes this case runs on; miou first.
     pub runtimes: &'static [Runtime],
+    /// Makes the case ready to run (installs or builds what it needs), or says why it
+    /// is skipped. None: always ready.
+    pub check: Option<Box<dyn Fn() -> Result<(), String>>>,
     /// What one run measures, in the order [`Run::Metrics`] returns them (one time
     /// for [`Run::Time`]).
     pub metrics: Vec<Metric>,
@@ -192,6 +196,7 @@ pub fn all(cfg: &Config) -> Vec<Case> {
     cases.extend(b8_cancel_tree::cases(cfg));
     cases.extend(b9_tcp_echo::cases(cfg));
     cases.extend(b10_parallel_hash::cases(cfg));
+    cases.extend(http::cases(cfg));
     cases
 }
 
@@ -237,6 +242,11 @@ mod tests {
             quanta: 1,
         };
         for case in all(&cfg) {
+            if let Some(check) = &case.check
+                && check().is_err()
+            {
+                continue;
+            }
             for &rt in case.runtimes {
                 match &case.run {
                     Run::Time(run) => {
