@@ -46,6 +46,9 @@ pub(crate) struct DomainShared {
     /// Tasks `call`ed onto this domain that have not started yet; an idle worker may
     /// take them from here.
     fresh: Injector<Arc<dyn Runnable>>,
+    /// Tasks `parallel` placed on this domain, not yet started: they stay here (no
+    /// domain takes them), so that `parallel` spreads its items as it promises.
+    pinned: Injector<Arc<dyn Runnable>>,
     interrupter: OnceLock<Interrupter>,
     /// How many tasks wait in the run queue (published by the domain; read by `call`
     /// placement to prefer idle domains).
@@ -58,6 +61,7 @@ impl DomainShared {
             id,
             mailbox: Mailbox::new(),
             fresh: Injector::new(),
+            pinned: Injector::new(),
             interrupter: OnceLock::new(),
             queued: AtomicUsize::new(0),
         })
@@ -81,11 +85,25 @@ impl DomainShared {
     /// going to sleep announces it under that lock and then looks once more for work
     /// to take (`DomainLocal::idle`), so the task is never left behind a busy domain
     /// while a worker sleeps.
-    pub(crate) fn push_fresh(&self, task: Arc<dyn Runnable>, workers: &[Arc<DomainShared>]) {
+    ///
+    /// A `pinned` task (from `parallel`) goes to a queue no other domain takes from.
+    pub(crate) fn push_fresh(
+        &self,
+        task: Arc<dyn Runnable>,
+        workers: &[Arc<DomainShared>],
+        pinned: bool,
+    ) {
         let creator = task.header().created_on;
-        self.fresh.push(task);
+        if pinned {
+            self.pinned.push(task);
+        } else {
+            self.fresh.push(task);
+        }
         if self.mailbox.is_asleep() {
             self.interrupt();
+            return;
+        }
+        if pinned {
             return;
         }
         for w in workers {
@@ -338,11 +356,13 @@ impl DomainLocal {
     fn drain_inbox(&self) {
         let mut queue = self.queue.borrow_mut();
         self.shared.mailbox.drain_into(&mut queue);
-        while !self.shared.fresh.is_empty() {
-            match self.shared.fresh.steal() {
-                Steal::Success(t) => queue.push_back(t),
-                Steal::Empty => break,
-                Steal::Retry => {}
+        for fresh in [&self.shared.pinned, &self.shared.fresh] {
+            while !fresh.is_empty() {
+                match fresh.steal() {
+                    Steal::Success(t) => queue.push_back(t),
+                    Steal::Empty => break,
+                    Steal::Retry => {}
+                }
             }
         }
         drop(queue);
@@ -356,8 +376,11 @@ impl DomainLocal {
         if self.steal() {
             return;
         }
-        let fresh = &self.shared.fresh;
-        let block = self.shared.mailbox.going_to_sleep(|| fresh.is_empty());
+        let (fresh, pinned) = (&self.shared.fresh, &self.shared.pinned);
+        let block = self
+            .shared
+            .mailbox
+            .going_to_sleep(|| fresh.is_empty() && pinned.is_empty());
         // The last look: a task pushed to a busy domain before we announced the sleep
         // is visible now (its sender checked our lock before we took it, or will see
         // us asleep and interrupt us).
@@ -435,11 +458,13 @@ impl DomainLocal {
     pub(crate) fn shutdown(&self) {
         let rest = self.shared.mailbox.close();
         drop(rest);
-        loop {
-            match self.shared.fresh.steal() {
-                Steal::Success(t) => drop(t),
-                Steal::Retry => {}
-                Steal::Empty => break,
+        for fresh in [&self.shared.pinned, &self.shared.fresh] {
+            loop {
+                match fresh.steal() {
+                    Steal::Success(t) => drop(t),
+                    Steal::Retry => {}
+                    Steal::Empty => break,
+                }
             }
         }
         self.queue.borrow_mut().clear();

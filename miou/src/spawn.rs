@@ -31,7 +31,7 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    with_domain(|d| create(d, None, Vec::new(), move || fut))
+    with_domain(|d| create(d, None, false, Vec::new(), move || fut))
 }
 
 /// Creates a child of the current task on a worker domain other than the current one
@@ -78,7 +78,7 @@ where
 {
     with_domain(|d| {
         let target = pick_domain(d).ok_or(Error::NoDomainAvailable)?;
-        Ok(create(d, Some(target), Vec::new(), f))
+        Ok(create(d, Some(target), false, Vec::new(), f))
     })
 }
 
@@ -119,9 +119,11 @@ where
             .enumerate()
             .map(|(i, item)| {
                 let f = f.clone();
+                // Pinned: no idle domain takes it, so the items stay spread evenly.
                 create(
                     d,
                     Some(targets[i % targets.len()].clone()),
+                    true,
                     Vec::new(),
                     move || f(item),
                 )
@@ -179,7 +181,7 @@ impl Spawn {
     {
         with_domain(|d| {
             let given = take_given(d, &self.give);
-            create(d, None, given, move || fut)
+            create(d, None, false, given, move || fut)
         })
     }
 
@@ -194,7 +196,7 @@ impl Spawn {
             let target = pick_domain(d)
                 .unwrap_or_else(|| panic!("miou::call: {}", Error::NoDomainAvailable));
             let given = take_given(d, &self.give);
-            create(d, Some(target), given, f)
+            create(d, Some(target), false, given, f)
         })
     }
 }
@@ -217,6 +219,7 @@ fn take_given(d: &DomainLocal, give: &[Ownership]) -> Vec<Arc<Resource>> {
 pub(crate) fn create<C, Fut>(
     d: &DomainLocal,
     runner: Option<Arc<DomainShared>>,
+    pinned: bool,
     resources: Vec<Arc<Resource>>,
     make: C,
 ) -> Promise<Fut::Output>
@@ -261,7 +264,7 @@ where
     );
     match target {
         None => d.queue.borrow_mut().push_back(task.clone()),
-        Some(target) => target.push_fresh(task.clone(), d.runtime.workers()),
+        Some(target) => target.push_fresh(task.clone(), d.runtime.workers(), pinned),
     }
     Promise::new(task, key)
 }

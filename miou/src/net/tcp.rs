@@ -1,7 +1,8 @@
 //! TCP: a listener and a stream, non-blocking OS sockets registered with the current
-//! domain's reactor. Both are `!Send`: a socket belongs to the domain that made it (to
-//! hand a connection to another domain, convert it with `into_std`, move that, and
-//! rebuild it there with `from_std`).
+//! domain's reactor. Both are `!Send`: a socket belongs to the domain that made it. To
+//! serve connections on several domains, give each domain its own listener (bound with
+//! `SO_REUSEPORT`, then wrapped with [`TcpListener::from_std`]), as
+//! `examples/echo.rs` does.
 
 use std::fmt;
 use std::io::{self, Read, Write};
