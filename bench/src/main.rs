@@ -16,10 +16,11 @@
 //! - `--runtime NAME` (repeatable): run only these runtimes (`miou`, `tokio-ct`,
 //!   `tokio-mt`, `async-executor`, `async-executor-mt`, `floor`, `sequential`), e.g. to
 //!   profile one of them; ratios need miou and a peer.
-//! - `--no-rss`: skip the peak-memory children of B1 (they run only in a full,
-//!   non-JSON run that selects B1).
+//! - `--no-rss`: skip the peak-memory children of B1 and B8 (they run only in a full,
+//!   non-JSON run that selects B1 or B8).
 //!
-//! Internal: `bench --rss B1 RUNTIME N` runs B1 once and prints its peak RSS in bytes;
+//! Internal: `bench --rss B1|B8 RUNTIME N` runs B1 (or B8) once and prints its peak RSS
+//! in bytes;
 //! `bench --http-tokio ADDR` is the tokio HTTP server of the HTTP comparison.
 
 mod harness;
@@ -35,7 +36,7 @@ use std::time::Duration;
 use harness::Settings;
 use workloads::{Case, Config};
 
-const USAGE: &str = "usage: bench [NAME...] [--quick] [--json] [--runs N] [--quanta N] [--target-ms MS] [--runtime NAME]... [--no-rss]\n       bench --rss B1 RUNTIME N [--quanta N]\n       bench --http-tokio ADDR";
+const USAGE: &str = "usage: bench [NAME...] [--quick] [--json] [--runs N] [--quanta N] [--target-ms MS] [--runtime NAME]... [--no-rss]\n       bench --rss B1|B8 RUNTIME N [--quanta N]\n       bench --http-tokio ADDR";
 
 #[derive(Debug, Default)]
 struct Options {
@@ -183,19 +184,33 @@ fn main() -> ExitCode {
     for s in &skipped {
         println!("\n{s}");
     }
+    let rss_wanted = !o.quick && !o.no_rss && o.only.is_empty();
     let b1 = selected.iter().find(|c| c.workload == "B1");
     if let Some(b1) = b1
-        && !o.quick
-        && !o.no_rss
-        && o.only.is_empty()
+        && rss_wanted
     {
         match rss::measure(b1.runtimes, quanta) {
             Ok(rows) => {
                 println!(
                     "\nPeak RSS of B1 with {} tasks (one child process each):\n",
-                    rss::N
+                    workloads::thousands(rss::N)
                 );
                 print!("{}", report::rss_table(&rows));
+            }
+            Err(e) => eprintln!("bench: peak RSS not measured: {e}"),
+        }
+    }
+    let b8 = selected.iter().find(|c| c.workload == "B8");
+    if let Some(b8) = b8
+        && rss_wanted
+    {
+        match rss::measure_b8(b8.runtimes, quanta) {
+            Ok(rows) => {
+                println!(
+                    "\nPeak RSS of B8's tree of {} blocked tasks (one child process each):\n",
+                    workloads::thousands(rss::b8_tasks())
+                );
+                print!("{}", report::rss_table_b8(&rows));
             }
             Err(e) => eprintln!("bench: peak RSS not measured: {e}"),
         }
@@ -220,6 +235,8 @@ mod tests {
         let o = parse(&args("--runtime miou --runtime floor")).unwrap();
         assert_eq!(o.only, [runtimes::Runtime::Miou, runtimes::Runtime::Floor]);
         assert!(parse(&args("--runtime nope")).is_err());
+        let o = parse(&args("--http-tokio 127.0.0.1:0")).unwrap();
+        assert_eq!(o.http_tokio.as_deref(), Some("127.0.0.1:0"));
         let o = parse(&args("--rss B1 miou 25000 --quanta 1")).unwrap();
         assert_eq!(o.rss.unwrap(), ["B1", "miou", "25000"]);
         assert_eq!(o.quanta, Some(1));

@@ -227,6 +227,25 @@ pub fn rss_table(rows: &[RssRow]) -> String {
     out
 }
 
+/// The peak-memory table for B8 (no future or handle sizes).
+pub fn rss_table_b8(rows: &[RssRow]) -> String {
+    let mut out = String::from(
+        "| runtime | peak RSS, no tree | peak RSS, tree | bytes / task |\n|---|---:|---:|---:|\n",
+    );
+    for r in rows {
+        writeln!(
+            out,
+            "| {} | {} KiB | {} KiB | {:.0} |",
+            r.runtime.name(),
+            r.base / 1024,
+            r.peak / 1024,
+            r.per_task(),
+        )
+        .expect("writing to a String");
+    }
+    out
+}
+
 /// A time in seconds, in the unit that suits it.
 pub fn human(secs: f64) -> String {
     if secs < 1e-6 {

@@ -1,16 +1,25 @@
-//! Peak memory of B1 with 25,000 tasks, per runtime. Each figure comes from a child
-//! process of this binary (`bench --rss B1 RUNTIME N`) that runs one iteration and
-//! prints its peak resident set (`VmHWM` in `/proc/self/status`, Linux only): a fresh
-//! process, so no other case's memory is counted. The same child with N = 0 gives the
-//! baseline; the difference over N is what a task costs, handle included.
+//! Peak memory of B1 with 25,000 tasks and of B8's tree of 1,111 blocked tasks, per
+//! runtime. Each figure comes from a child process of this binary (`bench --rss B1
+//! RUNTIME N`, `bench --rss B8 RUNTIME N`) that runs one iteration and prints its peak
+//! resident set (`VmHWM` in `/proc/self/status`, Linux only): a fresh process, so no
+//! other case's memory is counted. The same child with N = 0 gives the baseline; the
+//! difference over N is what a task costs, handle included.
 
 use std::process::Command;
 
 use crate::runtimes::Runtime;
-use crate::workloads::b1_spawn_many;
+use crate::workloads::{b1_spawn_many, b8_cancel_tree};
 
 /// The number of tasks BENCH.md asks about.
 pub const N: usize = 25_000;
+/// B8's tree: fan-out 10, depth 3.
+const B8_FAN_OUT: usize = 10;
+const B8_DEPTH: u32 = 3;
+
+/// The number of tasks in B8's tree.
+pub fn b8_tasks() -> usize {
+    b8_cancel_tree::tree_size(B8_FAN_OUT, B8_DEPTH)
+}
 /// Children per figure; the smallest reading is kept (a page fault more or less).
 const REPEAT: usize = 3;
 
@@ -38,14 +47,25 @@ impl RssRow {
 /// RSS in bytes.
 pub fn child(args: &[String], quanta: usize) -> Result<(), String> {
     let [workload, runtime, n] = args else {
-        return Err("usage: bench --rss B1 RUNTIME N".into());
+        return Err("usage: bench --rss B1|B8 RUNTIME N".into());
     };
-    if !workload.eq_ignore_ascii_case("B1") {
-        return Err(format!("--rss: only B1 is measured, not {workload}"));
-    }
     let rt = Runtime::from_name(runtime).ok_or_else(|| format!("unknown runtime {runtime}"))?;
     let n: usize = n.parse().map_err(|e| format!("--rss: bad N {n}: {e}"))?;
-    b1_spawn_many::run(rt, n, 1, quanta);
+    if workload.eq_ignore_ascii_case("B1") {
+        b1_spawn_many::run(rt, n, 1, quanta);
+    } else if workload.eq_ignore_ascii_case("B8") {
+        // N = 0: the same runtime with an empty tree (one task at depth 0 is still a
+        // task, so the baseline runs zero iterations instead).
+        let iters = if n == 0 { 0 } else { 1 };
+        if n != 0 && n != b8_tasks() {
+            return Err(format!("--rss B8: N is 0 or {}", b8_tasks()));
+        }
+        b8_cancel_tree::run(rt, B8_FAN_OUT, B8_DEPTH, iters, quanta);
+    } else {
+        return Err(format!(
+            "--rss: only B1 and B8 are measured, not {workload}"
+        ));
+    }
     let peak = peak_rss().ok_or("--rss: no VmHWM in /proc/self/status (Linux only)")?;
     println!("{peak}");
     Ok(())
@@ -59,14 +79,14 @@ pub fn peak_rss() -> Option<u64> {
     Some(kb * 1024)
 }
 
-/// Runs the children for every runtime of B1.
-pub fn measure(runtimes: &[Runtime], quanta: usize) -> Result<Vec<RssRow>, String> {
+/// The smallest peak RSS of [`REPEAT`] children running `workload` with `n` on `rt`.
+fn reading(workload: &str, rt: Runtime, n: usize, quanta: usize) -> Result<u64, String> {
     let exe = std::env::current_exe().map_err(|e| format!("--rss: no current exe: {e}"))?;
-    let reading = |rt: Runtime, n: usize| -> Result<u64, String> {
+    {
         let mut best = u64::MAX;
         for _ in 0..REPEAT {
             let out = Command::new(&exe)
-                .args(["--rss", "B1", rt.name(), &n.to_string()])
+                .args(["--rss", workload, rt.name(), &n.to_string()])
                 .args(["--quanta", &quanta.to_string()])
                 .output()
                 .map_err(|e| format!("--rss child: {e}"))?;
@@ -85,7 +105,11 @@ pub fn measure(runtimes: &[Runtime], quanta: usize) -> Result<Vec<RssRow>, Strin
             best = best.min(v);
         }
         Ok(best)
-    };
+    }
+}
+
+/// Runs the children for every runtime of B1.
+pub fn measure(runtimes: &[Runtime], quanta: usize) -> Result<Vec<RssRow>, String> {
     runtimes
         .iter()
         .map(|&rt| {
@@ -93,10 +117,30 @@ pub fn measure(runtimes: &[Runtime], quanta: usize) -> Result<Vec<RssRow>, Strin
             Ok(RssRow {
                 runtime: rt,
                 n: N,
-                base: reading(rt, 0)?,
-                peak: reading(rt, N)?,
+                base: reading("B1", rt, 0, quanta)?,
+                peak: reading("B1", rt, N, quanta)?,
                 future: b1_spawn_many::future_size(),
                 handle: b1_spawn_many::handle_size(rt),
+            })
+        })
+        .collect()
+}
+
+/// Runs the children for every runtime of B8 (the tree's futures are boxed and differ
+/// by runtime, so the rows give no future or handle size).
+pub fn measure_b8(runtimes: &[Runtime], quanta: usize) -> Result<Vec<RssRow>, String> {
+    let n = b8_tasks();
+    runtimes
+        .iter()
+        .map(|&rt| {
+            eprintln!("bench: peak RSS of B8 with {n} tasks on {}", rt.name());
+            Ok(RssRow {
+                runtime: rt,
+                n,
+                base: reading("B8", rt, 0, quanta)?,
+                peak: reading("B8", rt, n, quanta)?,
+                future: 0,
+                handle: 0,
             })
         })
         .collect()
