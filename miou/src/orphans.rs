@@ -4,7 +4,6 @@
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
-use std::task::Poll;
 
 use crate::error::Error;
 use crate::point;
@@ -159,20 +158,7 @@ impl<T: 'static> Orphans<T> {
         point::point().await;
         // The promises stay in the collector while we wait (borrowed only during each
         // poll), so that a cancelled `get` loses nothing.
-        let mut waited = false;
-        let i = std::future::poll_fn(|cx| match poll_choose(&self.promises.borrow(), cx) {
-            Poll::Ready(i) => {
-                if waited {
-                    point::consume_after_park();
-                }
-                Poll::Ready(i)
-            }
-            Poll::Pending => {
-                waited = true;
-                Poll::Pending
-            }
-        })
-        .await;
+        let i = point::parked(|cx| poll_choose(&self.promises.borrow(), cx)).await;
         let p = self.promises.borrow_mut().remove(i);
         Some(with_domain(|d| p.finish(d)))
     }

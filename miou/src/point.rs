@@ -107,6 +107,26 @@ impl Future for YieldNow {
     }
 }
 
+/// Waits until `poll` is ready. If it had to wait (returned `Pending` at least once),
+/// the completion uses one point of the turn in which it happens (see the module doc).
+/// Passes no scheduling point of its own: callers pass theirs first.
+pub(crate) async fn parked<R>(mut poll: impl FnMut(&mut Context<'_>) -> Poll<R>) -> R {
+    let mut waited = false;
+    std::future::poll_fn(|cx| match poll(cx) {
+        Poll::Ready(r) => {
+            if waited {
+                consume_after_park();
+            }
+            Poll::Ready(r)
+        }
+        Poll::Pending => {
+            waited = true;
+            Poll::Pending
+        }
+    })
+    .await
+}
+
 /// A scheduling point with nothing else to do, for miou's own operations.
 pub(crate) async fn point() {
     std::future::poll_fn(poll_point).await

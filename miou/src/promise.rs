@@ -216,18 +216,15 @@ pub async fn cancel<T: 'static>(p: Promise<T>) {
 /// Waits until every promise in `ps` is complete (parks; no scheduling point of its
 /// own unless it had to wait).
 pub(crate) async fn wait_complete<T: 'static>(ps: &[Promise<T>]) {
-    let mut waited = false;
-    std::future::poll_fn(|cx| {
-        for p in ps {
-            if !p.task.header().register_waiter(cx.waker()) {
-                waited = true;
-                return Poll::Pending;
-            }
+    point::parked(|cx| {
+        if ps
+            .iter()
+            .all(|p| p.task.header().register_waiter(cx.waker()))
+        {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
         }
-        if waited {
-            point::consume_after_park();
-        }
-        Poll::Ready(())
     })
     .await
 }

@@ -108,20 +108,7 @@ pub async fn await_first<T: 'static>(mut ps: Vec<Promise<T>>) -> Result<T, Error
 /// Waits until one promise of `ps` is complete and returns its index (no scheduling
 /// point of its own unless it had to wait).
 pub(crate) async fn choose<T: 'static>(ps: &[Promise<T>]) -> usize {
-    let mut waited = false;
-    std::future::poll_fn(|cx| match poll_choose(ps, cx) {
-        Poll::Ready(i) => {
-            if waited {
-                point::consume_after_park();
-            }
-            Poll::Ready(i)
-        }
-        Poll::Pending => {
-            waited = true;
-            Poll::Pending
-        }
-    })
-    .await
+    point::parked(|cx| poll_choose(ps, cx)).await
 }
 
 pub(crate) fn poll_choose<T: 'static>(ps: &[Promise<T>], cx: &mut Context<'_>) -> Poll<usize> {

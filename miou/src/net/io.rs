@@ -3,7 +3,7 @@
 //! that direction and try again.
 
 use std::future::Future;
-use std::io;
+use std::io::{self, Read, Write};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
@@ -53,6 +53,50 @@ impl<S: Source> Registered<S> {
                 r => return r,
             }
         }
+    }
+
+    /// Reads into `buf` from a stream socket. A scheduling point.
+    pub(crate) async fn read(&self, buf: &mut [u8]) -> io::Result<usize>
+    where
+        for<'a> &'a S: Read,
+    {
+        self.io(Direction::Read, |mut s| s.read(buf)).await
+    }
+
+    /// Reads exactly `buf.len()` bytes (`UnexpectedEof` if the stream ends first).
+    pub(crate) async fn read_exact(&self, mut buf: &mut [u8]) -> io::Result<()>
+    where
+        for<'a> &'a S: Read,
+    {
+        while !buf.is_empty() {
+            match self.read(buf).await? {
+                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+                n => buf = &mut buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes some of `buf` to a stream socket. A scheduling point.
+    pub(crate) async fn write(&self, buf: &[u8]) -> io::Result<usize>
+    where
+        for<'a> &'a S: Write,
+    {
+        self.io(Direction::Write, |mut s| s.write(buf)).await
+    }
+
+    /// Writes all of `buf` (`WriteZero` if the socket takes nothing).
+    pub(crate) async fn write_all(&self, mut buf: &[u8]) -> io::Result<()>
+    where
+        for<'a> &'a S: Write,
+    {
+        while !buf.is_empty() {
+            match self.write(buf).await? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                n => buf = &buf[n..],
+            }
+        }
+        Ok(())
     }
 
     /// Waits for the next readiness event in `direction`.

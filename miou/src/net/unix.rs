@@ -1,7 +1,7 @@
 //! Unix-domain stream sockets, registered with the current domain's reactor.
 
 use std::fmt;
-use std::io::{self, Read, Write};
+use std::io;
 use std::path::Path;
 
 use super::io::Registered;
@@ -93,33 +93,21 @@ impl UnixStream {
 
     /// Reads into `buf`; `Ok(0)` at the end of the stream. A scheduling point.
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.io(Direction::Read, |mut s| s.read(buf)).await
+        self.io.read(buf).await
     }
 
     /// Reads exactly `buf.len()` bytes.
-    pub async fn read_exact(&self, mut buf: &mut [u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.read(buf).await? {
-                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
-                n => buf = &mut buf[n..],
-            }
-        }
-        Ok(())
+    pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
+        self.io.read_exact(buf).await
     }
 
     /// Writes some of `buf`. A scheduling point.
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.io(Direction::Write, |mut s| s.write(buf)).await
+        self.io.write(buf).await
     }
 
     /// Writes all of `buf`.
-    pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.write(buf).await? {
-                0 => return Err(io::ErrorKind::WriteZero.into()),
-                n => buf = &buf[n..],
-            }
-        }
-        Ok(())
+    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+        self.io.write_all(buf).await
     }
 }
