@@ -217,7 +217,7 @@ fn fresh_work_is_never_stranded() {
         let (m, f, l) = (mailbox.clone(), fresh.clone(), latch.clone());
         let sender = thread::spawn(move || {
             f.fetch_add(1, Ordering::Release);
-            if m.is_asleep() {
+            if m.claim_wake() {
                 l.interrupt();
             }
         });
@@ -353,7 +353,7 @@ fn an_idle_worker_never_misses_work_behind_a_busy_domain() {
         let (w, f, l) = (worker.clone(), busy_fresh.clone(), latch.clone());
         let sender = thread::spawn(move || {
             f.fetch_add(1, Ordering::Release);
-            if w.is_asleep() {
+            if w.claim_wake() {
                 l.interrupt();
             }
         });
@@ -373,5 +373,42 @@ fn an_idle_worker_never_misses_work_behind_a_busy_domain() {
             worker.awake();
         }
         sender.join().unwrap();
+    });
+}
+
+/// Two senders hand tasks to a sleeping domain; only the first interrupts it (one
+/// wake-up per sleep). The domain still gets both tasks, whatever the interleaving.
+#[test]
+fn one_wake_per_sleep_loses_nothing() {
+    loom::model(|| {
+        let mailbox = Arc::new(Mailbox::new());
+        let latch = Arc::new(Latch {
+            set: Mutex::new(false),
+            cv: Condvar::new(),
+        });
+        let senders: Vec<_> = (0..2u32)
+            .map(|i| {
+                let (m, l) = (mailbox.clone(), latch.clone());
+                thread::spawn(move || {
+                    if let Ok(Pushed::Interrupt) = m.push(i) {
+                        l.interrupt();
+                    }
+                })
+            })
+            .collect();
+        let mut queue = VecDeque::new();
+        while queue.len() < 2 {
+            mailbox.drain_into(&mut queue);
+            if queue.len() == 2 {
+                break;
+            }
+            if mailbox.going_to_sleep(|| true) {
+                latch.wait();
+            }
+            mailbox.awake();
+        }
+        for s in senders {
+            s.join().unwrap();
+        }
     });
 }

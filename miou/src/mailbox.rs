@@ -25,8 +25,19 @@ struct Inbox<T> {
     items: VecDeque<T>,
     /// The domain decided to block in its backend.
     sleeping: bool,
+    /// Someone already interrupted the sleep: later senders need not (one wake-up per
+    /// sleep, however many tasks arrive while the domain wakes).
+    woken: bool,
     /// Once closed (the domain stopped), pushes are refused.
     closed: bool,
+}
+
+impl<T> Inbox<T> {
+    fn claim_wake(&mut self) -> bool {
+        let claim = self.sleeping && !self.woken;
+        self.woken |= claim;
+        claim
+    }
 }
 
 /// What a sender must do after a push.
@@ -44,6 +55,7 @@ impl<T> Mailbox<T> {
             inbox: Mutex::new(Inbox {
                 items: VecDeque::new(),
                 sleeping: false,
+                woken: false,
                 closed: false,
             }),
             ready: AtomicBool::new(false),
@@ -59,7 +71,7 @@ impl<T> Mailbox<T> {
         }
         inbox.items.push_back(item);
         self.ready.store(true, Ordering::Release);
-        Ok(if inbox.sleeping {
+        Ok(if inbox.claim_wake() {
             Pushed::Interrupt
         } else {
             Pushed::Done
@@ -86,19 +98,33 @@ impl<T> Mailbox<T> {
     /// [`is_asleep`]: Mailbox::is_asleep
     pub(crate) fn going_to_sleep(&self, nothing_else: impl FnOnce() -> bool) -> bool {
         let mut inbox = lock(&self.inbox);
+        inbox.woken = false;
         inbox.sleeping = inbox.items.is_empty() && nothing_else();
         self.asleep_hint.store(inbox.sleeping, Ordering::Relaxed);
         inbox.sleeping
     }
 
-    /// Sender side, after adding work elsewhere: must the domain be interrupted?
-    pub(crate) fn is_asleep(&self) -> bool {
+    /// Sender side, after adding work elsewhere: must the domain be interrupted? `true`
+    /// once per sleep: the first sender interrupts, later ones know it is waking.
+    pub(crate) fn claim_wake(&self) -> bool {
+        let mut inbox = lock(&self.inbox);
+        let claimed = inbox.claim_wake();
+        if claimed {
+            self.asleep_hint.store(false, Ordering::Relaxed);
+        }
+        claimed
+    }
+
+    /// Whether the domain sleeps or is being woken (it will look at its queues soon).
+    pub(crate) fn is_asleep_or_waking(&self) -> bool {
         lock(&self.inbox).sleeping
     }
 
     /// Domain side, after the backend returned.
     pub(crate) fn awake(&self) {
-        lock(&self.inbox).sleeping = false;
+        let mut inbox = lock(&self.inbox);
+        inbox.sleeping = false;
+        inbox.woken = false;
         self.asleep_hint.store(false, Ordering::Relaxed);
     }
 

@@ -99,15 +99,16 @@ impl DomainShared {
         } else {
             self.fresh.push(task);
         }
-        if self.mailbox.is_asleep() {
+        if self.mailbox.claim_wake() {
             self.interrupt();
             return;
         }
-        if pinned {
+        if pinned || self.mailbox.is_asleep_or_waking() {
+            // It will run the task (a woken domain looks at its queues) shortly.
             return;
         }
         for w in workers {
-            if w.id != self.id && w.id != creator && w.mailbox.is_asleep() {
+            if w.id != self.id && w.id != creator && w.mailbox.claim_wake() {
                 w.interrupt();
                 return;
             }
@@ -125,7 +126,7 @@ impl DomainShared {
                     // it may have gone to sleep while we held the task, so it is woken
                     // as `push_fresh` would (checked under its lock, after the push).
                     self.fresh.push(t);
-                    if self.mailbox.is_asleep() {
+                    if self.mailbox.claim_wake() {
                         self.interrupt();
                     }
                     return None;
@@ -146,6 +147,11 @@ impl DomainShared {
 
     pub(crate) fn is_sleeping(&self) -> bool {
         self.mailbox.is_sleeping()
+    }
+
+    /// Tasks handed to this domain that have not started (a placement hint).
+    pub(crate) fn waiting_to_start(&self) -> usize {
+        self.fresh.len() + self.pinned.len()
     }
 }
 
@@ -356,13 +362,24 @@ impl DomainLocal {
     fn drain_inbox(&self) {
         let mut queue = self.queue.borrow_mut();
         self.shared.mailbox.drain_into(&mut queue);
-        for fresh in [&self.shared.pinned, &self.shared.fresh] {
-            while !fresh.is_empty() {
-                match fresh.steal() {
-                    Steal::Success(t) => queue.push_back(t),
-                    Steal::Empty => break,
-                    Steal::Retry => {}
+        // Pinned tasks (from `parallel`) stay here anyway: take them all. Of the tasks
+        // another domain may take, start one per turn and leave the rest where an idle
+        // domain can find them; one per turn still starts every one of them promptly.
+        while !self.shared.pinned.is_empty() {
+            match self.shared.pinned.steal() {
+                Steal::Success(t) => queue.push_back(t),
+                Steal::Empty => break,
+                Steal::Retry => {}
+            }
+        }
+        while !self.shared.fresh.is_empty() {
+            match self.shared.fresh.steal() {
+                Steal::Success(t) => {
+                    queue.push_back(t);
+                    break;
                 }
+                Steal::Empty => break,
+                Steal::Retry => {}
             }
         }
         drop(queue);

@@ -51,6 +51,18 @@ impl<T> Slab<T> {
         }
     }
 
+    /// The number of slots, full or free: keys are below it.
+    pub(crate) fn slots(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub(crate) fn get(&self, key: usize) -> Option<&T> {
+        match self.slots.get(key)? {
+            Slot::Full(v) => Some(v),
+            Slot::Free(_) => None,
+        }
+    }
+
     pub(crate) fn get_mut(&mut self, key: usize) -> Option<&mut T> {
         match self.slots.get_mut(key)? {
             Slot::Full(v) => Some(v),

@@ -287,7 +287,9 @@ fn pick_domain(d: &DomainLocal) -> Option<Arc<DomainShared>> {
     let scored: Vec<_> = candidates
         .into_iter()
         .map(|w| {
-            let queued = w.queued.load(std::sync::atomic::Ordering::Relaxed);
+            // What it has queued and what it was handed but has not started: a burst of
+            // calls spreads over the domains instead of piling onto the first idle one.
+            let queued = w.queued.load(std::sync::atomic::Ordering::Relaxed) + w.waiting_to_start();
             ((!w.is_sleeping(), queued), w)
         })
         .collect();

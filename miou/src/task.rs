@@ -198,6 +198,10 @@ pub(crate) struct TaskLocal {
 struct Teardown {
     reason: Error,
     requested: bool,
+    /// The slot of the first child not known complete: each poll resumes there, so a
+    /// teardown waiting for n children looks at each of them until complete, not n
+    /// times each.
+    next: usize,
 }
 
 enum Stage<C, Fut: Future> {
@@ -301,6 +305,7 @@ where
             local.teardown = Some(Box::new(Teardown {
                 reason,
                 requested: false,
+                next: 0,
             }));
         }
     }
@@ -308,24 +313,23 @@ where
     /// Cancel every child, wait for all of them, then drop the future, finalise the
     /// resources and complete with the reason.
     fn poll_teardown(&self, domain: &DomainLocal) -> Poll<()> {
-        let children: Vec<Arc<dyn Child>> = {
-            let mut local = self.local.borrow_mut();
-            let first = {
-                let td = local.teardown.as_mut().expect("in teardown");
-                !std::mem::replace(&mut td.requested, true)
-            };
-            let children: Vec<_> = local.children.iter().cloned().collect();
-            if first {
-                for c in &children {
+        {
+            let mut guard = self.local.borrow_mut();
+            let local = &mut *guard;
+            let td = local.teardown.as_mut().expect("in teardown");
+            if !std::mem::replace(&mut td.requested, true) {
+                for c in local.children.iter() {
                     request_cancel(domain, c.clone());
                 }
             }
-            children
-        };
-        let waker = self.waker_ref();
-        for c in &children {
-            if !c.header().register_waiter(&waker) {
-                return Poll::Pending;
+            let waker = self.waker_ref();
+            while td.next < local.children.slots() {
+                if let Some(c) = local.children.get(td.next)
+                    && !c.header().register_waiter(&waker)
+                {
+                    return Poll::Pending;
+                }
+                td.next += 1;
             }
         }
         // Every child is complete: from here on nothing may be added.
