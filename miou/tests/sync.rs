@@ -943,3 +943,32 @@ fn the_types_are_send_and_sync() {
     // A value that is `Send` but not `Sync` may still be shared behind the mutex.
     send_sync::<Mutex<std::cell::Cell<u8>>>();
 }
+
+/// SPEC §4.3 test 40: two `call`ed tasks force one `Lazy` and race with `await_first`;
+/// the value is always 42, and over repeated runs each of the two wins at least once
+/// (which one wins is random by design: the seeded tie-break, and the domains' timing).
+#[test]
+fn t40_lazy_forced_by_racing_calls_on_two_domains() {
+    watchdog(60, || {
+        let (mut p0_won, mut p1_won) = (false, false);
+        for seed in 0..500u64 {
+            let winner = Builder::new().domains(2).seed(seed).run(async {
+                let v = Arc::new(Lazy::from_fun(|| 42));
+                let (v0, v1) = (v.clone(), v.clone());
+                let p0 = miou::call(move || async move { (0, *v0.force().await) });
+                let p1 = miou::call(move || async move { (1, *v1.force().await) });
+                miou::await_first(vec![p0, p1]).await.unwrap()
+            });
+            assert_eq!(winner.1, 42);
+            if winner.0 == 0 {
+                p0_won = true
+            } else {
+                p1_won = true
+            }
+            if p0_won && p1_won {
+                return;
+            }
+        }
+        panic!("in 500 runs, only one side ever won (p0: {p0_won}, p1: {p1_won})");
+    });
+}
