@@ -41,13 +41,11 @@ fn end_turn(d: &DomainLocal, cx: &mut Context<'_>) {
         .borrow()
         .as_ref()
         .is_some_and(|t| std::ptr::eq(Arc::as_ptr(t) as *const (), cx.waker().data()));
-    if ours {
-        // The loop re-queues the task it holds: no waker clone, no atomic.
-        d.yielded.set(true);
-    } else {
-        // Polled under some other waker (a future combinator with its own wakers, or
-        // another executor inside the task): wake that one.
-        d.yielded.set(true);
+    // The loop re-queues the task it holds: no waker clone, no atomic.
+    d.yielded.set(true);
+    if !ours {
+        // Polled under some other waker too (a future combinator with its own wakers,
+        // or another executor inside the task): wake that one as well.
         cx.waker().wake_by_ref();
     }
 }

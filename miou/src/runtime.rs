@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::thread;
 
 use crate::domain::DomainId;
@@ -26,7 +26,8 @@ pub(crate) struct RuntimeShared {
     failure: Mutex<Option<Error>>,
     stopping: AtomicBool,
     root: Mutex<Option<Arc<dyn Runnable>>>,
-    pub(crate) domains: OnceLock<Vec<Arc<DomainShared>>>,
+    /// Every domain of the run: domain 0 first, then the workers.
+    pub(crate) domains: Vec<Arc<DomainShared>>,
 }
 
 impl RuntimeShared {
@@ -53,7 +54,7 @@ impl RuntimeShared {
 
     /// The worker domains (every domain but domain 0).
     pub(crate) fn workers(&self) -> &[Arc<DomainShared>] {
-        self.domains.get().map(|d| &d[1..]).unwrap_or(&[])
+        &self.domains[1..]
     }
 }
 
@@ -234,13 +235,12 @@ impl Builder {
             failure: Mutex::new(None),
             stopping: AtomicBool::new(false),
             root: Mutex::new(None),
-            domains: OnceLock::new(),
+            domains: (0..=workers)
+                .map(|i| DomainShared::new(DomainId(i)))
+                .collect(),
         });
         let make: Option<MakeEvents> = self.events;
-        let shareds: Vec<_> = (0..=workers)
-            .map(|i| DomainShared::new(DomainId(i)))
-            .collect();
-        let _ = runtime.domains.set(shareds.clone());
+        let shareds = runtime.domains.clone();
 
         // Workers start first so that `call` finds them; a call made before a worker
         // entered its loop waits in that worker's inbox.

@@ -351,33 +351,26 @@ where
     /// The future returned: check the rules (resources first, then children), then
     /// complete, or fail the run.
     fn returned(&self, domain: &DomainLocal, value: Fut::Output) -> Poll<()> {
-        if crate::ownership::finalise_all(&self.header) > 0 {
-            drop(value);
-            domain.trace(
-                self.header.id,
-                TraceKind::RuleBroken {
-                    error: "ResourceLeaked",
-                },
-            );
-            domain.runtime.fail(Error::ResourceLeaked);
-            self.start_teardown(Error::ResourceLeaked);
-            return self.poll_teardown(domain);
-        }
-        if !self.local.borrow().children.is_empty() {
-            drop(value);
-            domain.trace(
-                self.header.id,
-                TraceKind::RuleBroken {
-                    error: "StillHasChildren",
-                },
-            );
-            domain.runtime.fail(Error::StillHasChildren);
-            self.start_teardown(Error::StillHasChildren);
-            return self.poll_teardown(domain);
-        }
-        self.local.borrow_mut().closed = true;
-        self.complete(domain, Ok(value));
-        Poll::Ready(())
+        // Finalisers run first: a leaked resource is finalised, then the run fails.
+        let broken: Option<BrokenRule> = if crate::ownership::finalise_all(&self.header) > 0 {
+            Some((|| Error::ResourceLeaked, "ResourceLeaked"))
+        } else if !self.local.borrow().children.is_empty() {
+            Some((|| Error::StillHasChildren, "StillHasChildren"))
+        } else {
+            None
+        };
+        let Some((rule, name)) = broken else {
+            self.local.borrow_mut().closed = true;
+            self.complete(domain, Ok(value));
+            return Poll::Ready(());
+        };
+        drop(value);
+        domain.trace(self.header.id, TraceKind::RuleBroken { error: name });
+        // The run fails with the first broken rule; this task completes with its own
+        // once its children are cancelled.
+        domain.runtime.fail(rule());
+        self.start_teardown(rule());
+        self.poll_teardown(domain)
     }
 }
 
@@ -526,6 +519,10 @@ impl<C, Fut: Future> Drop for Task<C, Fut> {
         }
     }
 }
+
+/// A rule a returning task broke: how to make its error (`Error` is not `Clone`, and the
+/// run and the task each need one), and its name for traces.
+type BrokenRule = (fn() -> Error, &'static str);
 
 /// Drops what the stage holds where it is and leaves it `Consumed`, even if a destructor
 /// panics (the panic is returned).
