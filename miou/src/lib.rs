@@ -77,6 +77,7 @@
 pub mod domain;
 mod error;
 mod events;
+mod family;
 mod hook;
 mod loom;
 #[cfg(all(test, loom))]

@@ -32,7 +32,7 @@ fn counting_waker() -> (Waker, Arc<AtomicUsize>) {
 #[test]
 fn a_task_is_queued_once() {
     loom::model(|| {
-        let state = Arc::new(TaskState::new(false));
+        let state = Arc::new(TaskState::new());
         assert!(
             !state.parked(),
             "its turn ended with nothing pending: no longer scheduled"
@@ -61,7 +61,7 @@ fn a_task_is_queued_once() {
 #[test]
 fn a_wake_during_a_turn_is_not_lost() {
     loom::model(|| {
-        let state = Arc::new(TaskState::new(false)); // queued, then in its turn
+        let state = Arc::new(TaskState::new()); // queued, then in its turn
         let s = state.clone();
         let waker = thread::spawn(move || s.schedule());
         let requeued_by_runner = state.parked();
@@ -79,7 +79,7 @@ fn a_wake_during_a_turn_is_not_lost() {
 #[test]
 fn a_yielding_task_is_not_queued_twice() {
     loom::model(|| {
-        let state = Arc::new(TaskState::new(false));
+        let state = Arc::new(TaskState::new());
         let s = state.clone();
         let waker = thread::spawn(move || s.schedule());
         state.yielded(); // back to the queue, still scheduled
@@ -95,7 +95,7 @@ fn a_yielding_task_is_not_queued_twice() {
 #[test]
 fn completion_wakes_the_waiting_parent() {
     loom::model(|| {
-        let state = Arc::new(TaskState::new(false));
+        let state = Arc::new(TaskState::new());
         let s = state.clone();
         let runner = thread::spawn(move || {
             if let Some(w) = s.complete(true) {
@@ -119,7 +119,7 @@ fn completion_wakes_the_waiting_parent() {
 #[test]
 fn cancel_then_wait_is_released() {
     loom::model(|| {
-        let state = Arc::new(TaskState::new(false));
+        let state = Arc::new(TaskState::new());
         state.parked();
         let s = state.clone();
         let runner = thread::spawn(move || {

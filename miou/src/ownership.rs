@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Panic};
 use crate::scheduler::with_domain;
-use crate::task::{Header, TaskId};
+use crate::task::{Child, Runnable, TaskId, TaskLocal};
 
 type Finaliser = Box<dyn FnOnce() + Send>;
 
@@ -74,13 +74,14 @@ impl fmt::Debug for Ownership {
     }
 }
 
-fn current_header<R>(f: impl FnOnce(&Header) -> R) -> R {
+/// Runs `f` with the current task.
+fn current_task<R>(f: impl FnOnce(&dyn Runnable) -> R) -> R {
     with_domain(|d| {
         let current = d.current.borrow();
         let me = current
             .as_ref()
             .expect("miou::Ownership: resources are used from inside a task");
-        f(me.header())
+        f(&**me)
     })
 }
 
@@ -114,23 +115,20 @@ impl Ownership {
     /// });
     /// ```
     pub fn own(&self) -> Result<(), Error> {
-        current_header(|me| {
+        current_task(|me| {
             {
                 let mut st = self.res.lock();
                 if st.finaliser.is_none() {
                     return Err(Error::NotOwner);
                 }
                 match st.owner {
-                    Some(o) if o == me.id => return Ok(()),
+                    Some(o) if o == me.header().id => return Ok(()),
                     Some(_) => return Err(Error::NotOwner),
-                    None => st.owner = Some(me.id),
+                    None => st.owner = Some(me.header().id),
                 }
             }
-            me.resources
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(self.res.clone());
-            me.state.mark_owns();
+            me.local()
+                .with_resources(|owned| owned.push(self.res.clone()));
             Ok(())
         })
     }
@@ -144,8 +142,8 @@ impl Ownership {
     /// });
     /// ```
     pub fn check(&self) -> Result<(), Error> {
-        current_header(|me| {
-            if self.res.lock().owner == Some(me.id) {
+        current_task(|me| {
+            if self.res.lock().owner == Some(me.header().id) {
                 Ok(())
             } else {
                 Err(Error::NotOwner)
@@ -164,7 +162,7 @@ impl Ownership {
     /// });
     /// ```
     pub fn disown(&self) -> Result<(), Error> {
-        current_header(|me| {
+        current_task(|me| {
             self.take_from(me)?;
             self.res.lock().finaliser = None;
             Ok(())
@@ -188,7 +186,7 @@ impl Ownership {
     /// assert!(done.load(Ordering::SeqCst));
     /// ```
     pub fn release(&self) -> Result<(), Error> {
-        let finaliser = current_header(|me| {
+        let finaliser = current_task(|me| {
             self.take_from(me)?;
             Ok::<_, Error>(self.res.lock().finaliser.take())
         })?;
@@ -216,61 +214,71 @@ impl Ownership {
     /// });
     /// ```
     pub fn transfer(&self) -> Result<(), Error> {
-        with_domain(|d| {
-            let current = d.current.borrow();
-            let me = current
-                .as_ref()
-                .expect("miou::Ownership::transfer: called outside a task");
-            let parent = me.header().parent_header().unwrap_or_else(|| {
+        current_task(|me| {
+            let parent = me.header().parent.unwrap_or_else(|| {
                 panic!("miou::Ownership::transfer: the root task has no parent to transfer a resource to")
             });
-            let res = self.take_from(me.header())?;
             {
-                let mut st = res.lock();
-                st.owner = Some(parent.header().id);
+                // One lock: nobody can take the resource between the two owners.
+                let mut st = self.res.lock();
+                if st.owner != Some(me.header().id) {
+                    return Err(Error::NotOwner);
+                }
+                st.owner = Some(parent);
             }
-            parent
-                .header()
-                .resources
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(res);
-            parent.header().state.mark_owns();
+            // The entry stays in this task's list: when this task ends, the parent
+            // adopts the entries it now owns (`adopt_handed_up`). The parent may be
+            // running on another domain; it owns the resource from now on all the same
+            // (`check` says so at once).
+            me.local().with_resources(|owned| {
+                if !owned.iter().any(|r| Arc::ptr_eq(r, &self.res)) {
+                    owned.push(self.res.clone());
+                }
+            });
             Ok(())
         })
     }
 
     /// Removes the resource from `me`'s set (ownership check included), leaving its
     /// finaliser in place.
-    pub(crate) fn take_from(&self, me: &Header) -> Result<Arc<Resource>, Error> {
+    pub(crate) fn take_from(&self, me: &dyn Runnable) -> Result<Arc<Resource>, Error> {
         {
             let mut st = self.res.lock();
-            if st.owner != Some(me.id) {
+            if st.owner != Some(me.header().id) {
                 return Err(Error::NotOwner);
             }
             st.owner = None;
         }
-        let mut owned = me.resources.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(i) = owned.iter().position(|r| Arc::ptr_eq(r, &self.res)) {
-            owned.swap_remove(i);
-        }
+        me.local().with_resources(|owned| {
+            if let Some(i) = owned.iter().position(|r| Arc::ptr_eq(r, &self.res)) {
+                owned.swap_remove(i);
+            }
+        });
         Ok(self.res.clone())
     }
 }
 
-/// Runs the finalisers of every resource `task` still owns, and returns how many ran.
-/// Called once when the task ends, on its runner. A panicking finaliser is logged: the
+/// Runs the finalisers of every resource task `me` still owns, and returns how many ran.
+/// Called when the task ends, on its runner. A panicking finaliser is logged: the
 /// others must still run.
-pub(crate) fn finalise_all(task: &Header) -> usize {
-    if !task.state.may_own() {
+///
+/// What the task transferred to its parent stays in its list, for the parent to adopt
+/// when it awaits or cancels the task; everything else is forgotten.
+pub(crate) fn finalise_all(me: TaskId, parent: Option<TaskId>, local: &TaskLocal) -> usize {
+    let owned = local.take_resources();
+    if owned.is_empty() {
         return 0;
     }
-    let owned = std::mem::take(&mut *task.resources.lock().unwrap_or_else(|e| e.into_inner()));
+    let mut handed_up = Vec::new();
     let mut ran = 0;
     for res in owned {
         let finaliser = {
             let mut st = res.lock();
-            if st.owner != Some(task.id) {
+            if st.owner != Some(me) {
+                if st.owner.is_some() && st.owner == parent {
+                    drop(st);
+                    handed_up.push(res);
+                }
                 continue;
             }
             st.owner = None;
@@ -279,11 +287,31 @@ pub(crate) fn finalise_all(task: &Header) -> usize {
         if let Some(f) = finaliser {
             ran += 1;
             if let Err(p) = catch_unwind(AssertUnwindSafe(f)) {
-                tracing::error!(task = %task.id, panic = ?Panic::new(p), "a resource's finaliser panicked");
+                tracing::error!(task = %me, panic = ?Panic::new(p), "a resource's finaliser panicked");
             }
         }
     }
+    if !handed_up.is_empty() {
+        local.with_resources(|owned| owned.extend(handed_up));
+    }
     ran
+}
+
+/// The parent `me` settles a complete `child`: it adopts what the child transferred
+/// to it (and still belongs to it), so that it finalises them if it ends owning them.
+pub(crate) fn adopt_handed_up(me: TaskId, local: &TaskLocal, child: &dyn Child) {
+    let handed_up = child.take_handed_up();
+    if handed_up.is_empty() {
+        return;
+    }
+    local.with_resources(|owned| {
+        for res in handed_up {
+            let mine = res.lock().owner == Some(me);
+            if mine && !owned.iter().any(|r| Arc::ptr_eq(r, &res)) {
+                owned.push(res);
+            }
+        }
+    });
 }
 
 /// Prepares a resource list for a new task: the child owns what it is given.

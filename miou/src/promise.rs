@@ -83,6 +83,7 @@ impl<T: 'static> Promise<T> {
     }
 
     /// Is the current task this promise's parent?
+    #[inline]
     pub(crate) fn is_mine(&self, d: &DomainLocal) -> bool {
         let parent = self.task.header().parent;
         parent.is_some() && d.current_id() == parent
@@ -90,7 +91,7 @@ impl<T: 'static> Promise<T> {
 
     /// The child is complete: take its result and forget it as a child.
     pub(crate) fn finish(self, d: &DomainLocal) -> Result<T, Error> {
-        forget_child(d, self.key);
+        forget_child(d, self.key, &*self.task);
         self.task
             .take_output()
             .expect("a complete child has a result")
@@ -98,18 +99,24 @@ impl<T: 'static> Promise<T> {
 
     /// The child is complete: drop its result and forget it as a child.
     pub(crate) fn discard(self, d: &DomainLocal) {
-        forget_child(d, self.key);
+        forget_child(d, self.key, &*self.task);
         self.task.drop_output();
     }
 }
 
-fn forget_child(d: &DomainLocal, key: usize) {
+/// The current task settled its complete child `child`: remove it from the family
+/// table, and adopt the resources it handed up.
+fn forget_child(d: &DomainLocal, key: usize, child: &dyn Child) {
     let current = d.current.borrow();
     let me = current
         .as_ref()
         .expect("a promise is used inside its parent");
-    let removed = me.children().borrow_mut().children.remove(key);
+    let removed = d.family.borrow_mut().remove(&me.local().children, key);
     debug_assert!(removed.is_some(), "the child was in its parent's set");
+    crate::ownership::adopt_handed_up(me.header().id, me.local(), child);
+    drop(current);
+    // The table's reference, dropped with no table borrowed (the promise holds another).
+    drop(removed);
 }
 
 impl<T: 'static> fmt::Debug for Promise<T> {

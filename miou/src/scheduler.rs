@@ -29,6 +29,7 @@ use std::sync::{Arc, OnceLock};
 use crate::domain::DomainId;
 use crate::events::reactor::{Builtin, Reactor};
 use crate::events::{Events, Interrupter, SyscallId};
+use crate::family::Family;
 use crossbeam_deque::{Injector, Steal};
 
 use crate::hook::HookEntry;
@@ -93,7 +94,7 @@ impl DomainShared {
         workers: &[Arc<DomainShared>],
         pinned: bool,
     ) {
-        let creator = task.header().created_on;
+        let creator = task.header().created_on();
         if pinned {
             self.pinned.push(task);
         } else {
@@ -120,7 +121,7 @@ impl DomainShared {
     fn steal_for(&self, thief: DomainId) -> Option<Arc<dyn Runnable>> {
         for _ in 0..4 {
             match self.fresh.steal() {
-                Steal::Success(t) if t.header().created_on != thief => return Some(t),
+                Steal::Success(t) if t.header().created_on() != thief => return Some(t),
                 Steal::Success(t) => {
                     // Ours: it must run elsewhere. Put it back and leave this domain be;
                     // it may have gone to sleep while we held the task, so it is woken
@@ -165,6 +166,10 @@ pub(crate) struct DomainLocal {
     pub(crate) queue: RefCell<VecDeque<Arc<dyn Runnable>>>,
     /// The task being polled (moved here from the queue for the length of its turn).
     pub(crate) current: RefCell<Option<Arc<dyn Runnable>>>,
+    /// Its id, for the checks every operation makes ("is this my child?").
+    current_id: Cell<Option<TaskId>>,
+    /// The children of every task of this domain.
+    pub(crate) family: RefCell<Family>,
     /// Scheduling points left in the current turn.
     pub(crate) budget: Cell<usize>,
     /// Set by a scheduling point that ends the turn: the loop puts the task back.
@@ -277,6 +282,8 @@ impl DomainLocal {
             runtime,
             queue: RefCell::new(VecDeque::new()),
             current: RefCell::new(None),
+            current_id: Cell::new(None),
+            family: RefCell::new(Family::new()),
             budget: Cell::new(0),
             yielded: Cell::new(false),
             next_task: Cell::new(1),
@@ -312,8 +319,15 @@ impl DomainLocal {
     }
 
     /// The id of the task being polled, if any.
+    #[inline]
     pub(crate) fn current_id(&self) -> Option<TaskId> {
-        self.current.borrow().as_ref().map(|t| t.header().id)
+        self.current_id.get()
+    }
+
+    /// Whether trace events are reported (to skip building them otherwise).
+    #[inline]
+    pub(crate) fn tracing(&self) -> bool {
+        self.tracing
     }
 
     #[inline]
@@ -362,6 +376,11 @@ impl DomainLocal {
     fn drain_inbox(&self) {
         let mut queue = self.queue.borrow_mut();
         self.shared.mailbox.drain_into(&mut queue);
+        if self.shared.id.index() == 0 {
+            // Domain 0 is never handed a `call`ed task: nothing more to look at.
+            drop(queue);
+            return;
+        }
         // Pinned tasks (from `parallel`) stay here anyway: take them all. Of the tasks
         // another domain may take, start one per turn and leave the rest where an idle
         // domain can find them; one per turn still starts every one of them promptly.
@@ -426,12 +445,14 @@ impl DomainLocal {
         let id = task.header().id;
         self.trace(id, TraceKind::Resume);
         *self.current.borrow_mut() = Some(task);
+        self.current_id.set(Some(id));
         self.yielded.set(false);
         let polled = {
             let current = self.current.borrow();
             let task = current.as_ref().expect("the current task");
             task.poll_once(self)
         };
+        self.current_id.set(None);
         let task = self.current.borrow_mut().take().expect("the current task");
         if polled.is_pending() {
             if self.yielded.get() {

@@ -1,10 +1,8 @@
-//! A tiny slab: the set of a task's children.
+//! A tiny slab: values under small integer keys, for the built-in backend's table of
+//! registered sockets (the key is the socket's `mio::Token`).
 //!
-//! A parent inserts a child when it spawns it and removes it, by the key the promise
-//! carries, when it awaits or cancels it; both are O(1). When the parent must cancel
-//! what is left (it panicked, was cancelled, or broke a rule) it walks the remaining
-//! entries. The slab never shrinks while the task lives; a task with many children
-//! reuses freed slots.
+//! Inserting and removing are O(1); freed slots are reused, so keys stay small and
+//! the table never shrinks.
 
 pub(crate) struct Slab<T> {
     slots: Vec<Slot<T>>,
@@ -32,10 +30,6 @@ impl<T> Slab<T> {
         self.len
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     pub(crate) fn insert(&mut self, value: T) -> usize {
         self.len += 1;
         if self.free != usize::MAX {
@@ -48,18 +42,6 @@ impl<T> Slab<T> {
         } else {
             self.slots.push(Slot::Full(value));
             self.slots.len() - 1
-        }
-    }
-
-    /// The number of slots, full or free: keys are below it.
-    pub(crate) fn slots(&self) -> usize {
-        self.slots.len()
-    }
-
-    pub(crate) fn get(&self, key: usize) -> Option<&T> {
-        match self.slots.get(key)? {
-            Slot::Full(v) => Some(v),
-            Slot::Free(_) => None,
         }
     }
 
@@ -82,27 +64,6 @@ impl<T> Slab<T> {
         self.len -= 1;
         Some(value)
     }
-
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
-        self.slots.iter().filter_map(|s| match s {
-            Slot::Full(v) => Some(v),
-            Slot::Free(_) => None,
-        })
-    }
-
-    /// Removes and returns every entry.
-    pub(crate) fn drain(&mut self) -> Vec<T> {
-        let slots = std::mem::take(&mut self.slots);
-        self.free = usize::MAX;
-        self.len = 0;
-        slots
-            .into_iter()
-            .filter_map(|s| match s {
-                Slot::Full(v) => Some(v),
-                Slot::Free(_) => None,
-            })
-            .collect()
-    }
 }
 
 #[cfg(test)]
@@ -119,9 +80,10 @@ mod tests {
         assert_eq!(s.remove(a), None, "a key is removed once");
         let c = s.insert("c");
         assert_eq!(c, a, "a freed slot is reused");
-        assert_eq!(s.iter().copied().collect::<Vec<_>>(), vec!["c", "b"]);
+        assert_eq!(s.get_mut(c), Some(&mut "c"));
         assert_eq!(s.remove(b), Some("b"));
-        assert_eq!(s.drain(), vec!["c"]);
-        assert!(s.is_empty());
+        assert_eq!(s.get_mut(b), None);
+        assert_eq!(s.remove(c), Some("c"));
+        assert_eq!(s.len(), 0);
     }
 }

@@ -205,10 +205,9 @@ fn take_given(d: &DomainLocal, give: &[Ownership]) -> Vec<Arc<Resource>> {
     let current = d.current.borrow();
     let me = current
         .as_ref()
-        .expect("miou::Spawn: called outside a task")
-        .header();
+        .expect("miou::Spawn: called outside a task");
     give.iter()
-        .map(|r| match r.take_from(me) {
+        .map(|r| match r.take_from(&**me) {
             Ok(res) => res,
             Err(e) => panic!("miou::Spawn::give: {e}"),
         })
@@ -232,37 +231,37 @@ where
     let parent = current.as_ref().unwrap_or_else(|| {
         panic!("miou: tasks can only be created from inside a task (not from a hook or a destructor run by the runtime)")
     });
+    assert!(
+        !parent.local().closed.get(),
+        "miou: a task that is being torn down cannot create children (a destructor \
+         running during cancellation must not spawn)"
+    );
     let parent_id = parent.header().id;
-    let local = runner.is_none();
-    let runner_id = runner.as_ref().map_or(d.id(), |r| r.id);
-    let target = runner.clone();
     // A spawned task runs here from the start; a `call`ed one gets its runner when a
     // domain starts it (its target, or an idle domain that took it first).
     let task = Task::new(
         d.next_id(),
-        Some(parent),
+        Some(parent_id),
         d.shared.clone(),
-        !local,
+        runner.is_some(),
         resources,
         make,
     );
-    let key = {
-        let mut family = parent.children().borrow_mut();
-        assert!(
-            !family.closed,
-            "miou: a task that is being torn down cannot create children (a destructor \
-             running during cancellation must not spawn)"
+    let key = d
+        .family
+        .borrow_mut()
+        .insert(&parent.local().children, task.clone());
+    if d.tracing() {
+        let runner_id = runner.as_ref().map_or(d.id(), |r| r.id);
+        d.trace(
+            task.header().id,
+            TraceKind::Spawn {
+                parent: parent_id,
+                runner: runner_id,
+            },
         );
-        family.children.insert(task.clone())
-    };
-    d.trace(
-        task.header().id,
-        TraceKind::Spawn {
-            parent: parent_id,
-            runner: runner_id,
-        },
-    );
-    match target {
+    }
+    match runner {
         None => d.queue.borrow_mut().push_back(task.clone()),
         Some(target) => target.push_fresh(task.clone(), d.runtime.workers(), pinned),
     }

@@ -1,17 +1,20 @@
-//! A task: one allocation holding a header shared across threads and the task's stage
-//! (the closure that builds its future, then the future, then its result).
+//! A task: one allocation holding a header shared across threads, the task's
+//! runner-only data, and its stage (the closure that builds its future, then the
+//! future, then its result).
 //!
 //! # Who touches what
 //!
-//! - The [`Header`] is `Send + Sync`: its state word, its waiter slot and its resources
-//!   are read and written from any thread.
-//! - The stage and the task-local data (its children) belong to the task's *runner*,
-//!   the domain it was created for. The runner is the only thread that touches them
+//! - The [`Header`] is `Send + Sync`: its state word and its waiter slot are read and
+//!   written from any thread.
+//! - The stage and the [`TaskLocal`] data (the ends of its list of children in the
+//!   domain's family table, its resources, its teardown) belong to the task's
+//!   *runner*, the domain it runs on. The runner is the only thread that touches them
 //!   until the task is complete. Completion is published with a release store of
-//!   [`COMPLETE`]; from then on the runner never touches the stage again and the
-//!   parent (the holder of the [`Promise`](crate::Promise), on its own domain) may take
-//!   the result after an acquire load. That hand-off is what makes the `unsafe impl
-//!   Sync` below sound: it is the same protocol as a one-shot channel.
+//!   [`COMPLETE`]; from then on the runner never touches them again and the parent
+//!   (the holder of the [`Promise`](crate::Promise), on its own domain) may take the
+//!   result, and the resources the task handed up to it, after an acquire load. That
+//!   hand-off is what makes the `unsafe impl Sync` below sound: it is the same
+//!   protocol as a one-shot channel.
 //! - A spawned task's future and output need not be `Send`: with `spawn` the parent and
 //!   the runner are the same domain, so they never leave the thread. With `call` the
 //!   closure is `Send` (it travels to the runner and builds the future there) and the
@@ -26,21 +29,21 @@
 //! all of them are complete, then drops its future where it stood (destructors run),
 //! runs its resources' finalisers, and completes with the reason.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::num::NonZeroU64;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
 
 use crate::domain::DomainId;
 use crate::error::{Error, Panic};
+use crate::family::Children;
 use crate::ownership::Resource;
 use crate::scheduler::{DomainLocal, DomainShared};
-use crate::slab::Slab;
 use crate::task_state::TaskState;
 use crate::trace::TraceKind;
 
@@ -85,38 +88,30 @@ impl fmt::Display for TaskId {
 
 pub(crate) use crate::task_state::{CANCEL, COMPLETE, COMPLETE_OK, SCHEDULED};
 
+/// Where a task runs.
+enum Runner {
+    /// Spawned: on the domain that created it, from the start.
+    Here(Arc<DomainShared>),
+    /// Called: created on `from`, and run by the domain that starts it (its target, or
+    /// an idle domain that took it before it started); a task never moves once started.
+    Called {
+        from: DomainId,
+        on: OnceLock<Arc<DomainShared>>,
+    },
+}
+
 /// The part of a task every thread may see.
 pub(crate) struct Header {
     pub(crate) id: TaskId,
     pub(crate) parent: Option<TaskId>,
-    /// The parent itself, for `Ownership::transfer` (weak: the parent holds its
-    /// children, not the other way round).
-    parent_task: Option<Weak<dyn Runnable>>,
-    /// The domain the task runs on. Set at creation for `spawn`; for `call`, set by the
-    /// domain that starts it (its target, or an idle domain that took it before it
-    /// started): a task never moves once started.
-    ///
-    /// A spawned task runs on `home` (its creator's domain); a called one on the domain
-    /// recorded in `called` when it starts.
-    home: Arc<DomainShared>,
-    called: Option<OnceLock<Arc<DomainShared>>>,
-    /// The domain that created it (a `call`ed task never runs there).
-    pub(crate) created_on: DomainId,
+    /// The domain the task runs on.
+    runner: Runner,
     /// Queued / cancel requested / complete, and who to wake at completion: the parent,
     /// waiting in `.await`, `cancel`, `await_first`... or in its own teardown.
     pub(crate) state: TaskState,
-    /// The resources this task owns. A mutex because `transfer` from a child on another
-    /// domain adds to it; it is uncontended otherwise, and empty for most tasks.
-    pub(crate) resources: Mutex<Vec<Arc<Resource>>>,
 }
 
 impl Header {
-    /// The parent task, alive as long as this task is (a parent cannot complete before
-    /// its children).
-    pub(crate) fn parent_header(&self) -> Option<Arc<dyn Runnable>> {
-        self.parent_task.as_ref().and_then(Weak::upgrade)
-    }
-
     pub(crate) fn state(&self) -> u32 {
         self.state.get()
     }
@@ -126,19 +121,24 @@ impl Header {
     /// request enqueues it before that).
     #[inline]
     pub(crate) fn runner(&self) -> &Arc<DomainShared> {
-        match &self.called {
-            None => &self.home,
-            Some(runner) => runner
-                .get()
-                .expect("a called task gets its runner when it starts"),
-        }
+        self.runner_if_started()
+            .expect("a called task gets its runner when it starts")
     }
 
     /// The runner, if the task started.
+    #[inline]
     pub(crate) fn runner_if_started(&self) -> Option<&Arc<DomainShared>> {
-        match &self.called {
-            None => Some(&self.home),
-            Some(runner) => runner.get(),
+        match &self.runner {
+            Runner::Here(home) => Some(home),
+            Runner::Called { on, .. } => on.get(),
+        }
+    }
+
+    /// The domain that created the task (a `call`ed task never runs there).
+    pub(crate) fn created_on(&self) -> DomainId {
+        match &self.runner {
+            Runner::Here(home) => home.id,
+            Runner::Called { from, .. } => *from,
         }
     }
 
@@ -146,10 +146,10 @@ impl Header {
     /// runner from the start).
     #[inline]
     pub(crate) fn start_on(&self, domain: &Arc<DomainShared>) {
-        if let Some(runner) = &self.called
-            && runner.get().is_none()
+        if let Runner::Called { on, .. } = &self.runner
+            && on.get().is_none()
         {
-            let _ = runner.set(domain.clone());
+            let _ = on.set(domain.clone());
         }
     }
 
@@ -164,19 +164,22 @@ impl Header {
     }
 }
 
-/// What the runner does with a task: poll it, and reach its children.
+/// What the runner does with a task: poll it, and reach its runner-only data.
 pub(crate) trait Runnable: Send + Sync + 'static {
     fn header(&self) -> &Header;
     /// Polls the task once on its runner. `Ready` when it completed.
     fn poll_once(&self, domain: &DomainLocal) -> Poll<()>;
-    /// The task's children, as seen by the task itself (runner only).
-    fn children(&self) -> &RefCell<TaskLocal>;
+    /// The task's children and resources, as seen by the task itself (runner only).
+    fn local(&self) -> &TaskLocal;
 }
 
 /// A child as its parent sees it, with the type of its result erased.
 pub(crate) trait Child: Runnable {
     /// Drops the result of a complete task (parent's side; after `COMPLETE`).
     fn drop_output(&self);
+    /// The resources the task transferred to its parent (parent's side; after
+    /// `COMPLETE`).
+    fn take_handed_up(&self) -> Vec<Arc<Resource>>;
 }
 
 /// A child as its promise sees it.
@@ -185,23 +188,73 @@ pub(crate) trait Handle<T>: Child {
     fn take_output(&self) -> Option<Result<T, Error>>;
 }
 
-/// Runner-only data of a task.
+/// Runner-only data of a task (and, once the task is complete, its parent's: see the
+/// module doc).
 pub(crate) struct TaskLocal {
-    pub(crate) children: Slab<Arc<dyn Child>>,
-    /// Boxed: most tasks never tear down.
-    teardown: Option<Box<Teardown>>,
+    /// The ends of the task's list of children in its domain's [`Family`] table.
+    ///
+    /// [`Family`]: crate::family::Family
+    pub(crate) children: Children,
     /// Set once the task drained its children for good: spawning from a destructor that
     /// runs during the teardown would create a task nobody can await.
-    pub(crate) closed: bool,
+    pub(crate) closed: Cell<bool>,
+    /// Boxed: most tasks never own a resource nor tear down.
+    rare: RefCell<Option<Box<Rare>>>,
+}
+
+#[derive(Default)]
+struct Rare {
+    /// The resources the task owns, and once it ended those it transferred to its
+    /// parent (which adopts them when it awaits or cancels the task). An entry whose
+    /// resource has another owner by now is stale and skipped.
+    resources: Vec<Arc<Resource>>,
+    teardown: Option<Teardown>,
+}
+
+impl TaskLocal {
+    fn new(resources: Vec<Arc<Resource>>) -> TaskLocal {
+        let rare = (!resources.is_empty()).then(|| {
+            Box::new(Rare {
+                resources,
+                teardown: None,
+            })
+        });
+        TaskLocal {
+            children: Children::new(),
+            closed: Cell::new(false),
+            rare: RefCell::new(rare),
+        }
+    }
+
+    /// Runs `f` on the task's resource list (never while running user code: `f` must
+    /// not call back into the runtime).
+    pub(crate) fn with_resources<R>(&self, f: impl FnOnce(&mut Vec<Arc<Resource>>) -> R) -> R {
+        let mut rare = self.rare.borrow_mut();
+        f(&mut rare.get_or_insert_with(Box::default).resources)
+    }
+
+    /// Takes the resource list, leaving it empty.
+    pub(crate) fn take_resources(&self) -> Vec<Arc<Resource>> {
+        match &mut *self.rare.borrow_mut() {
+            Some(rare) => std::mem::take(&mut rare.resources),
+            None => Vec::new(),
+        }
+    }
+
+    fn in_teardown(&self) -> bool {
+        self.rare
+            .borrow()
+            .as_ref()
+            .is_some_and(|r| r.teardown.is_some())
+    }
 }
 
 struct Teardown {
     reason: Error,
     requested: bool,
-    /// The slot of the first child not known complete: each poll resumes there, so a
-    /// teardown waiting for n children looks at each of them until complete, not n
-    /// times each.
-    next: usize,
+    /// The first child not known complete: each poll resumes there, so a teardown
+    /// waiting for n children looks at each of them until complete, not n times each.
+    next: Option<usize>,
 }
 
 enum Stage<C, Fut: Future> {
@@ -213,8 +266,8 @@ enum Stage<C, Fut: Future> {
 
 pub(crate) struct Task<C, Fut: Future> {
     header: Header,
+    local: TaskLocal,
     stage: RefCell<Stage<C, Fut>>,
-    local: RefCell<TaskLocal>,
 }
 
 // SAFETY: `stage` and `local` are only touched by the task's runner thread until the
@@ -223,7 +276,7 @@ pub(crate) struct Task<C, Fut: Future> {
 // threads is therefore: the closure `C` (required `Send` by `call`, and for `spawn` the
 // runner is the creating thread), the output (required `Send` by `call`; for `spawn` the
 // promise holder is on the runner's thread, since `Promise` is `!Send`), and the
-// children (`Arc<dyn Child>`, which is `Send + Sync`). The future `Fut` itself is built
+// resources (`Arc<Resource>`, which is `Send + Sync`). The future `Fut` itself is built
 // and dropped on the runner and never leaves it.
 unsafe impl<C, Fut: Future> Send for Task<C, Fut> {}
 // SAFETY: see the `Send` impl above; shared references from other threads only touch
@@ -236,32 +289,34 @@ where
     Fut: Future + 'static,
     Fut::Output: 'static,
 {
+    /// A new task, queued. `parent` is `None` for the root; `home` is the creating
+    /// domain, which runs it unless it is `called`.
     pub(crate) fn new(
         id: TaskId,
-        parent: Option<&Arc<dyn Runnable>>,
+        parent: Option<TaskId>,
         home: Arc<DomainShared>,
         called: bool,
         resources: Vec<Arc<Resource>>,
         make: C,
     ) -> Arc<Self> {
         crate::ownership::adopt(id, &resources);
+        let runner = if called {
+            Runner::Called {
+                from: home.id,
+                on: OnceLock::new(),
+            }
+        } else {
+            Runner::Here(home)
+        };
         Arc::new(Task {
             header: Header {
                 id,
-                parent: parent.map(|p| p.header().id),
-                parent_task: parent.map(Arc::downgrade),
-                created_on: home.id,
-                home,
-                called: called.then(OnceLock::new),
-                state: TaskState::new(!resources.is_empty()),
-                resources: Mutex::new(resources),
+                parent,
+                runner,
+                state: TaskState::new(),
             },
+            local: TaskLocal::new(resources),
             stage: RefCell::new(Stage::Init(make)),
-            local: RefCell::new(TaskLocal {
-                children: Slab::new(),
-                teardown: None,
-                closed: false,
-            }),
         })
     }
 
@@ -299,51 +354,87 @@ where
         }
     }
 
+    /// Finalises what the task still owns (see [`crate::ownership::finalise_all`]).
+    fn finalise(&self) -> usize {
+        crate::ownership::finalise_all(self.header.id, self.header.parent, &self.local)
+    }
+
     fn start_teardown(&self, reason: Error) {
-        let mut local = self.local.borrow_mut();
-        if local.teardown.is_none() {
-            local.teardown = Some(Box::new(Teardown {
+        let mut rare = self.local.rare.borrow_mut();
+        let rare = rare.get_or_insert_with(Box::default);
+        if rare.teardown.is_none() {
+            rare.teardown = Some(Teardown {
                 reason,
                 requested: false,
-                next: 0,
-            }));
+                next: None,
+            });
         }
     }
 
     /// Cancel every child, wait for all of them, then drop the future, finalise the
     /// resources and complete with the reason.
     fn poll_teardown(&self, domain: &DomainLocal) -> Poll<()> {
-        {
-            let mut guard = self.local.borrow_mut();
-            let local = &mut *guard;
-            let td = local.teardown.as_mut().expect("in teardown");
-            if !std::mem::replace(&mut td.requested, true) {
-                for c in local.children.iter() {
-                    request_cancel(domain, c.clone());
-                }
+        let children = &self.local.children;
+        let first_poll = {
+            let mut rare = self.local.rare.borrow_mut();
+            let td = rare
+                .as_mut()
+                .and_then(|r| r.teardown.as_mut())
+                .expect("in teardown");
+            let first = !std::mem::replace(&mut td.requested, true);
+            if first {
+                td.next = children.first();
             }
+            first
+        };
+        if first_poll {
+            // One child at a time, with no table borrowed: a cancel request reports a
+            // trace event, and the reporter is user code.
+            let mut key = children.first();
+            while let Some(k) = key {
+                let (child, next) = {
+                    let family = domain.family.borrow();
+                    (family.get(k).cloned(), family.next(k))
+                };
+                if let Some(c) = child {
+                    request_cancel(domain, c);
+                }
+                key = next;
+            }
+        }
+        {
             let waker = self.waker_ref();
-            while td.next < local.children.slots() {
-                if let Some(c) = local.children.get(td.next)
-                    && !c.header().register_waiter(&waker)
-                {
+            let family = domain.family.borrow();
+            let mut rare = self.local.rare.borrow_mut();
+            let td = rare
+                .as_mut()
+                .and_then(|r| r.teardown.as_mut())
+                .expect("in teardown");
+            while let Some(k) = td.next {
+                let child = family.get(k).expect("a child stays listed until drained");
+                if !child.header().register_waiter(&waker) {
                     return Poll::Pending;
                 }
-                td.next += 1;
+                td.next = family.next(k);
             }
         }
         // Every child is complete: from here on nothing may be added.
-        let (children, reason) = {
-            let mut local = self.local.borrow_mut();
-            local.closed = true;
-            let reason = local.teardown.take().expect("in teardown").reason;
-            (local.children.drain(), reason)
+        self.local.closed.set(true);
+        let reason = {
+            let mut rare = self.local.rare.borrow_mut();
+            let td = rare
+                .as_mut()
+                .and_then(|r| r.teardown.take())
+                .expect("in teardown");
+            td.reason
         };
-        for c in children {
+        let drained = domain.family.borrow_mut().drain(children);
+        for c in drained {
+            crate::ownership::adopt_handed_up(self.header.id, &self.local, &*c);
             c.drop_output();
         }
         self.drop_future();
-        crate::ownership::finalise_all(&self.header);
+        self.finalise();
         self.complete(domain, Err(reason));
         Poll::Ready(())
     }
@@ -352,15 +443,15 @@ where
     /// complete, or fail the run.
     fn returned(&self, domain: &DomainLocal, value: Fut::Output) -> Poll<()> {
         // Finalisers run first: a leaked resource is finalised, then the run fails.
-        let broken: Option<BrokenRule> = if crate::ownership::finalise_all(&self.header) > 0 {
+        let broken: Option<BrokenRule> = if self.finalise() > 0 {
             Some((|| Error::ResourceLeaked, "ResourceLeaked"))
-        } else if !self.local.borrow().children.is_empty() {
+        } else if !self.local.children.is_empty() {
             Some((|| Error::StillHasChildren, "StillHasChildren"))
         } else {
             None
         };
         let Some((rule, name)) = broken else {
-            self.local.borrow_mut().closed = true;
+            self.local.closed.set(true);
             self.complete(domain, Ok(value));
             return Poll::Ready(());
         };
@@ -384,7 +475,7 @@ where
         &self.header
     }
 
-    fn children(&self) -> &RefCell<TaskLocal> {
+    fn local(&self) -> &TaskLocal {
         &self.local
     }
 
@@ -396,7 +487,7 @@ where
         if state & CANCEL != 0 || domain.runtime.is_failed() {
             self.start_teardown(Error::Cancelled);
         }
-        if self.local.borrow().teardown.is_some() {
+        if self.local.in_teardown() {
             return self.poll_teardown(domain);
         }
 
@@ -458,6 +549,11 @@ where
         if let Err(p) = catch_unwind(AssertUnwindSafe(move || drop(stage))) {
             tracing::error!(task = %self.header.id, panic = ?Panic::new(p), "dropping a task's value panicked");
         }
+    }
+
+    fn take_handed_up(&self) -> Vec<Arc<Resource>> {
+        debug_assert!(self.header.is_complete());
+        self.local.take_resources()
     }
 }
 

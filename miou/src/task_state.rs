@@ -15,8 +15,6 @@
 //!   `COMPLETE` and learns whether `WAITER` was: whichever comes second sees the
 //!   other, so a wake-up is never lost, and a task nobody waits for completes without
 //!   touching the lock.
-//! - `OWNS` says the task may own resources, so that ending a task that never owned one
-//!   takes no lock.
 
 use std::task::Waker;
 
@@ -34,8 +32,6 @@ pub(crate) const COMPLETE_OK: u32 = 1 << 3;
 const WAITER: u32 = 1 << 4;
 /// Woken while scheduled.
 const NOTIFIED: u32 = 1 << 5;
-/// The task was given or took a resource at some point.
-const OWNS: u32 = 1 << 6;
 
 pub(crate) struct TaskState {
     bits: AtomicU32,
@@ -44,10 +40,9 @@ pub(crate) struct TaskState {
 
 impl TaskState {
     /// A new task is created straight into a run queue.
-    pub(crate) fn new(owns: bool) -> TaskState {
-        let bits = if owns { SCHEDULED | OWNS } else { SCHEDULED };
+    pub(crate) fn new() -> TaskState {
         TaskState {
-            bits: AtomicU32::new(bits),
+            bits: AtomicU32::new(SCHEDULED),
             waiter: Mutex::new(None),
         }
     }
@@ -145,17 +140,5 @@ impl TaskState {
         // Set while holding the lock: `complete` takes the lock after it saw `WAITER`,
         // so it finds the waker stored.
         self.bits.fetch_or(WAITER, Ordering::AcqRel) & COMPLETE != 0
-    }
-
-    /// The task may own resources from now on.
-    pub(crate) fn mark_owns(&self) {
-        if self.bits.load(Ordering::Relaxed) & OWNS == 0 {
-            self.bits.fetch_or(OWNS, Ordering::AcqRel);
-        }
-    }
-
-    /// Whether the task ever owned a resource.
-    pub(crate) fn may_own(&self) -> bool {
-        self.get() & OWNS != 0
     }
 }

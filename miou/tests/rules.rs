@@ -339,6 +339,73 @@ fn resource_leaked_after_the_finaliser_ran() {
     }
 }
 
+/// `transfer` hands the resource to the parent at once, even while the child still
+/// runs on another domain: the parent can check and release it before it awaits the
+/// child. A resource the parent received and still owns when it ends is finalised once:
+/// as a leak if it returns, silently if it is cancelled.
+#[test]
+fn transfer_hands_the_resource_to_the_parent_at_once() {
+    for workers in [0, 1] {
+        let fins: Vec<Count> = (0..3).map(|_| Count::new()).collect();
+        let f = fins.clone();
+        let r = watchdog(10, move || {
+            Builder::new().domains(workers).try_run(async move {
+                let child = move |body: std::pin::Pin<Box<dyn Future<Output = ()> + Send>>| {
+                    if workers == 0 {
+                        spawn(body)
+                    } else {
+                        call(move || body)
+                    }
+                };
+                // 1. The parent owns it as soon as the child transferred it.
+                let (tx, rx) = oneshot::<Ownership>();
+                let (done_tx, done_rx) = oneshot::<()>();
+                let f0 = f[0].clone();
+                let p = child(Box::pin(async move {
+                    let r = owned_resource(&f0);
+                    r.transfer().unwrap();
+                    tx.send(r);
+                    done_rx.await;
+                }));
+                let r = rx.await;
+                r.check()
+                    .expect("the parent owns it while the child still runs");
+                r.release().unwrap();
+                assert_eq!(f[0].get(), 1);
+                done_tx.send(());
+                p.await.unwrap();
+                assert_eq!(f[0].get(), 1, "finalised once");
+
+                // 2. A mid task receives one and is cancelled before awaiting its
+                // child: the resource is finalised with the mid task, once.
+                let f1 = f[1].clone();
+                let sent = Count::new();
+                let s = sent.clone();
+                let mid = spawn(async move {
+                    let _child = child(Box::pin(async move {
+                        owned_resource(&f1).transfer().unwrap();
+                        s.incr();
+                    }));
+                    forever().await
+                });
+                yield_until(|| sent.get() == 1).await;
+                cancel(mid).await;
+                assert_eq!(f[1].get(), 1, "finalised when the holder was cancelled");
+
+                // 3. The root receives one, awaits the child and returns owning it.
+                let f2 = f[2].clone();
+                let p = child(Box::pin(async move {
+                    owned_resource(&f2).transfer().unwrap();
+                }));
+                p.await.unwrap();
+            })
+        });
+        assert!(matches!(r, Err(Error::ResourceLeaked)), "{r:?}");
+        let got: Vec<usize> = fins.iter().map(Count::get).collect();
+        assert_eq!(got, [1, 1, 1], "workers {workers}");
+    }
+}
+
 /// Resources are checked before children (Miou's order): a task that returns owning a
 /// resource and with a forgotten child fails with `ResourceLeaked`; the child is
 /// cancelled and the finaliser ran.
