@@ -143,14 +143,13 @@ mod tests {
     use super::*;
     use crate::domain::DomainId;
     use crate::scheduler::DomainShared;
-    use crate::task::{Task, TaskId};
+    use crate::task::{Here, Task, TaskId};
 
     fn child(n: u64) -> Arc<dyn Child> {
         Task::new(
             TaskId::new(0, n),
             None,
-            DomainShared::new(DomainId(0)),
-            false,
+            Here(DomainShared::new(DomainId(0))),
             Vec::new(),
             || async {},
         )

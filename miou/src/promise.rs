@@ -124,7 +124,7 @@ impl<T: 'static> fmt::Debug for Promise<T> {
         let h = self.task.header();
         f.debug_struct("Promise")
             .field("id", &h.id)
-            .field("runner", &h.runner_if_started().map(|d| d.id))
+            .field("runner", &self.task.place().runner().map(|d| d.id))
             .field("finished", &h.is_complete())
             .finish()
     }

@@ -10,7 +10,7 @@ use crate::domain::DomainId;
 use crate::error::Error;
 use crate::events::Events;
 use crate::scheduler::{DomainLocal, DomainShared};
-use crate::task::{self, Handle, Runnable, Task};
+use crate::task::{self, Handle, Here, Runnable, Task};
 use crate::trace::TraceEvent;
 
 type MakeEvents = Arc<dyn Fn(DomainId) -> Box<dyn Events> + Send + Sync>;
@@ -266,8 +266,7 @@ impl Builder {
         let root: Arc<dyn Handle<F::Output>> = Task::new(
             d0.next_id(),
             None,
-            d0.shared.clone(),
-            false,
+            Here(d0.shared.clone()),
             Vec::new(),
             move || fut,
         );

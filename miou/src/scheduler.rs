@@ -94,7 +94,7 @@ impl DomainShared {
         workers: &[Arc<DomainShared>],
         pinned: bool,
     ) {
-        let creator = task.header().created_on();
+        let creator = task.place().created_on();
         if pinned {
             self.pinned.push(task);
         } else {
@@ -121,7 +121,7 @@ impl DomainShared {
     fn steal_for(&self, thief: DomainId) -> Option<Arc<dyn Runnable>> {
         for _ in 0..4 {
             match self.fresh.steal() {
-                Steal::Success(t) if t.header().created_on() != thief => return Some(t),
+                Steal::Success(t) if t.place().created_on() != thief => return Some(t),
                 Steal::Success(t) => {
                     // Ours: it must run elsewhere. Put it back and leave this domain be;
                     // it may have gone to sleep while we held the task, so it is woken
@@ -226,14 +226,14 @@ pub(crate) fn on_domain(shared: &Arc<DomainShared>) -> bool {
 /// Queues a task whose `SCHEDULED` flag the caller just set.
 pub(crate) fn enqueue(task: Arc<dyn Runnable>) {
     let task = try_with_domain(move |d| match d {
-        Some(d) if Arc::ptr_eq(&d.shared, task.header().runner()) => {
+        Some(d) if Arc::ptr_eq(&d.shared, task.runner()) => {
             d.queue.borrow_mut().push_back(task);
             None
         }
         _ => Some(task),
     });
     if let Some(task) = task {
-        let domain = task.header().runner().clone();
+        let domain = task.runner().clone();
         domain.push_inbox(task);
     }
 }
@@ -441,7 +441,7 @@ impl DomainLocal {
         if task.header().is_complete() {
             return; // a stale entry: the task completed after it was queued
         }
-        task.header().start_on(&self.shared);
+        task.place().start_on(&self.shared);
         let id = task.header().id;
         self.trace(id, TraceKind::Resume);
         *self.current.borrow_mut() = Some(task);

@@ -10,7 +10,7 @@ use crate::ownership::{Ownership, Resource};
 use crate::promise::Promise;
 use crate::scheduler::{DomainLocal, DomainShared, with_domain};
 use crate::select::await_all;
-use crate::task::{Runnable, Task};
+use crate::task::{Called, Here, Place, Runnable, Task};
 use crate::trace::TraceKind;
 
 /// Creates a child of the current task on the current domain, at the back of the run
@@ -31,7 +31,7 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    with_domain(|d| create(d, None, false, Vec::new(), move || fut))
+    with_domain(|d| create(d, Here(d.shared.clone()), None, Vec::new(), move || fut))
 }
 
 /// Creates a child of the current task on a worker domain other than the current one
@@ -78,7 +78,13 @@ where
 {
     with_domain(|d| {
         let target = pick_domain(d).ok_or(Error::NoDomainAvailable)?;
-        Ok(create(d, Some(target), false, Vec::new(), f))
+        Ok(create(
+            d,
+            Called::new(d.id()),
+            Some((target, false)),
+            Vec::new(),
+            f,
+        ))
     })
 }
 
@@ -122,8 +128,8 @@ where
                 // Pinned: no idle domain takes it, so the items stay spread evenly.
                 create(
                     d,
-                    Some(targets[i % targets.len()].clone()),
-                    true,
+                    Called::new(d.id()),
+                    Some((targets[i % targets.len()].clone(), true)),
                     Vec::new(),
                     move || f(item),
                 )
@@ -181,7 +187,7 @@ impl Spawn {
     {
         with_domain(|d| {
             let given = take_given(d, &self.give);
-            create(d, None, false, given, move || fut)
+            create(d, Here(d.shared.clone()), None, given, move || fut)
         })
     }
 
@@ -196,7 +202,7 @@ impl Spawn {
             let target = pick_domain(d)
                 .unwrap_or_else(|| panic!("miou::call: {}", Error::NoDomainAvailable));
             let given = take_given(d, &self.give);
-            create(d, Some(target), false, given, f)
+            create(d, Called::new(d.id()), Some((target, false)), given, f)
         })
     }
 }
@@ -214,11 +220,13 @@ fn take_given(d: &DomainLocal, give: &[Ownership]) -> Vec<Arc<Resource>> {
         .collect()
 }
 
-/// Creates a task, child of the current one, for `runner` (`None`: this domain).
-pub(crate) fn create<C, Fut>(
+/// Creates a task, child of the current one: at the back of this domain's queue
+/// (`place` is [`Here`]), or handed to `target` (`place` is [`Called`]; `pinned`: no
+/// other domain may take it).
+pub(crate) fn create<C, Fut, P: Place>(
     d: &DomainLocal,
-    runner: Option<Arc<DomainShared>>,
-    pinned: bool,
+    place: P,
+    target: Option<(Arc<DomainShared>, bool)>,
     resources: Vec<Arc<Resource>>,
     make: C,
 ) -> Promise<Fut::Output>
@@ -237,22 +245,13 @@ where
          running during cancellation must not spawn)"
     );
     let parent_id = parent.header().id;
-    // A spawned task runs here from the start; a `call`ed one gets its runner when a
-    // domain starts it (its target, or an idle domain that took it first).
-    let task = Task::new(
-        d.next_id(),
-        Some(parent_id),
-        d.shared.clone(),
-        runner.is_some(),
-        resources,
-        make,
-    );
+    let task = Task::new(d.next_id(), Some(parent_id), place, resources, make);
     let key = d
         .family
         .borrow_mut()
         .insert(&parent.local().children, task.clone());
     if d.tracing() {
-        let runner_id = runner.as_ref().map_or(d.id(), |r| r.id);
+        let runner_id = target.as_ref().map_or(d.id(), |(r, _)| r.id);
         d.trace(
             task.header().id,
             TraceKind::Spawn {
@@ -261,9 +260,9 @@ where
             },
         );
     }
-    match runner {
+    match target {
         None => d.queue.borrow_mut().push_back(task.clone()),
-        Some(target) => target.push_fresh(task.clone(), d.runtime.workers(), pinned),
+        Some((target, pinned)) => target.push_fresh(task.clone(), d.runtime.workers(), pinned),
     }
     Promise::new(task, key)
 }

@@ -29,7 +29,7 @@
 //! all of them are complete, then drops its future where it stood (destructors run),
 //! runs its resources' finalisers, and completes with the reason.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::fmt;
 use std::future::Future;
 use std::mem::ManuallyDrop;
@@ -88,24 +88,71 @@ impl fmt::Display for TaskId {
 
 pub(crate) use crate::task_state::{CANCEL, COMPLETE, COMPLETE_OK, SCHEDULED};
 
-/// Where a task runs.
-enum Runner {
-    /// Spawned: on the domain that created it, from the start.
-    Here(Arc<DomainShared>),
-    /// Called: created on `from`, and run by the domain that starts it (its target, or
-    /// an idle domain that took it before it started); a task never moves once started.
-    Called {
-        from: DomainId,
-        on: OnceLock<Arc<DomainShared>>,
-    },
+/// Where a task runs: a spawned task on the domain that created it ([`Here`]), a
+/// called one on the domain that starts it ([`Called`]). A type parameter of the task,
+/// so that a spawned task pays nothing for what a called one needs.
+pub(crate) trait Place: Send + Sync + 'static {
+    /// The runner, if the task started.
+    fn runner(&self) -> Option<&Arc<DomainShared>>;
+    /// The domain that created the task (a `call`ed task never runs there).
+    fn created_on(&self) -> DomainId;
+    /// The domain that starts the task takes it.
+    fn start_on(&self, domain: &Arc<DomainShared>);
+}
+
+/// Spawned: on the domain that created it, from the start.
+pub(crate) struct Here(pub(crate) Arc<DomainShared>);
+
+impl Place for Here {
+    #[inline]
+    fn runner(&self) -> Option<&Arc<DomainShared>> {
+        Some(&self.0)
+    }
+
+    fn created_on(&self) -> DomainId {
+        self.0.id
+    }
+
+    #[inline]
+    fn start_on(&self, _: &Arc<DomainShared>) {}
+}
+
+/// Called: created on `from`, and run by the domain that starts it (its target, or an
+/// idle domain that took it before it started); a task never moves once started.
+pub(crate) struct Called {
+    from: DomainId,
+    on: OnceLock<Arc<DomainShared>>,
+}
+
+impl Called {
+    pub(crate) fn new(from: DomainId) -> Called {
+        Called {
+            from,
+            on: OnceLock::new(),
+        }
+    }
+}
+
+impl Place for Called {
+    fn runner(&self) -> Option<&Arc<DomainShared>> {
+        self.on.get()
+    }
+
+    fn created_on(&self) -> DomainId {
+        self.from
+    }
+
+    fn start_on(&self, domain: &Arc<DomainShared>) {
+        if self.on.get().is_none() {
+            let _ = self.on.set(domain.clone());
+        }
+    }
 }
 
 /// The part of a task every thread may see.
 pub(crate) struct Header {
     pub(crate) id: TaskId,
     pub(crate) parent: Option<TaskId>,
-    /// The domain the task runs on.
-    runner: Runner,
     /// Queued / cancel requested / complete, and who to wake at completion: the parent,
     /// waiting in `.await`, `cancel`, `await_first`... or in its own teardown.
     pub(crate) state: TaskState,
@@ -114,43 +161,6 @@ pub(crate) struct Header {
 impl Header {
     pub(crate) fn state(&self) -> u32 {
         self.state.get()
-    }
-
-    /// The domain running the task. Only a started task has one; every caller is past
-    /// the task's first dequeue (a task is created queued, so no wake-up or cancel
-    /// request enqueues it before that).
-    #[inline]
-    pub(crate) fn runner(&self) -> &Arc<DomainShared> {
-        self.runner_if_started()
-            .expect("a called task gets its runner when it starts")
-    }
-
-    /// The runner, if the task started.
-    #[inline]
-    pub(crate) fn runner_if_started(&self) -> Option<&Arc<DomainShared>> {
-        match &self.runner {
-            Runner::Here(home) => Some(home),
-            Runner::Called { on, .. } => on.get(),
-        }
-    }
-
-    /// The domain that created the task (a `call`ed task never runs there).
-    pub(crate) fn created_on(&self) -> DomainId {
-        match &self.runner {
-            Runner::Here(home) => home.id,
-            Runner::Called { from, .. } => *from,
-        }
-    }
-
-    /// The domain that starts the task takes it (a called task; a spawned one has its
-    /// runner from the start).
-    #[inline]
-    pub(crate) fn start_on(&self, domain: &Arc<DomainShared>) {
-        if let Runner::Called { on, .. } = &self.runner
-            && on.get().is_none()
-        {
-            let _ = on.set(domain.clone());
-        }
     }
 
     pub(crate) fn is_complete(&self) -> bool {
@@ -171,6 +181,18 @@ pub(crate) trait Runnable: Send + Sync + 'static {
     fn poll_once(&self, domain: &DomainLocal) -> Poll<()>;
     /// The task's children and resources, as seen by the task itself (runner only).
     fn local(&self) -> &TaskLocal;
+    /// Where the task runs.
+    fn place(&self) -> &dyn Place;
+
+    /// The domain running the task. Only a started task has one; every caller is past
+    /// the task's first dequeue (a task is created queued, so no wake-up or cancel
+    /// request enqueues it before that).
+    #[inline]
+    fn runner(&self) -> &Arc<DomainShared> {
+        self.place()
+            .runner()
+            .expect("a called task gets its runner when it starts")
+    }
 }
 
 /// A child as its parent sees it, with the type of its result erased.
@@ -199,7 +221,7 @@ pub(crate) struct TaskLocal {
     /// runs during the teardown would create a task nobody can await.
     pub(crate) closed: Cell<bool>,
     /// Boxed: most tasks never own a resource nor tear down.
-    rare: RefCell<Option<Box<Rare>>>,
+    rare: OnceCell<Box<RefCell<Rare>>>,
 }
 
 #[derive(Default)]
@@ -213,39 +235,38 @@ struct Rare {
 
 impl TaskLocal {
     fn new(resources: Vec<Arc<Resource>>) -> TaskLocal {
-        let rare = (!resources.is_empty()).then(|| {
-            Box::new(Rare {
+        let rare = OnceCell::new();
+        if !resources.is_empty() {
+            let _ = rare.set(Box::new(RefCell::new(Rare {
                 resources,
                 teardown: None,
-            })
-        });
+            })));
+        }
         TaskLocal {
             children: Children::new(),
             closed: Cell::new(false),
-            rare: RefCell::new(rare),
+            rare,
         }
     }
 
     /// Runs `f` on the task's resource list (never while running user code: `f` must
     /// not call back into the runtime).
     pub(crate) fn with_resources<R>(&self, f: impl FnOnce(&mut Vec<Arc<Resource>>) -> R) -> R {
-        let mut rare = self.rare.borrow_mut();
-        f(&mut rare.get_or_insert_with(Box::default).resources)
+        f(&mut self.rare.get_or_init(Box::default).borrow_mut().resources)
     }
 
     /// Takes the resource list, leaving it empty.
     pub(crate) fn take_resources(&self) -> Vec<Arc<Resource>> {
-        match &mut *self.rare.borrow_mut() {
-            Some(rare) => std::mem::take(&mut rare.resources),
+        match self.rare.get() {
+            Some(rare) => std::mem::take(&mut rare.borrow_mut().resources),
             None => Vec::new(),
         }
     }
 
     fn in_teardown(&self) -> bool {
         self.rare
-            .borrow()
-            .as_ref()
-            .is_some_and(|r| r.teardown.is_some())
+            .get()
+            .is_some_and(|r| r.borrow().teardown.is_some())
     }
 }
 
@@ -264,8 +285,9 @@ enum Stage<C, Fut: Future> {
     Consumed,
 }
 
-pub(crate) struct Task<C, Fut: Future> {
+pub(crate) struct Task<C, Fut: Future, P: Place> {
     header: Header,
+    place: P,
     local: TaskLocal,
     stage: RefCell<Stage<C, Fut>>,
 }
@@ -278,43 +300,34 @@ pub(crate) struct Task<C, Fut: Future> {
 // promise holder is on the runner's thread, since `Promise` is `!Send`), and the
 // resources (`Arc<Resource>`, which is `Send + Sync`). The future `Fut` itself is built
 // and dropped on the runner and never leaves it.
-unsafe impl<C, Fut: Future> Send for Task<C, Fut> {}
+unsafe impl<C, Fut: Future, P: Place> Send for Task<C, Fut, P> {}
 // SAFETY: see the `Send` impl above; shared references from other threads only touch
 // the header, which is `Sync`.
-unsafe impl<C, Fut: Future> Sync for Task<C, Fut> {}
+unsafe impl<C, Fut: Future, P: Place> Sync for Task<C, Fut, P> {}
 
-impl<C, Fut> Task<C, Fut>
+impl<C, Fut, P> Task<C, Fut, P>
 where
+    P: Place,
     C: FnOnce() -> Fut + 'static,
     Fut: Future + 'static,
     Fut::Output: 'static,
 {
-    /// A new task, queued. `parent` is `None` for the root; `home` is the creating
-    /// domain, which runs it unless it is `called`.
+    /// A new task, queued. `parent` is `None` for the root.
     pub(crate) fn new(
         id: TaskId,
         parent: Option<TaskId>,
-        home: Arc<DomainShared>,
-        called: bool,
+        place: P,
         resources: Vec<Arc<Resource>>,
         make: C,
     ) -> Arc<Self> {
         crate::ownership::adopt(id, &resources);
-        let runner = if called {
-            Runner::Called {
-                from: home.id,
-                on: OnceLock::new(),
-            }
-        } else {
-            Runner::Here(home)
-        };
         Arc::new(Task {
             header: Header {
                 id,
                 parent,
-                runner,
                 state: TaskState::new(),
             },
+            place,
             local: TaskLocal::new(resources),
             stage: RefCell::new(Stage::Init(make)),
         })
@@ -360,8 +373,7 @@ where
     }
 
     fn start_teardown(&self, reason: Error) {
-        let mut rare = self.local.rare.borrow_mut();
-        let rare = rare.get_or_insert_with(Box::default);
+        let mut rare = self.local.rare.get_or_init(Box::default).borrow_mut();
         if rare.teardown.is_none() {
             rare.teardown = Some(Teardown {
                 reason,
@@ -376,11 +388,8 @@ where
     fn poll_teardown(&self, domain: &DomainLocal) -> Poll<()> {
         let children = &self.local.children;
         let first_poll = {
-            let mut rare = self.local.rare.borrow_mut();
-            let td = rare
-                .as_mut()
-                .and_then(|r| r.teardown.as_mut())
-                .expect("in teardown");
+            let mut rare = self.local.rare.get().expect("in teardown").borrow_mut();
+            let td = rare.teardown.as_mut().expect("in teardown");
             let first = !std::mem::replace(&mut td.requested, true);
             if first {
                 td.next = children.first();
@@ -405,11 +414,8 @@ where
         {
             let waker = self.waker_ref();
             let family = domain.family.borrow();
-            let mut rare = self.local.rare.borrow_mut();
-            let td = rare
-                .as_mut()
-                .and_then(|r| r.teardown.as_mut())
-                .expect("in teardown");
+            let mut rare = self.local.rare.get().expect("in teardown").borrow_mut();
+            let td = rare.teardown.as_mut().expect("in teardown");
             while let Some(k) = td.next {
                 let child = family.get(k).expect("a child stays listed until drained");
                 if !child.header().register_waiter(&waker) {
@@ -421,12 +427,8 @@ where
         // Every child is complete: from here on nothing may be added.
         self.local.closed.set(true);
         let reason = {
-            let mut rare = self.local.rare.borrow_mut();
-            let td = rare
-                .as_mut()
-                .and_then(|r| r.teardown.take())
-                .expect("in teardown");
-            td.reason
+            let mut rare = self.local.rare.get().expect("in teardown").borrow_mut();
+            rare.teardown.take().expect("in teardown").reason
         };
         let drained = domain.family.borrow_mut().drain(children);
         for c in drained {
@@ -465,8 +467,9 @@ where
     }
 }
 
-impl<C, Fut> Runnable for Task<C, Fut>
+impl<C, Fut, P> Runnable for Task<C, Fut, P>
 where
+    P: Place,
     C: FnOnce() -> Fut + 'static,
     Fut: Future + 'static,
     Fut::Output: 'static,
@@ -477,6 +480,10 @@ where
 
     fn local(&self) -> &TaskLocal {
         &self.local
+    }
+
+    fn place(&self) -> &dyn Place {
+        &self.place
     }
 
     fn poll_once(&self, domain: &DomainLocal) -> Poll<()> {
@@ -537,8 +544,9 @@ where
     }
 }
 
-impl<C, Fut> Child for Task<C, Fut>
+impl<C, Fut, P> Child for Task<C, Fut, P>
 where
+    P: Place,
     C: FnOnce() -> Fut + 'static,
     Fut: Future + 'static,
     Fut::Output: 'static,
@@ -557,8 +565,9 @@ where
     }
 }
 
-impl<C, Fut> Handle<Fut::Output> for Task<C, Fut>
+impl<C, Fut, P> Handle<Fut::Output> for Task<C, Fut, P>
 where
+    P: Place,
     C: FnOnce() -> Fut + 'static,
     Fut: Future + 'static,
     Fut::Output: 'static,
@@ -574,8 +583,9 @@ where
     }
 }
 
-impl<C, Fut> Wake for Task<C, Fut>
+impl<C, Fut, P> Wake for Task<C, Fut, P>
 where
+    P: Place,
     C: FnOnce() -> Fut + 'static,
     Fut: Future + 'static,
     Fut::Output: 'static,
@@ -591,7 +601,7 @@ where
     }
 }
 
-impl<C, Fut: Future> Drop for Task<C, Fut> {
+impl<C, Fut: Future, P: Place> Drop for Task<C, Fut, P> {
     fn drop(&mut self) {
         // The runner drops the future and the parent takes or drops the result; a task
         // whose last reference goes away elsewhere (a waker kept by another thread) must
@@ -601,7 +611,7 @@ impl<C, Fut: Future> Drop for Task<C, Fut> {
         if matches!(stage, Stage::Consumed) {
             return;
         }
-        let foreign = match self.header.runner_if_started() {
+        let foreign = match self.place.runner() {
             Some(d) => !crate::scheduler::on_domain(d),
             // Never started: the stage holds the closure of a `call`, which is `Send`.
             None => false,
