@@ -113,6 +113,34 @@ fn completion_wakes_the_waiting_parent() {
     });
 }
 
+/// The parent waits under one waker, then under another (a select polled by a new
+/// waker) while the child completes: the completion wakes at most one of them, and if
+/// the second registration did not see the task complete, it is the new one.
+#[test]
+fn a_changed_waker_is_the_one_woken() {
+    loom::model(|| {
+        let state = Arc::new(TaskState::new());
+        let (first, first_woken) = counting_waker();
+        let (second, second_woken) = counting_waker();
+        assert!(!state.register_waiter(&first));
+        let s = state.clone();
+        let runner = thread::spawn(move || {
+            if let Some(w) = s.complete(true) {
+                w.wake();
+            }
+        });
+        let saw_complete = state.register_waiter(&second);
+        runner.join().unwrap();
+        let (a, b) = (
+            first_woken.load(Ordering::SeqCst),
+            second_woken.load(Ordering::SeqCst),
+        );
+        assert!(a + b <= 1, "one wake-up at most");
+        assert_eq!(saw_complete, b == 0, "a lost wake-up");
+        assert!(state.register_waiter(&second), "complete for good");
+    });
+}
+
 /// Cross-domain cancellation: the parent asks, then waits; the runner completes,
 /// cancelled if it saw the request. The parent is always released, and a cancel that
 /// was accepted is always seen by the runner.

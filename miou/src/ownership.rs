@@ -264,7 +264,11 @@ impl Ownership {
 ///
 /// What the task transferred to its parent stays in its list, for the parent to adopt
 /// when it awaits or cancels the task; everything else is forgotten.
+#[inline]
 pub(crate) fn finalise_all(me: TaskId, parent: Option<TaskId>, local: &TaskLocal) -> usize {
+    if !local.may_own() {
+        return 0;
+    }
     let owned = local.take_resources();
     if owned.is_empty() {
         return 0;

@@ -438,11 +438,11 @@ impl DomainLocal {
 
     /// One turn of one task.
     fn run_task(&self, task: Arc<dyn Runnable>) {
-        if task.header().is_complete() {
+        let header = task.header();
+        if header.is_complete() {
             return; // a stale entry: the task completed after it was queued
         }
-        task.place().start_on(&self.shared);
-        let id = task.header().id;
+        let id = header.id;
         self.trace(id, TraceKind::Resume);
         *self.current.borrow_mut() = Some(task);
         self.current_id.set(Some(id));

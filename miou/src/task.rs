@@ -96,7 +96,7 @@ pub(crate) trait Place: Send + Sync + 'static {
     fn runner(&self) -> Option<&Arc<DomainShared>>;
     /// The domain that created the task (a `call`ed task never runs there).
     fn created_on(&self) -> DomainId;
-    /// The domain that starts the task takes it.
+    /// The domain that polls the task takes it, the first time.
     fn start_on(&self, domain: &Arc<DomainShared>);
 }
 
@@ -253,6 +253,12 @@ impl TaskLocal {
     /// not call back into the runtime).
     pub(crate) fn with_resources<R>(&self, f: impl FnOnce(&mut Vec<Arc<Resource>>) -> R) -> R {
         f(&mut self.rare.get_or_init(Box::default).borrow_mut().resources)
+    }
+
+    /// Whether the task ever owned a resource (or tore down): most never do.
+    #[inline]
+    pub(crate) fn may_own(&self) -> bool {
+        self.rare.get().is_some()
     }
 
     /// Takes the resource list, leaving it empty.
@@ -491,6 +497,10 @@ where
         if state & COMPLETE != 0 {
             return Poll::Ready(());
         }
+        // A called task belongs to the first domain that polls it (a no-op for a spawned
+        // one). No one reads the runner before: a task is created queued, so nothing
+        // enqueues it before its first turn ends.
+        self.place.start_on(&domain.shared);
         if state & CANCEL != 0 || domain.runtime.is_failed() {
             self.start_teardown(Error::Cancelled);
         }

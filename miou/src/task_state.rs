@@ -10,15 +10,20 @@
 //! - `CANCEL` asks the task to tear down at its next turn.
 //! - `COMPLETE` (with `COMPLETE_OK`) publishes the result: it is stored before, with a
 //!   release, and read after, with an acquire.
-//! - `WAITER` says the parent stored its waker. The parent stores it under the lock,
-//!   then sets `WAITER` and learns whether `COMPLETE` was already set; the runner sets
-//!   `COMPLETE` and learns whether `WAITER` was: whichever comes second sees the
-//!   other, so a wake-up is never lost, and a task nobody waits for completes without
-//!   touching the lock.
+//! - `WAITER` says the parent stored its waker; `REGISTERING` that it is storing one.
+//!   The slot has no lock of its own: the parent (the only one that waits for a task,
+//!   from one thread) takes `REGISTERING` with a compare-and-swap that fails if
+//!   `COMPLETE` is set, writes the slot, and clears `REGISTERING` while setting
+//!   `WAITER`, learning at that moment whether `COMPLETE` arrived meanwhile. The runner
+//!   sets `COMPLETE` and takes the waker only if it saw `WAITER` without
+//!   `REGISTERING`; if the parent was registering, it leaves the slot alone and the
+//!   parent, seeing `COMPLETE` as it finishes, goes on without a wake-up. Either way a
+//!   wake-up is never lost and the slot is never touched by both at once; a task
+//!   nobody waits for completes with one atomic operation.
 
 use std::task::Waker;
 
-use crate::loom::{AtomicU32, Mutex, Ordering, lock};
+use crate::loom::{AtomicU32, Ordering, UnsafeCell};
 
 /// The task is in its domain's run queue (or inbox), or in its turn.
 pub(crate) const SCHEDULED: u32 = 1;
@@ -32,18 +37,30 @@ pub(crate) const COMPLETE_OK: u32 = 1 << 3;
 const WAITER: u32 = 1 << 4;
 /// Woken while scheduled.
 const NOTIFIED: u32 = 1 << 5;
+/// The parent is writing the waiter slot.
+const REGISTERING: u32 = 1 << 6;
 
 pub(crate) struct TaskState {
     bits: AtomicU32,
-    waiter: Mutex<Option<Waker>>,
+    /// The parent's waker: written under `REGISTERING`, taken by `complete` (see the
+    /// module doc).
+    waiter: UnsafeCell<Option<Waker>>,
 }
+
+// SAFETY: the waiter slot is only touched by the thread that holds `REGISTERING` (the
+// parent, which takes it with a compare-and-swap that fails once `COMPLETE` is set), or
+// by the runner in `complete` after it set `COMPLETE` and saw `WAITER` without
+// `REGISTERING` (so the parent is not in its critical section and will never enter it
+// again). The release/acquire pairs on `bits` order the two accesses. `Waker` is
+// `Send + Sync`.
+unsafe impl Sync for TaskState {}
 
 impl TaskState {
     /// A new task is created straight into a run queue.
     pub(crate) fn new() -> TaskState {
         TaskState {
             bits: AtomicU32::new(SCHEDULED),
-            waiter: Mutex::new(None),
+            waiter: UnsafeCell::new(None),
         }
     }
 
@@ -119,8 +136,11 @@ impl TaskState {
     pub(crate) fn complete(&self, ok: bool) -> Option<Waker> {
         let flags = if ok { COMPLETE | COMPLETE_OK } else { COMPLETE };
         let before = self.bits.fetch_or(flags, Ordering::AcqRel);
-        if before & WAITER != 0 {
-            lock(&self.waiter).take()
+        if before & (WAITER | REGISTERING) == WAITER {
+            // SAFETY: `WAITER` without `REGISTERING`: the parent stored its waker and left
+            // (its release pairs with our acquire), and `COMPLETE`, now set, keeps it
+            // from coming back (see the `Sync` impl).
+            self.waiter.with_mut(|slot| unsafe { (*slot).take() })
         } else {
             None
         }
@@ -128,17 +148,51 @@ impl TaskState {
 
     /// Registers `waker` to be woken at completion. `true` if the task is already
     /// complete (then the caller goes on; the waker may stay stored, harmlessly).
+    ///
+    /// Only the task's parent calls this, from its own thread: one registration at a
+    /// time.
     pub(crate) fn register_waiter(&self, waker: &Waker) -> bool {
-        if self.is_complete() {
-            return true;
+        let mut s = self.bits.load(Ordering::Acquire);
+        loop {
+            if s & COMPLETE != 0 {
+                return true;
+            }
+            assert!(
+                s & REGISTERING == 0,
+                "miou: a task's completion is awaited from one place at a time"
+            );
+            match self.bits.compare_exchange_weak(
+                s,
+                s | REGISTERING,
+                Ordering::Acquire,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => break,
+                Err(actual) => s = actual,
+            }
         }
-        let mut slot = lock(&self.waiter);
-        match &mut *slot {
-            Some(w) if w.will_wake(waker) => {}
-            slot => *slot = Some(waker.clone()),
-        }
-        // Set while holding the lock: `complete` takes the lock after it saw `WAITER`,
-        // so it finds the waker stored.
-        self.bits.fetch_or(WAITER, Ordering::AcqRel) & COMPLETE != 0
+        // SAFETY: we hold `REGISTERING`, taken while `COMPLETE` was clear: `complete`
+        // will not touch the slot until we clear it (see the `Sync` impl).
+        let replaced = self.waiter.with_mut(|slot| unsafe {
+            match &*slot {
+                Some(w) if w.will_wake(waker) => None,
+                _ => (*slot).replace(waker.clone()),
+            }
+        });
+        let mut s = s | REGISTERING;
+        let complete = loop {
+            match self.bits.compare_exchange_weak(
+                s,
+                (s & !REGISTERING) | WAITER,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => break s & COMPLETE != 0,
+                Err(actual) => s = actual,
+            }
+        };
+        // Dropped outside the critical section: a waker's destructor is foreign code.
+        drop(replaced);
+        complete
     }
 }
