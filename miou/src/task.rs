@@ -29,7 +29,7 @@
 //! all of them are complete, then drops its future where it stood (destructors run),
 //! runs its resources' finalisers, and completes with the reason.
 
-use std::cell::{Cell, OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell, RefMut};
 use std::fmt;
 use std::future::Future;
 use std::mem::ManuallyDrop;
@@ -269,6 +269,13 @@ impl TaskLocal {
         }
     }
 
+    /// The teardown in progress.
+    fn teardown(&self) -> RefMut<'_, Teardown> {
+        RefMut::map(self.rare.get().expect("in teardown").borrow_mut(), |r| {
+            r.teardown.as_mut().expect("in teardown")
+        })
+    }
+
     fn in_teardown(&self) -> bool {
         self.rare
             .get()
@@ -394,8 +401,7 @@ where
     fn poll_teardown(&self, domain: &DomainLocal) -> Poll<()> {
         let children = &self.local.children;
         let first_poll = {
-            let mut rare = self.local.rare.get().expect("in teardown").borrow_mut();
-            let td = rare.teardown.as_mut().expect("in teardown");
+            let mut td = self.local.teardown();
             let first = !std::mem::replace(&mut td.requested, true);
             if first {
                 td.next = children.first();
@@ -420,8 +426,7 @@ where
         {
             let waker = self.waker_ref();
             let family = domain.family.borrow();
-            let mut rare = self.local.rare.get().expect("in teardown").borrow_mut();
-            let td = rare.teardown.as_mut().expect("in teardown");
+            let mut td = self.local.teardown();
             while let Some(k) = td.next {
                 let child = family.get(k).expect("a child stays listed until drained");
                 if !child.header().register_waiter(&waker) {
