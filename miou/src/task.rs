@@ -44,7 +44,7 @@ use crate::error::{Error, Panic};
 use crate::family::Children;
 use crate::ownership::Resource;
 use crate::scheduler::{DomainLocal, DomainShared};
-use crate::task_state::TaskState;
+use crate::task_state::{TaskState, Wakeable};
 use crate::trace::TraceKind;
 
 /// The identity of a task, unique within one run.
@@ -86,7 +86,7 @@ impl fmt::Display for TaskId {
     }
 }
 
-pub(crate) use crate::task_state::{CANCEL, COMPLETE, COMPLETE_OK, SCHEDULED};
+pub(crate) use crate::task_state::{CANCEL, COMPLETE, COMPLETE_OK};
 
 /// Where a task runs: a spawned task on the domain that created it ([`Here`]), a
 /// called one on the domain that starts it ([`Called`]). A type parameter of the task,
@@ -606,13 +606,27 @@ where
     Fut::Output: 'static,
 {
     fn wake(self: Arc<Self>) {
-        schedule(self);
+        crate::task_state::wake(self);
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        if self.header.state() & (SCHEDULED | COMPLETE) == 0 {
-            schedule(self.clone());
-        }
+        crate::task_state::wake_by_ref(self);
+    }
+}
+
+impl<C, Fut, P> Wakeable for Task<C, Fut, P>
+where
+    P: Place,
+    C: FnOnce() -> Fut + 'static,
+    Fut: Future + 'static,
+    Fut::Output: 'static,
+{
+    fn state(&self) -> &TaskState {
+        &self.header.state
+    }
+
+    fn enqueue(self: Arc<Self>) {
+        crate::scheduler::enqueue(self);
     }
 }
 

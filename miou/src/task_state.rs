@@ -21,9 +21,40 @@
 //!   wake-up is never lost and the slot is never touched by both at once; a task
 //!   nobody waits for completes with one atomic operation.
 
+use std::sync::Arc;
 use std::task::Waker;
 
 use crate::loom::{AtomicU32, Ordering, UnsafeCell};
+
+/// What a waker wakes: something with a state word that its runner's queue can take.
+/// Both methods of a task's `Waker` go through [`wake`] and [`wake_by_ref`] below, so
+/// the loom models, which wake a model task through the same two functions, check the
+/// very path every wake-up takes.
+pub(crate) trait Wakeable: Send + Sync {
+    /// The task's state word.
+    fn state(&self) -> &TaskState;
+    /// Puts the task at the back of its runner's queue (called once per enqueue the
+    /// state word grants).
+    fn enqueue(self: Arc<Self>);
+}
+
+/// `Waker::wake`: records the wake-up in the state word and enqueues the task if the
+/// word says nobody else will (it was neither queued, in its turn, nor complete).
+pub(crate) fn wake<T: Wakeable>(task: Arc<T>) {
+    if task.state().schedule() {
+        task.enqueue();
+    }
+}
+
+/// `Waker::wake_by_ref`: exactly [`wake`], without consuming the reference. A wake-up
+/// that arrives while the task is queued or in its turn (its own poll waking itself,
+/// or another thread at that moment) must be *recorded* (`NOTIFIED`), never filtered
+/// out before the state word sees it: a task that then parks would sleep for ever.
+pub(crate) fn wake_by_ref<T: Wakeable>(task: &Arc<T>) {
+    if task.state().schedule() {
+        task.clone().enqueue();
+    }
+}
 
 /// The task is in its domain's run queue (or inbox), or in its turn.
 pub(crate) const SCHEDULED: u32 = 1;
