@@ -12,7 +12,7 @@ use loom::sync::{Arc, Condvar, Mutex};
 use loom::thread;
 
 use crate::mailbox::{Mailbox, Pushed};
-use crate::task_state::{CANCEL, COMPLETE, TaskState};
+use crate::task_state::{CANCEL, COMPLETE, SCHEDULED, TaskState, Wakeable};
 
 /// A waker that counts its wake-ups.
 struct Counter(Arc<AtomicUsize>);
@@ -171,6 +171,147 @@ fn cancel_then_wait_is_released() {
             // the task back for a turn that sees it (not modelled: the task completed).
             assert!(runner_saw_cancel || state.get() & COMPLETE != 0);
         }
+    });
+}
+
+/// A task as its wakers see it: the real state word, and a run queue that counts what
+/// is pushed into it. Its `Waker` goes through the very functions a real task's does
+/// (`task_state::wake` and `wake_by_ref`), so these models check every path a wake-up
+/// takes into the state word.
+struct ModelTask {
+    state: TaskState,
+    enqueued: AtomicUsize,
+}
+
+impl Wakeable for ModelTask {
+    fn state(&self) -> &TaskState {
+        &self.state
+    }
+
+    fn enqueue(self: std::sync::Arc<Self>) {
+        self.enqueued.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl Wake for ModelTask {
+    fn wake(self: std::sync::Arc<Self>) {
+        crate::task_state::wake(self);
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        crate::task_state::wake_by_ref(self);
+    }
+}
+
+/// A new task (queued, about to be in its turn) and a waker for it.
+fn model_task() -> (std::sync::Arc<ModelTask>, Waker) {
+    let task = std::sync::Arc::new(ModelTask {
+        state: TaskState::new(),
+        enqueued: AtomicUsize::new(0),
+    });
+    let waker = Waker::from(task.clone());
+    (task, waker)
+}
+
+/// How a waker is used.
+#[derive(Clone, Copy)]
+enum WakeBy {
+    Ref,
+    Value,
+}
+
+fn wake_with(waker: &Waker, by: WakeBy) {
+    match by {
+        WakeBy::Ref => waker.wake_by_ref(),
+        WakeBy::Value => waker.clone().wake(),
+    }
+}
+
+/// A task wakes itself during its own poll (by reference, as futures-lite's
+/// `yield_now` does, or by value), then returns `Pending`: the runner must put it back
+/// in the queue, and the waker must not have enqueued it a second time.
+#[test]
+fn a_task_waking_itself_during_its_poll_is_queued_again() {
+    for by in [WakeBy::Ref, WakeBy::Value] {
+        loom::model(move || {
+            let (task, waker) = model_task(); // in its turn
+            wake_with(&waker, by);
+            assert!(task.state.parked(), "the self-wake-up was lost");
+            assert_eq!(task.enqueued.load(Ordering::SeqCst), 0, "queued twice");
+        });
+    }
+}
+
+/// Another thread wakes the task (by reference or by value) while the runner ends its
+/// turn with `Pending`: the task ends queued exactly once, by the runner or the waker.
+#[test]
+fn a_foreign_wake_racing_the_end_of_a_poll_is_not_lost() {
+    for by in [WakeBy::Ref, WakeBy::Value] {
+        loom::model(move || {
+            let (task, waker) = model_task();
+            let t = thread::spawn(move || wake_with(&waker, by));
+            let requeued_by_runner = task.state.parked();
+            t.join().unwrap();
+            let enqueued = task.enqueued.load(Ordering::SeqCst);
+            assert_eq!(
+                usize::from(requeued_by_runner) + enqueued,
+                1,
+                "queued exactly once"
+            );
+            assert!(task.state.get() & SCHEDULED != 0);
+        });
+    }
+}
+
+/// The task wakes itself by reference during its poll while another thread wakes it
+/// too, and the turn ends with `Pending`: one of the wake-ups queues it, once.
+#[test]
+fn a_self_wake_and_a_foreign_wake_queue_the_task_once() {
+    for by in [WakeBy::Ref, WakeBy::Value] {
+        loom::model(move || {
+            let (task, waker) = model_task();
+            let foreign = waker.clone();
+            let t = thread::spawn(move || wake_with(&foreign, by));
+            waker.wake_by_ref();
+            let requeued_by_runner = task.state.parked();
+            t.join().unwrap();
+            assert!(requeued_by_runner, "the self-wake-up was lost");
+            assert_eq!(task.enqueued.load(Ordering::SeqCst), 0, "queued twice");
+        });
+    }
+}
+
+/// A wake-up (by reference or by value, from another thread) racing with the task's
+/// completion: a complete task is never queued, whichever comes first.
+#[test]
+fn a_wake_racing_completion_never_queues_a_complete_task() {
+    for by in [WakeBy::Ref, WakeBy::Value] {
+        loom::model(move || {
+            let (task, waker) = model_task(); // in its turn, about to return `Ready`
+            let t = thread::spawn(move || wake_with(&waker, by));
+            assert!(task.state.complete(true).is_none(), "nobody waits");
+            t.join().unwrap();
+            assert_eq!(task.enqueued.load(Ordering::SeqCst), 0);
+            // And a late wake-up, after completion, does nothing either.
+            let (task2, waker2) = (task.clone(), Waker::from(task));
+            wake_with(&waker2, by);
+            assert_eq!(task2.enqueued.load(Ordering::SeqCst), 0);
+        });
+    }
+}
+
+/// A parked task is woken from two threads at once, one by reference and one by value:
+/// it is queued exactly once.
+#[test]
+fn a_parked_task_woken_twice_is_queued_once() {
+    loom::model(|| {
+        let (task, waker) = model_task();
+        assert!(!task.state.parked());
+        let by_value = waker.clone();
+        let t = thread::spawn(move || by_value.wake());
+        waker.wake_by_ref();
+        t.join().unwrap();
+        assert_eq!(task.enqueued.load(Ordering::SeqCst), 1);
     });
 }
 
