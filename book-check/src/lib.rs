@@ -4,8 +4,8 @@
 //! mdBook fails quietly: a missing include file leaves the raw `{{#include ...}}` directive
 //! in the page and still exits 0, a missing anchor gives an empty code block, and an
 //! invalid `[output.html]` table is replaced by the defaults with only a log line. This crate
-//! turns each of those into a test failure. It implements the five checks of
-//! `shared/BOOK.md`, one public function each:
+//! turns each of those into a test failure. It implements seven checks, one public function
+//! each:
 //!
 //! 1. [`check_config`]: `book.toml` loads with `mdbook-driver` (unknown keys, missing
 //!    chapters and the settings the other checks rely on);
@@ -16,7 +16,16 @@
 //! 4. [`check_rust_blocks`]: no ```` ```rust ```` block in a chapter is pasted code
 //!    (see [`Rule::InlineRust`] for the exact rule);
 //! 5. [`check_html`]: the HTML built by `mdbook-driver` into a temporary folder holds no
-//!    `{{#`.
+//!    `{{#`;
+//! 6. [`check_listings`]: how listings look on the page: plain includes (no hidden
+//!    payload), a caption naming the step and file, lines that fit the page, and every
+//!    numbered chapter linking its step and ending with "What we built", "Try it" and
+//!    "What's next";
+//! 7. [`check_generated`]: what is generated from the code is current: each step's diff
+//!    from the previous one (`book/diffs/`) and each picture drawn from a real run
+//!    (`book/pictures/`), and each is shown by a chapter.
+//!
+//! `cargo run -p book-check --bin regenerate` rewrites the generated files of check 7.
 //!
 //! Every check takes the root of a repository laid out like this one (`book.toml`, `book/`,
 //! `steps/`, `miou/`) and returns the list of [`Problem`]s it found, each naming a file, a
@@ -26,6 +35,13 @@
 //! The crate parses directives itself (it does not reuse mdBook's private parser) but follows
 //! mdBook 0.5's rules: the same directive syntax, paths relative to the chapter's folder, the
 //! same `ANCHOR:` / `ANCHOR_END:` markers.
+
+pub mod generated;
+pub mod listings;
+pub mod steps;
+
+pub use generated::{Picture, check_generated, write_generated};
+pub use listings::check_listings;
 
 use mdbook_driver::MDBook;
 use mdbook_driver::config::{Config, HtmlConfig};
@@ -76,6 +92,32 @@ pub enum Rule {
     HtmlBuild,
     /// Check 5: a built `.html` file still contains `{{#` (a directive mdBook left raw).
     HtmlLeftover,
+    /// Check 6: `{{#rustdoc_include}}` ships the rest of the file hidden in the page; use
+    /// `{{#include}}` with an anchor.
+    HiddenPayload,
+    /// Check 6: an included listing has no caption (a `class="caption"` line right above
+    /// its fence) naming the step and file it comes from.
+    ListingCaption,
+    /// Check 6: a line the page shows from an included file is wider than the page
+    /// ([`listings::MAX_WIDTH`] columns; one more in a diff).
+    LineTooWide,
+    /// Check 6: a numbered chapter does not end with the sections "What we built",
+    /// "Try it" and "What's next", in that order.
+    ChapterEnding,
+    /// Check 6: a numbered chapter does not link its step's folder near its top.
+    StepLink,
+    /// Check 7: a generated file (a step's diff or a picture) is missing or differs from
+    /// what the code generates now.
+    GeneratedStale,
+    /// Check 7: a file under `book/diffs/` or `book/pictures/` that nothing generates.
+    GeneratedUnknown,
+    /// Check 7: chapter N does not show the diff from step N-1 to step N.
+    DiffNotShown,
+    /// Check 7: a generated picture is shown by no chapter.
+    PictureUnused,
+    /// Check 7: a chapter shows a picture that nothing generates, or shows one without
+    /// alternative text.
+    PictureMissing,
 }
 
 impl Rule {
@@ -96,6 +138,16 @@ impl Rule {
             Rule::InlineRust => "inline-rust",
             Rule::HtmlBuild => "html-build",
             Rule::HtmlLeftover => "html-leftover",
+            Rule::HiddenPayload => "hidden-payload",
+            Rule::ListingCaption => "listing-caption",
+            Rule::LineTooWide => "line-too-wide",
+            Rule::ChapterEnding => "chapter-ending",
+            Rule::StepLink => "step-link",
+            Rule::GeneratedStale => "generated-stale",
+            Rule::GeneratedUnknown => "generated-unknown",
+            Rule::DiffNotShown => "diff-not-shown",
+            Rule::PictureUnused => "picture-unused",
+            Rule::PictureMissing => "picture-missing",
         }
     }
 }

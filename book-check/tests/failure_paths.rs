@@ -1,11 +1,14 @@
-//! Each check run on the small books under `tests/fixtures/`: `good/` passes all five, and
-//! every other fixture breaks one rule, which the matching check must report at the right
-//! file and line. These prove the checks can fail; `real_book.rs` applies them to the book.
+//! Each check run on the small books under `tests/fixtures/`: `good/` passes all seven, and
+//! every other fixture breaks one rule (`listings/` several), which the matching check must
+//! report at the right file and line. These prove the checks can fail; `real_book.rs`
+//! applies them to the book. Check 7 is tried on a copy of `generated/` in a temporary
+//! folder, generated first and then broken one way at a time.
 
 use book_check::{
-    Problem, Rule, check_config, check_coverage, check_html, check_includes, check_rust_blocks,
-    format_problems,
+    Picture, Problem, Rule, check_config, check_coverage, check_generated, check_html,
+    check_includes, check_listings, check_rust_blocks, format_problems, write_generated,
 };
+use std::fs;
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
@@ -38,6 +41,8 @@ fn good_fixture_passes_every_check() {
         ("coverage", check_coverage(&root)),
         ("rust blocks", check_rust_blocks(&root)),
         ("html", check_html(&root)),
+        ("listings", check_listings(&root)),
+        ("generated", check_generated(&root, &[])),
     ] {
         assert!(
             problems.is_empty(),
@@ -251,4 +256,212 @@ fn problems_print_file_line_and_rule() {
         shown.contains("book/01-task.md:8: [anchor-missing] "),
         "{shown}"
     );
+}
+
+// Check 6 -------------------------------------------------------------------------------------
+
+#[test]
+fn listings_without_captions_hidden_payloads_wide_lines_or_endings_fail() {
+    let problems = check_listings(&fixture("listings"));
+    let chapter = "book/01-task.md";
+    // The first block has no caption at all.
+    let p = expect(&problems, Rule::ListingCaption, chapter, Some(5));
+    assert!(p.message.contains("no caption"), "{p}");
+    // The second names the step but not the file.
+    let p = expect(&problems, Rule::ListingCaption, chapter, Some(11));
+    assert!(p.message.contains("src/lib.rs"), "{p}");
+    // Its anchor shows a line wider than the page.
+    let p = expect(
+        &problems,
+        Rule::LineTooWide,
+        "steps/step-01/src/lib.rs",
+        Some(5),
+    );
+    assert!(p.message.contains("01-task.md:11"), "{p}");
+    // The third is captioned, but ships the file hidden.
+    expect(&problems, Rule::HiddenPayload, chapter, Some(17));
+    expect(&problems, Rule::StepLink, chapter, None);
+    let p = expect(&problems, Rule::ChapterEnding, chapter, Some(25));
+    assert!(p.message.contains("What's next"), "{p}");
+    assert_eq!(problems.len(), 6, "{}", format_problems(&problems));
+}
+
+// Check 7 -------------------------------------------------------------------------------------
+
+/// A copy of a fixture in a temporary folder, for a test that changes it.
+fn copy_of(name: &str) -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        fs::create_dir_all(to).unwrap();
+        for entry in fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.path().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy(&fixture(name), dir.path());
+    dir
+}
+
+fn one_turn() -> Vec<Picture> {
+    vec![Picture {
+        name: "one-turn".into(),
+        trace: "title One turn\ndescription Task a runs once and finishes.\n\
+                task a a\nturn 0 a done\n"
+            .into(),
+    }]
+}
+
+#[test]
+fn generated_files_are_written_then_checked() {
+    let dir = copy_of("generated");
+    let root = dir.path();
+    // Nothing is generated yet: both diffs and the picture are missing.
+    let problems = check_generated(root, &one_turn());
+    expect(
+        &problems,
+        Rule::GeneratedStale,
+        "book/diffs/step-02.diff",
+        None,
+    );
+    expect(
+        &problems,
+        Rule::GeneratedStale,
+        "book/diffs/step-02-lib.diff",
+        None,
+    );
+    expect(
+        &problems,
+        Rule::GeneratedStale,
+        "book/pictures/one-turn.svg",
+        None,
+    );
+    let written = write_generated(root, &one_turn()).unwrap();
+    assert_eq!(written.len(), 3, "{written:?}");
+    let problems = check_generated(root, &one_turn());
+    assert!(problems.is_empty(), "{}", format_problems(&problems));
+    // The diff is the change of src/, without the anchor markers.
+    let diff = fs::read_to_string(root.join("book/diffs/step-02.diff")).unwrap();
+    assert!(diff.starts_with("--- steps/step-01/src/lib.rs\n+++ steps/step-02/src/lib.rs\n"));
+    assert!(diff.contains("\n-    1\n+    2\n"), "{diff}");
+    assert!(!diff.contains("ANCHOR"), "{diff}");
+    // The picture is the renderer's SVG, with the trace's title for accessibility.
+    let svg = fs::read_to_string(root.join("book/pictures/one-turn.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("One turn"), "{svg}");
+}
+
+#[test]
+fn a_step_changed_without_regenerating_fails() {
+    let dir = copy_of("generated");
+    let root = dir.path();
+    write_generated(root, &one_turn()).unwrap();
+    fs::write(
+        root.join("steps/step-02/src/lib.rs"),
+        "pub fn run() -> u32 { 3 }\n",
+    )
+    .unwrap();
+    let problems = check_generated(root, &one_turn());
+    let p = expect(
+        &problems,
+        Rule::GeneratedStale,
+        "book/diffs/step-02.diff",
+        None,
+    );
+    assert!(p.message.contains("--bin regenerate"), "{p}");
+}
+
+#[test]
+fn a_picture_of_a_run_the_code_no_longer_does_fails() {
+    let dir = copy_of("generated");
+    let root = dir.path();
+    write_generated(root, &one_turn()).unwrap();
+    let mut changed = one_turn();
+    changed[0].trace += "turn 0 a done\n";
+    let problems = check_generated(root, &changed);
+    expect(
+        &problems,
+        Rule::GeneratedStale,
+        "book/pictures/one-turn.svg",
+        None,
+    );
+    // A committed SVG edited by hand fails the same way.
+    let svg = root.join("book/pictures/one-turn.svg");
+    let edited = fs::read_to_string(&svg)
+        .unwrap()
+        .replace("One turn", "Two turns");
+    fs::write(&svg, edited).unwrap();
+    let problems = check_generated(root, &one_turn());
+    expect(
+        &problems,
+        Rule::GeneratedStale,
+        "book/pictures/one-turn.svg",
+        None,
+    );
+}
+
+#[test]
+fn unknown_unshown_and_missing_generated_files_fail() {
+    let dir = copy_of("generated");
+    let root = dir.path();
+    write_generated(root, &one_turn()).unwrap();
+    fs::write(root.join("book/pictures/stray.svg"), "<svg/>").unwrap();
+    let two = [
+        one_turn(),
+        vec![Picture {
+            name: "unshown".into(),
+            trace: "title T\ndescription D\ntask a a\nturn 0 a done\n".into(),
+        }],
+    ]
+    .concat();
+    write_generated(root, &two).unwrap();
+    assert!(
+        !root.join("book/pictures/stray.svg").exists(),
+        "regenerate removes strays"
+    );
+    fs::write(root.join("book/pictures/stray.svg"), "<svg/>").unwrap();
+    fs::write(
+        root.join("book/02-two.md"),
+        "# Two\n\n![](pictures/one-turn.svg)\n\n![A picture](pictures/gone.svg)\n",
+    )
+    .unwrap();
+    let problems = check_generated(root, &two);
+    expect(
+        &problems,
+        Rule::GeneratedUnknown,
+        "book/pictures/stray.svg",
+        None,
+    );
+    expect(&problems, Rule::DiffNotShown, "book/02-two.md", None);
+    expect(
+        &problems,
+        Rule::PictureUnused,
+        "book/pictures/unshown.svg",
+        None,
+    );
+    let p = expect(&problems, Rule::PictureMissing, "book/02-two.md", Some(3));
+    assert!(p.message.contains("alternative text"), "{p}");
+    let p = expect(&problems, Rule::PictureMissing, "book/02-two.md", Some(5));
+    assert!(p.message.contains("gone.svg"), "{p}");
+}
+
+#[test]
+fn a_trace_that_does_not_parse_fails() {
+    let dir = copy_of("generated");
+    let broken = vec![Picture {
+        name: "one-turn".into(),
+        trace: "title T\nturn 0 a done\n".into(),
+    }];
+    let problems = check_generated(dir.path(), &broken);
+    let p = expect(
+        &problems,
+        Rule::GeneratedStale,
+        "book/pictures/one-turn.svg",
+        None,
+    );
+    assert!(p.message.contains("does not parse"), "{p}");
+    assert!(write_generated(dir.path(), &broken).is_err());
 }

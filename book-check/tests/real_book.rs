@@ -1,4 +1,4 @@
-//! The five checks of `shared/BOOK.md`, run on the real book at the repository root.
+//! The seven checks of book-check, run on the real book at the repository root.
 //!
 //! Each test lists every problem it found (`file:line: [rule] message`), not just the first.
 
@@ -51,5 +51,24 @@ fn built_html_has_no_raw_directive() {
     assert_clean(
         "check 5 (built HTML)",
         book_check::check_html(&repository_root()),
+    );
+}
+
+#[test]
+fn listings_are_captioned_plain_and_fit_the_page() {
+    assert_clean(
+        "check 6 (listings)",
+        book_check::check_listings(&repository_root()),
+    );
+}
+
+#[test]
+fn diffs_and_pictures_are_current_and_shown() {
+    // The pictures are regenerated from the steps' runs, here, in memory: a step whose
+    // run changed fails this test until `cargo run -p book-check --bin regenerate`.
+    let pictures = book_check::steps::pictures();
+    assert_clean(
+        "check 7 (generated)",
+        book_check::check_generated(&repository_root(), &pictures),
     );
 }

@@ -1,15 +1,22 @@
 //! Step 1: a task is a state machine.
 //!
-//! A task is a computation that stops whenever it needs something from the outside world
-//! (an *effect*) and goes on once it has the answer. Between two effects it is a value that
-//! sits still: `Launch` before it has run, `Suspended` on the effect it performed, and
-//! `Finished` with its result.
+//! A task is a computation that stops whenever it needs something from the
+//! outside world (an *effect*) and goes on once it has the answer. Between two
+//! effects it is a value that sits still: `Launch` before it has run,
+//! `Suspended` on the effect it performed, and `Finished` with its result.
 //!
-//! In OCaml, Miou gets this from effect handlers. Here the task is an `async fn`: polling
-//! its future once runs it to its next effect, which it leaves in a mailbox before
-//! returning `Poll::Pending`. A [`Handler`] reads the request, writes the answer back and
-//! polls again. That loop is the whole of this step; the scheduler of the next steps is the
-//! same loop with more than one task.
+//! In OCaml, Miou gets this from effect handlers. Here the task is an
+//! `async fn`: polling its future once runs it to its next effect, which it
+//! leaves in a mailbox before returning `Poll::Pending`. A [`Handler`] reads
+//! the request, writes the answer back and polls again. That loop is the whole
+//! of this step; the scheduler of the next steps is the same loop with more
+//! than one task.
+//!
+//! This file is the code the chapter teaches; the example task is in
+//! [`examples`]. The program that `cargo run -p step-01` runs lives apart,
+//! in `demo/`, since it changes little from one step to the next.
+
+pub mod examples;
 
 use std::cell::RefCell;
 use std::fmt::Debug;
@@ -23,7 +30,8 @@ use std::task::{Context, Poll, Waker};
 pub enum Effect {
     /// Write a line of output. Answered with [`Answer::Unit`].
     Print(String),
-    /// Ask for the number known under a name. Answered with [`Answer::Number`].
+    /// Ask for the number known under a name. Answered with
+    /// [`Answer::Number`].
     Ask(String),
 }
 
@@ -44,18 +52,21 @@ enum Slot {
     Empty,
     /// The task performed this effect and waits for the answer.
     Request(Effect),
-    /// The handler answered; the task takes the answer when it is polled again.
+    /// The handler answered; the task takes the answer when it is polled
+    /// again.
     Answer(Answer),
 }
 
 thread_local! {
-    /// One mailbox per thread: the handler and the task it polls run on the same thread.
+    /// One mailbox per thread: the handler and the task it polls run on the
+    /// same thread.
     static MAILBOX: RefCell<Slot> = const { RefCell::new(Slot::Empty) };
 }
 // ANCHOR_END: mailbox
 
 // ANCHOR: perform
-/// The future returned by [`perform`]: pending once, then ready with the answer.
+/// The future returned by [`perform`]: pending once, then ready with the
+/// answer.
 pub struct Perform {
     effect: Option<Effect>,
 }
@@ -65,12 +76,12 @@ impl Future for Perform {
 
     fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Answer> {
         match self.effect.take() {
-            // First poll: leave the request in the mailbox and stop the task here.
+            // First poll: leave the request in the mailbox and stop here.
             Some(effect) => {
                 MAILBOX.set(Slot::Request(effect));
                 Poll::Pending
             }
-            // Second poll: the handler has answered; the task goes on with the answer.
+            // Second poll: the handler has answered; go on with the answer.
             None => match MAILBOX.replace(Slot::Empty) {
                 Slot::Answer(answer) => Poll::Ready(answer),
                 _ => panic!("a task was resumed without an answer"),
@@ -100,20 +111,9 @@ pub async fn ask(name: &str) -> u32 {
 }
 // ANCHOR_END: perform
 
-// ANCHOR: inventory
-/// The example task: it counts the fruit in stock, asking its handler for each number.
-pub async fn inventory() -> u32 {
-    print("taking stock").await;
-    let apples = ask("apples").await;
-    let pears = ask("pears").await;
-    let total = apples + pears;
-    print(format!("{apples} apples and {pears} pears: {total} fruits")).await;
-    total
-}
-// ANCHOR_END: inventory
-
 // ANCHOR: task
-/// A task's future, boxed and pinned so that it can be stored and polled again later.
+/// A task's future, boxed and pinned so that it can be stored and polled
+/// again later.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
 /// A task between two runs.
@@ -127,7 +127,7 @@ pub enum Task<T> {
 }
 
 /// Polls `future` once: it runs until its next effect, or to its end.
-fn resume<T>(mut future: BoxFuture<T>) -> Task<T> {
+pub fn resume<T>(mut future: BoxFuture<T>) -> Task<T> {
     let mut cx = Context::from_waker(Waker::noop());
     match future.as_mut().poll(&mut cx) {
         Poll::Ready(value) => Task::Finished(value),
@@ -142,7 +142,8 @@ fn resume<T>(mut future: BoxFuture<T>) -> Task<T> {
 // ANCHOR: handler
 /// Answers the effects of one task and keeps a trace of what happened.
 pub struct Handler {
-    /// The numbers that [`Effect::Ask`] can ask for; any other name is answered with 0.
+    /// The numbers that [`Effect::Ask`] can ask for; any other name is
+    /// answered with 0.
     known: Vec<(String, u32)>,
     /// One line per poll and per answered effect, in order.
     pub trace: Vec<String>,
@@ -193,7 +194,10 @@ impl Handler {
     }
 
     /// Runs `future` as a task to its end and returns its result.
-    pub fn run<T: Debug>(&mut self, future: impl Future<Output = T> + 'static) -> T {
+    pub fn run<T: Debug>(
+        &mut self,
+        future: impl Future<Output = T> + 'static,
+    ) -> T {
         let mut task = Task::Launch(Box::pin(future));
         self.trace.push(describe(&task));
         loop {
@@ -212,85 +216,5 @@ fn describe<T: Debug>(task: &Task<T>) -> String {
         Task::Launch(_) => "Launch".to_string(),
         Task::Suspended(_, effect) => format!("Suspended({effect:?})"),
         Task::Finished(value) => format!("Finished({value:?})"),
-    }
-}
-
-/// Runs [`inventory`] under a handler that knows 5 apples and 3 pears, and returns the
-/// lines to print: the trace, what the task printed, and its result.
-pub fn demo() -> Vec<String> {
-    let mut handler = Handler::new(&[("apples", 5), ("pears", 3)]);
-    let total = handler.run(inventory());
-    let mut lines = handler.trace;
-    lines.push("output of the task:".to_string());
-    lines.extend(handler.output.iter().map(|line| format!("  {line}")));
-    lines.push(format!("result: {total}"));
-    lines
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_trace_alternates_polls_and_answers() {
-        // Launch, then one poll per effect plus the final one; every effect is
-        // answered between the poll that produced it and the next poll.
-        let expected = [
-            "Launch",
-            "poll   -> Suspended(Print(\"taking stock\"))",
-            "answer Unit to Print(\"taking stock\")",
-            "poll   -> Suspended(Ask(\"apples\"))",
-            "answer Number(5) to Ask(\"apples\")",
-            "poll   -> Suspended(Ask(\"pears\"))",
-            "answer Number(3) to Ask(\"pears\")",
-            "poll   -> Suspended(Print(\"5 apples and 3 pears: 8 fruits\"))",
-            "answer Unit to Print(\"5 apples and 3 pears: 8 fruits\")",
-            "poll   -> Finished(8)",
-            "output of the task:",
-            "  taking stock",
-            "  5 apples and 3 pears: 8 fruits",
-            "result: 8",
-        ];
-        assert_eq!(demo(), expected);
-    }
-
-    #[test]
-    fn another_handler_gives_another_result() {
-        // Same task, other answers: 10 apples and an unknown name (answered with 0).
-        let mut handler = Handler::new(&[("apples", 10)]);
-        assert_eq!(handler.run(inventory()), 10);
-        assert!(
-            handler
-                .trace
-                .contains(&"answer Number(0) to Ask(\"pears\")".to_string())
-        );
-    }
-
-    #[test]
-    fn one_poll_stops_at_the_first_effect() {
-        // Polled by hand, the task runs up to `print("taking stock")` and leaves the
-        // request in the mailbox.
-        let task = resume(Box::pin(inventory()));
-        match task {
-            Task::Suspended(_, effect) => {
-                assert_eq!(effect, Effect::Print("taking stock".to_string()))
-            }
-            _ => panic!("the task should be suspended on its first effect"),
-        }
-    }
-
-    #[test]
-    fn a_task_without_effects_finishes_in_one_poll() {
-        let mut handler = Handler::new(&[]);
-        assert_eq!(handler.run(async { 6 * 7 }), 42);
-        assert_eq!(handler.trace, ["Launch", "poll   -> Finished(42)"]);
-    }
-
-    #[test]
-    #[should_panic(expected = "without performing an effect")]
-    fn pending_without_an_effect_is_a_bug() {
-        // A future that waits for something the handler knows nothing about.
-        let mut handler = Handler::new(&[]);
-        handler.run(std::future::pending::<()>());
     }
 }

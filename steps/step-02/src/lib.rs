@@ -1,15 +1,23 @@
 //! Step 2: round-robin.
 //!
-//! Many tasks now share one handler, which has become a scheduler. It keeps a to-do list of
-//! tasks (a FIFO queue) and gives each task a *turn*: it takes the task at the front,
-//! resumes it, and answers its effects one after the other until the task finishes, yields,
-//! or waits for a result that does not exist yet. A task that did not finish goes to the
-//! back of the list.
+//! Many tasks now share one handler, which has become a scheduler. It keeps a
+//! to-do list of tasks (a FIFO queue) and gives each task a *turn*: it takes
+//! the task at the front, resumes it, and answers its effects one after the
+//! other until the task finishes, yields, or waits for a result that does not
+//! exist yet. A task that did not finish goes to the back of the list.
 //!
-//! Four effects: [`print()`] a line, [`spawn`] a new task (which gives a [`Promise`]), await a
-//! promise (`promise.await`), and [`yield_now`]. Awaiting an unresolved promise puts the
-//! task at the back of the list, where it will check again: in this toy, waiting is
-//! yielding.
+//! Four effects: [`print()`] a line, [`spawn`] a new task (which gives a
+//! [`Promise`]), await a promise (`promise.await`), and [`yield_now`].
+//! Awaiting an unresolved promise puts the task at the back of the list, where
+//! it will check again: in this toy, waiting is yielding.
+//!
+//! This file is the code the chapter teaches; the example programs are in
+//! [`examples`], and what a run reports in [`report`]. The program that
+//! `cargo run -p step-02` runs lives apart, in `demo/`, with the traces of the
+//! chapter's pictures, since it changes little from one step to the next.
+
+pub mod examples;
+pub mod report;
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -19,9 +27,12 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
+use report::Report;
+
 // ANCHOR: effect
-/// What a task can ask of the scheduler. Every answer is `()`: a task that needs a value
-/// reads it from a [`Promise`] once the scheduler has resumed it.
+/// What a task can ask of the scheduler. Every answer is `()`: a task that
+/// needs a value reads it from a [`Promise`] once the scheduler has resumed
+/// it.
 pub enum Effect {
     /// Write a line of output.
     Print(String),
@@ -51,7 +62,8 @@ enum Slot {
 }
 
 thread_local! {
-    /// One mailbox per thread: the handler and the task it polls run on the same thread.
+    /// One mailbox per thread: the handler and the task it polls run on the
+    /// same thread.
     static MAILBOX: RefCell<Slot> = const { RefCell::new(Slot::Empty) };
 }
 // ANCHOR_END: mailbox
@@ -67,12 +79,12 @@ impl Future for Perform {
 
     fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
         match self.effect.take() {
-            // First poll: leave the request in the mailbox and stop the task here.
+            // First poll: leave the request in the mailbox and stop here.
             Some(effect) => {
                 MAILBOX.set(Slot::Request(effect));
                 Poll::Pending
             }
-            // Second poll: the handler has answered; the task goes on.
+            // Second poll: the handler has answered; go on.
             None => match MAILBOX.replace(Slot::Empty) {
                 Slot::Answered => Poll::Ready(()),
                 _ => panic!("a task was resumed without an answer"),
@@ -146,10 +158,11 @@ impl<T: 'static> IntoFuture for Promise<T> {
 // ANCHOR_END: promise
 
 // ANCHOR: task
-/// A future, boxed and pinned so that it can be stored and polled again later.
+/// A future, boxed and pinned so that it can be stored and polled again.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
-/// A task between two runs. Its result goes to its promise, so the future returns `()`.
+/// A task between two runs. Its result goes to its promise, so the future
+/// returns `()`.
 pub enum State {
     /// Created, not run yet.
     Launch(BoxFuture<()>),
@@ -196,13 +209,13 @@ struct Scheduler {
 }
 
 impl Scheduler {
-    /// Gives `task` one turn: resumes it and answers its effects until it finishes, yields,
-    /// or awaits a promise that is not resolved yet.
+    /// Gives `task` one turn: resumes it and answers its effects until it
+    /// finishes, yields, or awaits a promise that is not resolved yet.
     fn turn(&mut self, task: Task) {
         let Task { name, mut state } = task;
         let mut did = Vec::new();
         loop {
-            // Nothing to do for a task whose promise is not ready: back of the list.
+            // Nothing to do for a task whose promise is not ready.
             if state.awaits_unresolved() {
                 break;
             }
@@ -218,12 +231,12 @@ impl Scheduler {
                 }
                 State::Finished => break,
             };
-            // A yield performed now ends the turn; it is answered when the task comes back.
+            // A yield ends the turn; it is answered when the task comes back.
             if let State::Suspended(_, Effect::Yield) = state {
                 break;
             }
         }
-        self.report.record(&name, did, &state);
+        self.report.turn(&name, did, &state);
         if !matches!(state, State::Finished) {
             self.todo.push_back(Task { name, state });
         }
@@ -234,9 +247,10 @@ impl Scheduler {
         match effect {
             Effect::Print(line) => self.report.output.push(line),
             Effect::Spawn(child) => self.todo.push_back(*child),
-            // Only answered once the promise is resolved; the task reads the value itself.
+            // Answered once the promise is resolved; the task reads the value.
             Effect::Await { .. } => {}
-            // The task has been to the back of the list already: that was the yield.
+            // The task has been to the back of the list already: that was
+            // the yield.
             Effect::Yield => {}
         }
         MAILBOX.set(Slot::Answered);
@@ -253,6 +267,7 @@ pub fn run(tasks: Vec<Task>) -> Report {
     };
     while let Some(task) = scheduler.todo.pop_front() {
         scheduler.turn(task);
+        scheduler.report.queue(&scheduler.todo);
     }
     scheduler.report
 }
@@ -262,7 +277,9 @@ impl State {
     /// Is the task waiting for a promise that is not resolved yet?
     fn awaits_unresolved(&self) -> bool {
         match self {
-            State::Suspended(_, Effect::Await { is_resolved, .. }) => !is_resolved(),
+            State::Suspended(_, Effect::Await { is_resolved, .. }) => {
+                !is_resolved()
+            }
             _ => false,
         }
     }
@@ -276,221 +293,5 @@ impl fmt::Display for Effect {
             Effect::Await { task, .. } => write!(f, "await {task}"),
             Effect::Yield => write!(f, "yield"),
         }
-    }
-}
-
-/// What one turn did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Turn {
-    /// The task that had the turn.
-    pub task: String,
-    /// `start` if the task ran for the first time, then each effect answered, in order.
-    pub did: Vec<String>,
-    /// How the turn ended: `finished`, or the effect the task was queued on.
-    pub end: String,
-}
-
-/// What a run did: its turns, and the lines printed.
-#[derive(Debug, Default)]
-pub struct Report {
-    /// Every turn, in order.
-    pub turns: Vec<Turn>,
-    /// The lines printed by [`print()`], in order.
-    pub output: Vec<String>,
-}
-
-impl Report {
-    fn record(&mut self, task: &str, did: Vec<String>, state: &State) {
-        let end = match state {
-            State::Finished => "finished".to_string(),
-            State::Suspended(_, effect) => format!("queued at {effect}"),
-            State::Launch(_) => unreachable!("a task that had a turn has started"),
-        };
-        self.turns.push(Turn {
-            task: task.to_string(),
-            did,
-            end,
-        });
-    }
-
-    /// The report as text: one line per turn, then the output on one line.
-    pub fn lines(&self) -> Vec<String> {
-        let mut lines = Vec::new();
-        for (n, turn) in self.turns.iter().enumerate() {
-            let did = if turn.did.is_empty() {
-                "nothing".to_string()
-            } else {
-                turn.did.join(", ")
-            };
-            lines.push(format!(
-                "turn {:<2} {:<6} {did} -> {}",
-                n + 1,
-                turn.task,
-                turn.end
-            ));
-        }
-        lines.push(format!("output: {}", self.output.join(", ")));
-        lines
-    }
-}
-
-// ANCHOR: examples
-/// Miou's first example: spawn a task that prints "Hello", print "World", await the task.
-/// With `yield_first`, the parent yields before it prints.
-pub async fn hello_world(yield_first: bool) {
-    let hello = spawn("hello", async { print("Hello").await }).await;
-    if yield_first {
-        yield_now().await;
-    }
-    print("World").await;
-    hello.await;
-}
-
-/// Three tasks that print a line and yield, twice each; the parent adds up their results.
-pub async fn three_workers() {
-    let a = spawn("a", worker("a")).await;
-    let b = spawn("b", worker("b")).await;
-    let c = spawn("c", worker("c")).await;
-    let total = a.await + b.await + c.await;
-    print(format!("{total} lines")).await;
-}
-
-/// Prints `name1`, yields, prints `name2`, yields; returns how many lines it printed.
-async fn worker(name: &'static str) -> usize {
-    for round in 1..=2 {
-        print(format!("{name}{round}")).await;
-        yield_now().await;
-    }
-    2
-}
-// ANCHOR_END: examples
-
-/// Runs the examples and returns the lines to print.
-pub fn demo() -> Vec<String> {
-    let examples: [(&str, BoxFuture<()>); 3] = [
-        (
-            "p = spawn(print \"Hello\"); print \"World\"; p.await",
-            Box::pin(hello_world(false)),
-        ),
-        (
-            "p = spawn(print \"Hello\"); yield; print \"World\"; p.await",
-            Box::pin(hello_world(true)),
-        ),
-        (
-            "three workers: print, yield, print, yield",
-            Box::pin(three_workers()),
-        ),
-    ];
-    let mut lines = Vec::new();
-    for (title, main) in examples {
-        if !lines.is_empty() {
-            lines.push(String::new());
-        }
-        lines.push(format!("== {title}"));
-        lines.extend(run(vec![Task::new("main", main)]).lines());
-    }
-    lines
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn run_main(main: impl Future<Output = ()> + 'static) -> Report {
-        run(vec![Task::new("main", main)])
-    }
-
-    fn turn(task: &str, did: &[&str], end: &str) -> Turn {
-        Turn {
-            task: task.to_string(),
-            did: did.iter().map(|s| s.to_string()).collect(),
-            end: end.to_string(),
-        }
-    }
-
-    #[test]
-    fn without_yield_the_parent_prints_first() {
-        // Spawning queues "hello" behind main, and main is resumed at once: it prints
-        // "World", then finds the promise unresolved and goes behind "hello".
-        let report = run_main(hello_world(false));
-        assert_eq!(report.output, ["World", "Hello"]);
-        assert_eq!(
-            report.turns,
-            [
-                turn(
-                    "main",
-                    &["start", "spawn hello", "print \"World\""],
-                    "queued at await hello"
-                ),
-                turn("hello", &["start", "print \"Hello\""], "finished"),
-                turn("main", &["await hello"], "finished"),
-            ]
-        );
-    }
-
-    #[test]
-    fn a_yield_lets_the_child_print_first() {
-        // The yield sends main behind "hello" before it prints.
-        let report = run_main(hello_world(true));
-        assert_eq!(report.output, ["Hello", "World"]);
-        assert_eq!(
-            report.turns,
-            [
-                turn("main", &["start", "spawn hello"], "queued at yield"),
-                turn("hello", &["start", "print \"Hello\""], "finished"),
-                turn(
-                    "main",
-                    &["yield", "print \"World\"", "await hello"],
-                    "finished"
-                ),
-            ]
-        );
-    }
-
-    #[test]
-    fn workers_take_turns_in_fifo_order() {
-        // main spawns a, b, c (queued in that order) and waits behind them. Each worker
-        // prints and yields, so each round visits a, b, c, then main (still waiting).
-        let report = run_main(three_workers());
-        assert_eq!(
-            report.output,
-            ["a1", "b1", "c1", "a2", "b2", "c2", "6 lines"]
-        );
-        let order: Vec<&str> = report.turns.iter().map(|t| t.task.as_str()).collect();
-        assert_eq!(
-            order,
-            [
-                "main", "a", "b", "c", "main", "a", "b", "c", "main", "a", "b", "c", "main"
-            ]
-        );
-        assert_eq!(report.turns[4], turn("main", &[], "queued at await a"));
-        assert_eq!(
-            report.turns[12],
-            turn(
-                "main",
-                &["await a", "await b", "await c", "print \"6 lines\""],
-                "finished"
-            )
-        );
-    }
-
-    #[test]
-    fn a_promise_carries_the_value() {
-        let report = run_main(async {
-            let p = spawn("answer", async { 6 * 7 }).await;
-            let value = p.await;
-            print(format!("{value}")).await;
-        });
-        assert_eq!(report.output, ["42"]);
-    }
-
-    #[test]
-    fn tasks_given_to_run_start_in_order() {
-        let report = run(vec![
-            Task::new("x", async { print("x").await }),
-            Task::new("y", async { print("y").await }),
-        ]);
-        assert_eq!(report.output, ["x", "y"]);
-        assert_eq!(report.turns.len(), 2);
     }
 }

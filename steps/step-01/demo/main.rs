@@ -1,7 +1,9 @@
 //! Runs the example task of step 1 under its handler and prints the trace.
 
+mod runs;
+
 fn main() {
-    for line in step_01::demo() {
+    for line in runs::demo() {
         println!("{line}");
     }
 }

@@ -1,0 +1,32 @@
+//! The pictures of the real book, gathered from the steps that draw them.
+//!
+//! Each step's `demo/runs.rs` has a `pictures()` function that runs the chapter's
+//! examples and returns their traces. This module compiles those files as its own
+//! submodules (they name their step's library, `step_NN`, which is a dependency of this
+//! crate), so book-check produces the very traces `cargo run -p step-NN -- --trace NAME`
+//! prints. A new step with pictures adds a dependency in `Cargo.toml` and a line below.
+
+use crate::Picture;
+
+#[path = "../../steps/step-02/demo/runs.rs"]
+#[allow(dead_code)]
+mod step_02_runs;
+
+#[path = "../../steps/step-03/demo/runs.rs"]
+#[allow(dead_code)]
+mod step_03_runs;
+
+/// Every picture of the book, in chapter order.
+pub fn pictures() -> Vec<Picture> {
+    let mut all = Vec::new();
+    macro_rules! gather {
+        ($($runs:ident),*) => {$(
+            all.extend($runs::pictures().into_iter().map(|p| Picture {
+                name: p.name.to_string(),
+                trace: p.trace,
+            }));
+        )*};
+    }
+    gather!(step_02_runs, step_03_runs);
+    all
+}
