@@ -51,6 +51,10 @@
 //! | `task ID [LABEL]` | Declares a task: a row, labelled `LABEL` (default: `ID`). Rows appear in declaration order. |
 //! | `turn DOMAIN TASK STOP [-- NOTE]` | A turn on `DOMAIN`: `TASK` ran and stopped at `STOP`. `NOTE`, if any, goes to the cell's tooltip. |
 //! | `queue DOMAIN [TASK...]` | The run queue of `DOMAIN` after its latest turn, front first; no task means an empty queue. Optional. |
+//! | `unit TEXT` | The unit of time that the time view's axis names, e.g. `ticks` or `ms`. Optional, at most once. |
+//! | `at TIME` | The turns that follow happened at virtual time `TIME`. Optional. |
+//! | `span TASK START END [-- LABEL]` | `TASK` waited (slept, say) from time `START` to time `END`: a bar in the time view, with `LABEL`, if any, on or beside it. Optional. |
+//! | `events DOMAIN TEXT` | What the events backend of `DOMAIN` reported right before its next turn, e.g. `ready: listener, client-2`. Optional. |
 //!
 //! The rules:
 //!
@@ -70,10 +74,30 @@
 //!    task stopped at (`print`), possibly followed by an argument (`print "A1"`).
 //! 6. A `queue` line refers to the latest `turn` line of its domain before it, which must
 //!    exist and must not have a queue yet. Every `TASK` is a declared task id.
+//! 7. A *time* (`TIME`, `START`, `END`) is a whole number, 0 or more, in decimal digits,
+//!    in the trace's unit. `unit` has a non-empty text and appears at most once,
+//!    anywhere; alone, it draws nothing.
+//! 8. `at` sets the time of every `turn` line after it, up to the next `at`; times never
+//!    decrease (an `at` earlier than the one before it is an error on its line, equal is
+//!    fine). Turns before the first `at` are at time 0 when the trace uses time.
+//! 9. In a `span` line, `START` is not after `END` (they may be equal), and the label is
+//!    the text after ` -- `, as for a turn's note (`span a 0 3 -- sleep 3`). Spans do not
+//!    depend on `at`: they may come anywhere after their task's declaration, and may end
+//!    after the last `at`. A label whose first word is a failed kind (such as
+//!    `cancelled`, see below) draws its bar red and dashed.
+//! 10. An `events` line goes with the next `turn` line of its domain, which must follow:
+//!     several `events` lines before the same turn are joined with `; `, in order. An
+//!     `events` line declares domain `0` implicitly as `turn` does (rule 3).
+//!
+//! A trace *uses time* when it has an `at` or a `span` line. It is then drawn with a
+//! *time view* above the grid: an axis from 0 to the trace's largest time (the last
+//! `at` or the latest end of a span, see [`Trace::end_time`]), one row per task, a bar
+//! per span, and a mark per time at which the task had turns (with `×N` for N turns at
+//! the same time).
 //!
 //! A line that breaks a rule stops the parse with a [`ParseError`] naming the line, e.g.
 //! `line 7: undeclared task `w``; a missing `title` or `description` is reported on the
-//! last line.
+//! last line, and an `events` line that no turn follows on its own line.
 //!
 //! The first word of `STOP` gives the turn's kind, and so its color ([`StopKind::of`]):
 //! `yield`; `park`, `wait` or `await` (waiting); `done` or `finished`; `failed`,
@@ -110,13 +134,54 @@
 //! # Ok::<(), timeline::ParseError>(())
 //! ```
 //!
+//! Three sleepers on a virtual clock, and a server's events between its turns:
+//!
+//! ```
+//! let sleepers = timeline::parse(r#"
+//! title Three sleepers
+//! description Three tasks sleep 3, 1 and 2 ticks from time 0, then finish.
+//! unit ticks
+//! task a sleep 3
+//! task b sleep 1
+//! task c sleep 2
+//! span a 0 3 -- sleep 3
+//! span b 0 1 -- sleep 1
+//! span c 0 2 -- sleep 2
+//! at 0
+//! turn 0 a sleep 3
+//! turn 0 b sleep 1
+//! turn 0 c sleep 2
+//! at 1
+//! turn 0 b done
+//! at 2
+//! turn 0 c done
+//! at 3
+//! turn 0 a done
+//! "#)?;
+//! assert_eq!(sleepers.end_time(), 3);
+//! assert_eq!(sleepers.turns()[3].time, Some(1));
+//!
+//! let server = timeline::parse(r#"
+//! title A server
+//! description The listener runs when the events backend says it is ready.
+//! task l listener
+//! events 0 ready: listener
+//! events 0 timer 1
+//! turn 0 l accept
+//! "#)?;
+//! assert_eq!(server.turns()[0].events.as_deref(), Some("ready: listener; timer 1"));
+//! # Ok::<(), timeline::ParseError>(())
+//! ```
+//!
 //! # The picture
 //!
 //! [`render`] writes an SVG at most [`MAX_WIDTH`] pixels wide, with a white background,
 //! generic font families only (`sans-serif`, `monospace`), no CSS or script, and integer
 //! coordinates, so that the same trace gives the same bytes everywhere. A lane longer
 //! than [`TURNS_PER_BLOCK`] turns wraps into blocks of that many turns, each with its row
-//! labels.
+//! labels. A trace that uses time gets the time view above its lanes; a turn with
+//! events gets them in an `events` row above its column. A trace without `at`, `span`
+//! or `events` lines is drawn as if these did not exist.
 
 #![warn(missing_docs)]
 
@@ -126,6 +191,6 @@ mod parse;
 mod render;
 
 pub use miou_trace::from_miou;
-pub use model::{Domain, StopKind, Task, Trace, Turn};
+pub use model::{Domain, Span, StopKind, Task, Trace, Turn};
 pub use parse::{ParseError, parse};
 pub use render::{MAX_WIDTH, TURNS_PER_BLOCK, render};

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! timeline [FILE] [-o OUT]
-//! cargo run -p step-03 -- --trace quanta-1 | cargo run -p timeline > t.svg
+//! cargo run -p step-03 -- --trace 03-quanta-1 | cargo run -p timeline > t.svg
 //! ```
 //!
 //! Errors go to standard error, and the exit code is then 2.

@@ -63,6 +63,13 @@ pub struct Turn {
     pub note: Option<String>,
     /// The domain's run queue after the turn, front first, if the trace gave it.
     pub queue: Option<Vec<String>>,
+    /// The virtual time the turn happened at: the time of the latest
+    /// [`at`](Trace::at) before it, `None` if there was none (such a turn is drawn at
+    /// time 0 when the trace uses time).
+    pub time: Option<u64>,
+    /// What the domain's events backend reported right before the turn (e.g.
+    /// `ready: listener`), several reports joined with `; `.
+    pub events: Option<String>,
 }
 
 impl Turn {
@@ -74,6 +81,50 @@ impl Turn {
     /// ```
     pub fn kind(&self) -> StopKind {
         StopKind::of(&self.stop)
+    }
+}
+
+/// A bar of the time view: a task waited (slept, say) from `start` to `end`, in the
+/// trace's unit of time.
+///
+/// ```
+/// let trace = timeline::Trace::new("t", "d")
+///     .task("s", "sleeper")
+///     .span("s", 0, 3, "sleep 3");
+/// let span = &trace.spans()[0];
+/// assert_eq!((span.task.as_str(), span.start, span.end), ("s", 0, 3));
+/// assert_eq!(span.label.as_deref(), Some("sleep 3"));
+/// assert_eq!(span.kind(), timeline::StopKind::Wait);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Span {
+    /// The task that waited.
+    pub task: String,
+    /// When the wait began.
+    pub start: u64,
+    /// When it ended (not before `start`).
+    pub end: u64,
+    /// What is shown on or beside the bar, e.g. `sleep 3` or `cancelled`.
+    pub label: Option<String>,
+}
+
+impl Span {
+    /// How the bar is drawn: [`StopKind::Failed`] (red and dashed) when the label's
+    /// first word is a failed kind, such as `cancelled`; [`StopKind::Wait`] otherwise.
+    ///
+    /// ```
+    /// let trace = timeline::Trace::new("t", "d")
+    ///     .task("s", "sleeper")
+    ///     .span("s", 0, 2, "cancelled at 2")
+    ///     .span("s", 3, 4, "");
+    /// assert_eq!(trace.spans()[0].kind(), timeline::StopKind::Failed);
+    /// assert_eq!(trace.spans()[1].kind(), timeline::StopKind::Wait);
+    /// ```
+    pub fn kind(&self) -> StopKind {
+        match self.label.as_deref().map(StopKind::of) {
+            Some(StopKind::Failed) => StopKind::Failed,
+            _ => StopKind::Wait,
+        }
     }
 }
 
@@ -188,9 +239,13 @@ impl StopKind {
 pub struct Trace {
     title: String,
     description: String,
+    unit: Option<String>,
     domains: Vec<Domain>,
     tasks: Vec<Task>,
     turns: Vec<Turn>,
+    spans: Vec<Span>,
+    /// The time of the latest `at`, which the next turns get.
+    clock: Option<u64>,
 }
 
 impl Trace {
@@ -216,9 +271,12 @@ impl Trace {
         Trace {
             title,
             description,
+            unit: None,
             domains: Vec::new(),
             tasks: Vec::new(),
             turns: Vec::new(),
+            spans: Vec::new(),
+            clock: None,
         }
     }
 
@@ -362,6 +420,102 @@ impl Trace {
         self
     }
 
+    /// Sets the unit of time that the time view's axis names, e.g. `ticks` or `ms`
+    /// (trimmed, on one line). The unit alone does not make the trace use time: an
+    /// [`at`](Trace::at) or a [`span`](Trace::span) does.
+    ///
+    /// # Panics
+    ///
+    /// If `unit` is empty, or the unit was already set.
+    ///
+    /// ```
+    /// let trace = timeline::Trace::new("t", "d").unit("ticks");
+    /// assert_eq!(trace.time_unit(), Some("ticks"));
+    /// assert!(!trace.uses_time());
+    /// ```
+    pub fn unit(mut self, unit: impl Into<String>) -> Trace {
+        unwrap(self.set_unit(unit.into()));
+        self
+    }
+
+    /// Sets the virtual clock: the turns added from now on happened at `time`. Turns
+    /// added before any `at` are drawn at time 0.
+    ///
+    /// # Panics
+    ///
+    /// If `time` is earlier than the time of the previous `at`: time never goes back.
+    ///
+    /// ```
+    /// let trace = timeline::Trace::new("t", "d")
+    ///     .task("a", "A")
+    ///     .turn("0", "a", "sleep 2")
+    ///     .at(2)
+    ///     .turn("0", "a", "done");
+    /// let times: Vec<_> = trace.turns().iter().map(|t| t.time).collect();
+    /// assert_eq!(times, [None, Some(2)]);
+    /// assert_eq!(trace.clock(), Some(2));
+    /// assert!(trace.uses_time());
+    /// ```
+    pub fn at(mut self, time: u64) -> Trace {
+        unwrap(self.set_clock(time));
+        self
+    }
+
+    /// Adds a bar to the time view: `task` waited from `start` to `end`. `label`
+    /// (trimmed, on one line; empty means none) is shown on or beside the bar. Spans
+    /// are independent of the clock: they may be added at any point.
+    ///
+    /// # Panics
+    ///
+    /// If the task is not declared, or `end` is before `start`.
+    ///
+    /// ```
+    /// let trace = timeline::Trace::new("t", "d")
+    ///     .unit("ticks")
+    ///     .task("a", "A")
+    ///     .span("a", 0, 3, "sleep 3")
+    ///     .span("a", 4, 4, "");
+    /// assert_eq!(trace.spans().len(), 2);
+    /// assert_eq!(trace.spans()[1].label, None);
+    /// assert_eq!(trace.end_time(), 4);
+    /// ```
+    pub fn span(
+        mut self,
+        task: impl Into<String>,
+        start: u64,
+        end: u64,
+        label: impl Into<String>,
+    ) -> Trace {
+        unwrap(self.add_span(task.into(), start, end, label.into()));
+        self
+    }
+
+    /// Adds to what the events backend of the latest turn's domain reported right
+    /// before that turn (trimmed, on one line), after a `; ` if some was already given.
+    /// In the text format, the `events` line comes before its turn; here, as with
+    /// [`note`](Trace::note), the turn comes first.
+    ///
+    /// # Panics
+    ///
+    /// If no turn has been added, or `events` is empty.
+    ///
+    /// ```
+    /// let trace = timeline::Trace::new("t", "d")
+    ///     .task("l", "listener")
+    ///     .turn("0", "l", "accept")
+    ///     .events("ready: listener")
+    ///     .events("timer 1");
+    /// assert_eq!(trace.turns()[0].events.as_deref(), Some("ready: listener; timer 1"));
+    /// assert!(trace.to_text().contains("events 0 ready: listener; timer 1\nturn 0 l accept\n"));
+    /// ```
+    pub fn events(mut self, events: impl Into<String>) -> Trace {
+        let Some(turn) = self.turns.last_mut() else {
+            panic!("timeline: events need a turn to go with");
+        };
+        unwrap(add_events(turn, events.into()));
+        self
+    }
+
     /// The title.
     ///
     /// ```
@@ -429,9 +583,72 @@ impl Trace {
         self.turns.iter().filter(move |t| t.domain == domain)
     }
 
+    /// The unit of time, if the trace gives one.
+    ///
+    /// ```
+    /// assert_eq!(timeline::Trace::new("t", "d").time_unit(), None);
+    /// assert_eq!(timeline::Trace::new("t", "d").unit("ms").time_unit(), Some("ms"));
+    /// ```
+    pub fn time_unit(&self) -> Option<&str> {
+        self.unit.as_deref()
+    }
+
+    /// The spans (the time view's bars), in the order they were added.
+    ///
+    /// ```
+    /// let trace = timeline::Trace::new("t", "d").task("a", "A").span("a", 1, 2, "");
+    /// assert_eq!(trace.spans()[0].start, 1);
+    /// ```
+    pub fn spans(&self) -> &[Span] {
+        &self.spans
+    }
+
+    /// The time of the latest [`at`](Trace::at), which the next turn gets; `None` if
+    /// the trace has no `at`.
+    ///
+    /// ```
+    /// let trace = timeline::Trace::new("t", "d");
+    /// assert_eq!(trace.clock(), None);
+    /// assert_eq!(trace.at(0).at(5).clock(), Some(5));
+    /// ```
+    pub fn clock(&self) -> Option<u64> {
+        self.clock
+    }
+
+    /// Whether the trace uses time, that is has an `at` or a `span`: then
+    /// [`render`](crate::render) draws the time view above the grid.
+    ///
+    /// ```
+    /// let trace = timeline::Trace::new("t", "d").task("a", "A").turn("0", "a", "yield");
+    /// assert!(!trace.uses_time());
+    /// assert!(trace.at(0).uses_time());
+    /// ```
+    pub fn uses_time(&self) -> bool {
+        self.clock.is_some() || !self.spans.is_empty()
+    }
+
+    /// The largest time of the trace, where the time view's axis ends: the latest
+    /// `at`, or the end of a span if one ends later; 0 for a trace without time.
+    ///
+    /// ```
+    /// let trace = timeline::Trace::new("t", "d").task("a", "A").at(2).span("a", 1, 7, "");
+    /// assert_eq!(trace.end_time(), 7);
+    /// assert_eq!(timeline::Trace::new("t", "d").end_time(), 0);
+    /// ```
+    pub fn end_time(&self) -> u64 {
+        self.spans
+            .iter()
+            .map(|s| s.end)
+            .chain(self.clock)
+            .max()
+            .unwrap_or(0)
+    }
+
     /// The trace in the text format (see the [crate documentation](crate)): title,
-    /// description, every domain, every task, then each turn followed by its queue.
-    /// [`parse`](crate::parse) reads it back into an equal trace.
+    /// description, the unit if any, every domain, every task, every span, then each turn
+    /// (preceded by an `at` line when its time differs from the previous turn's, and by
+    /// its `events` line) followed by its queue, and a last `at` if the clock moved after
+    /// the last turn. [`parse`](crate::parse) reads it back into an equal trace.
     ///
     /// ```
     /// let trace = timeline::Trace::new("Hi", "One turn.")
@@ -445,19 +662,57 @@ impl Trace {
     ///      turn 0 h done -- printed\nqueue 0\n"
     /// );
     /// assert_eq!(timeline::parse(&trace.to_text()), Ok(trace));
+    ///
+    /// let timed = timeline::Trace::new("Sleep", "A task sleeps 2 ticks.")
+    ///     .unit("ticks")
+    ///     .task("s", "sleeper")
+    ///     .span("s", 0, 2, "sleep 2")
+    ///     .at(0)
+    ///     .turn("0", "s", "sleep 2")
+    ///     .at(2)
+    ///     .turn("0", "s", "done")
+    ///     .events("timer: s");
+    /// assert_eq!(
+    ///     timed.to_text(),
+    ///     "title Sleep\ndescription A task sleeps 2 ticks.\nunit ticks\ndomain 0 domain 0\n\
+    ///      task s sleeper\nspan s 0 2 -- sleep 2\nat 0\nturn 0 s sleep 2\nat 2\n\
+    ///      events 0 timer: s\nturn 0 s done\n"
+    /// );
+    /// assert_eq!(timeline::parse(&timed.to_text()), Ok(timed));
     /// ```
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         // Writing to a String cannot fail.
         let _ = writeln!(out, "title {}", self.title);
         let _ = writeln!(out, "description {}", self.description);
+        if let Some(unit) = &self.unit {
+            let _ = writeln!(out, "unit {unit}");
+        }
         for d in &self.domains {
             let _ = writeln!(out, "domain {} {}", d.id, d.label);
         }
         for t in &self.tasks {
             let _ = writeln!(out, "task {} {}", t.id, t.label);
         }
+        for span in &self.spans {
+            let _ = write!(out, "span {} {} {}", span.task, span.start, span.end);
+            if let Some(label) = &span.label {
+                let _ = write!(out, " -- {label}");
+            }
+            out.push('\n');
+        }
+        // The time of the latest `at` written.
+        let mut time = None;
         for turn in &self.turns {
+            if turn.time != time
+                && let Some(t) = turn.time
+            {
+                let _ = writeln!(out, "at {t}");
+                time = turn.time;
+            }
+            if let Some(events) = &turn.events {
+                let _ = writeln!(out, "events {} {events}", turn.domain);
+            }
             let _ = write!(out, "turn {} {} {}", turn.domain, turn.task, turn.stop);
             if let Some(note) = &turn.note {
                 let _ = write!(out, " -- {note}");
@@ -472,6 +727,11 @@ impl Trace {
                 }
                 out.push('\n');
             }
+        }
+        if self.clock != time
+            && let Some(t) = self.clock
+        {
+            let _ = writeln!(out, "at {t}");
         }
         out
     }
@@ -538,8 +798,60 @@ impl Trace {
             stop,
             note,
             queue: None,
+            time: self.clock,
+            events: None,
         });
         Ok(())
+    }
+
+    pub(crate) fn set_unit(&mut self, unit: String) -> Result<(), String> {
+        if let Some(first) = &self.unit {
+            return Err(format!("duplicate `unit` (the unit is already `{first}`)"));
+        }
+        let unit = one_line(unit);
+        if unit.is_empty() {
+            return Err("expected text after `unit`".to_string());
+        }
+        self.unit = Some(unit);
+        Ok(())
+    }
+
+    pub(crate) fn set_clock(&mut self, time: u64) -> Result<(), String> {
+        if let Some(now) = self.clock
+            && time < now
+        {
+            return Err(format!("time goes backwards: `at {time}` after `at {now}`"));
+        }
+        self.clock = Some(time);
+        Ok(())
+    }
+
+    pub(crate) fn add_span(
+        &mut self,
+        task: String,
+        start: u64,
+        end: u64,
+        label: String,
+    ) -> Result<(), String> {
+        self.check_task(&task)?;
+        if end < start {
+            return Err(format!(
+                "the span of `{task}` ends at {end}, before it starts at {start}"
+            ));
+        }
+        let label = non_empty(one_line(label));
+        self.spans.push(Span {
+            task,
+            start,
+            end,
+            label,
+        });
+        Ok(())
+    }
+
+    /// The latest turn, for the parser to give it the events that came before it.
+    pub(crate) fn last_turn_mut(&mut self) -> Option<&mut Turn> {
+        self.turns.last_mut()
     }
 
     pub(crate) fn set_queue(&mut self, domain: String, tasks: Vec<String>) -> Result<(), String> {
@@ -567,9 +879,12 @@ impl Trace {
         Trace {
             title: String::new(),
             description: String::new(),
+            unit: None,
             domains: Vec::new(),
             tasks: Vec::new(),
             turns: Vec::new(),
+            spans: Vec::new(),
+            clock: None,
         }
     }
 
@@ -581,7 +896,7 @@ impl Trace {
         self.description = description;
     }
 
-    fn check_domain(&self, id: &str) -> Result<(), String> {
+    pub(crate) fn check_domain(&self, id: &str) -> Result<(), String> {
         if self.domains.iter().any(|d| d.id == id) {
             Ok(())
         } else {
@@ -603,6 +918,22 @@ fn unwrap(result: Result<(), String>) {
     if let Err(message) = result {
         panic!("timeline: {message}");
     }
+}
+
+/// Adds `events` (one line, not empty) to what came before `turn`, after a `; `.
+pub(crate) fn add_events(turn: &mut Turn, events: String) -> Result<(), String> {
+    let events = one_line(events);
+    if events.is_empty() {
+        return Err("the events' text is empty".to_string());
+    }
+    match &mut turn.events {
+        Some(before) => {
+            before.push_str("; ");
+            before.push_str(&events);
+        }
+        None => turn.events = Some(events),
+    }
+    Ok(())
 }
 
 fn check_id(id: &str, what: &str) -> Result<(), String> {
@@ -720,6 +1051,73 @@ mod tests {
             .queue("0", &["x"]);
         assert_eq!(trace.turns()[0].queue, Some(vec!["x".to_string()]));
         assert_eq!(trace.turns()[1].queue, None);
+    }
+
+    #[test]
+    #[should_panic(expected = "timeline: time goes backwards: `at 1` after `at 2`")]
+    fn an_at_going_backwards_panics() {
+        let _ = Trace::new("t", "d").at(2).at(1);
+    }
+
+    #[test]
+    #[should_panic(expected = "timeline: the span of `x` ends at 1, before it starts at 2")]
+    fn a_span_ending_before_it_starts_panics() {
+        let _ = Trace::new("t", "d").task("x", "X").span("x", 2, 1, "");
+    }
+
+    #[test]
+    #[should_panic(expected = "timeline: undeclared task `y`")]
+    fn a_span_of_an_undeclared_task_panics() {
+        let _ = Trace::new("t", "d").task("x", "X").span("y", 0, 1, "");
+    }
+
+    #[test]
+    #[should_panic(expected = "timeline: duplicate `unit`")]
+    fn a_second_unit_panics() {
+        let _ = Trace::new("t", "d").unit("ms").unit("s");
+    }
+
+    #[test]
+    #[should_panic(expected = "timeline: events need a turn to go with")]
+    fn events_without_a_turn_panic() {
+        let _ = Trace::new("t", "d").events("ready");
+    }
+
+    #[test]
+    #[should_panic(expected = "timeline: the events' text is empty")]
+    fn empty_events_panic() {
+        let _ = Trace::new("t", "d")
+            .task("x", "X")
+            .turn("0", "x", "read")
+            .events(" ");
+    }
+
+    #[test]
+    fn to_text_writes_time_and_events_where_they_apply() {
+        let trace = Trace::new("T", "D")
+            .task("a", "A")
+            .turn("0", "a", "sleep 2")
+            .span("a", 0, 2, "")
+            .at(0)
+            .turn("0", "a", "yield")
+            .at(2)
+            .at(3)
+            .turn("0", "a", "read")
+            .events("ready: a")
+            .events("timer")
+            .turn("0", "a", "done")
+            .at(9);
+        assert_eq!(
+            trace.to_text(),
+            "title T\ndescription D\ndomain 0 domain 0\ntask a A\nspan a 0 2\n\
+             turn 0 a sleep 2\nat 0\nturn 0 a yield\nat 3\nevents 0 ready: a; timer\n\
+             turn 0 a read\nturn 0 a done\nat 9\n"
+        );
+        assert_eq!(crate::parse(&trace.to_text()), Ok(trace));
+        // An `at` with no turn after it, even at time 0, is kept.
+        let only_at = Trace::new("T", "D").at(0);
+        assert_eq!(only_at.to_text(), "title T\ndescription D\nat 0\n");
+        assert_eq!(crate::parse(&only_at.to_text()), Ok(only_at));
     }
 
     #[test]

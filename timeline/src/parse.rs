@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::model::Trace;
+use crate::model::{Trace, add_events};
 
 /// Why a trace could not be read: the line (counting from 1) and what was wrong there.
 ///
@@ -74,9 +74,20 @@ impl std::error::Error for ParseError {}
 /// # Errors
 ///
 /// The first line that breaks a rule of the format: an unknown directive, a directive
-/// without its fields, an undeclared domain or task, a duplicate id, `title`, or
-/// `description`, a queue without a turn before it or given twice; or a missing `title`
-/// or `description`.
+/// without its fields, an undeclared domain or task, a duplicate id, `title`,
+/// `description` or `unit`, a queue without a turn before it or given twice, a time
+/// that is not a whole number, an `at` earlier than the one before it, a span that ends
+/// before it starts; or, at the end, a missing `title` or `description`, or an `events`
+/// line that no turn of its domain follows (reported on that line).
+///
+/// ```
+/// let err = timeline::parse("title T\ndescription D\nat 5\nat 2\n").unwrap_err();
+/// assert_eq!(err.to_string(), "line 4: time goes backwards: `at 2` after `at 5` on line 3");
+/// let err = timeline::parse("title T\ndescription D\ntask a\nturn 0 a yield\nevents 0 ready: a\n")
+///     .unwrap_err();
+/// assert_eq!(err.line(), 5);
+/// assert!(err.message().starts_with("events after the last turn of domain `0`"));
+/// ```
 pub fn parse(text: &str) -> Result<Trace, ParseError> {
     let mut parser = Parser::default();
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -97,12 +108,19 @@ struct Parser {
     trace: Option<Trace>,
     title: Option<(usize, String)>,
     description: Option<(usize, String)>,
-    /// Where each domain was declared, and whether implicitly (by a turn or a queue).
+    /// Where each domain was declared, and whether implicitly (by a turn, a queue or
+    /// events).
     domains: HashMap<String, (usize, bool)>,
     tasks: HashMap<String, usize>,
+    unit: Option<usize>,
+    /// The line of the latest `at`.
+    at: Option<usize>,
+    /// The `events` lines waiting for the next turn of their domain: the first line,
+    /// and the texts.
+    events: HashMap<String, (usize, Vec<String>)>,
 }
 
-const DIRECTIVES: &str = "title, description, domain, task, turn or queue";
+const DIRECTIVES: &str = "title, description, unit, domain, task, turn, queue, at, span or events";
 
 impl Parser {
     fn trace(&mut self) -> &mut Trace {
@@ -122,6 +140,10 @@ impl Parser {
             "task" => self.task(n, rest),
             "turn" => self.turn(n, rest),
             "queue" => self.queue(n, rest),
+            "unit" => self.unit(n, rest),
+            "at" => self.at(n, rest),
+            "span" => self.span(rest),
+            "events" => self.events(n, rest),
             other => Err(format!(
                 "unknown directive `{other}` (expected {DIRECTIVES}, or `#` for a comment)"
             )),
@@ -198,7 +220,14 @@ impl Parser {
             task.to_string(),
             stop.to_string(),
             note.map(str::to_string),
-        )
+        )?;
+        if let Some((_, texts)) = self.events.remove(domain) {
+            let turn = self.trace().last_turn_mut().expect("the turn just added");
+            for text in texts {
+                add_events(turn, text)?;
+            }
+        }
+        Ok(())
     }
 
     fn queue(&mut self, n: usize, rest: &str) -> Result<(), String> {
@@ -211,6 +240,73 @@ impl Parser {
         self.trace().set_queue(domain.to_string(), tasks)
     }
 
+    fn unit(&mut self, n: usize, rest: &str) -> Result<(), String> {
+        if let Some(first) = self.unit {
+            return Err(format!(
+                "duplicate `unit` (the first one is on line {first})"
+            ));
+        }
+        self.trace().set_unit(rest.to_string())?;
+        self.unit = Some(n);
+        Ok(())
+    }
+
+    fn at(&mut self, n: usize, rest: &str) -> Result<(), String> {
+        const USAGE: &str = "expected `at TIME`";
+        let (time, extra) = split_word(rest);
+        if time.is_empty() || !extra.is_empty() {
+            return Err(USAGE.to_string());
+        }
+        let time = parse_time(time, USAGE)?;
+        self.trace()
+            .set_clock(time)
+            .map_err(|message| match self.at {
+                Some(first) => format!("{message} on line {first}"),
+                None => message,
+            })?;
+        self.at = Some(n);
+        Ok(())
+    }
+
+    fn span(&mut self, rest: &str) -> Result<(), String> {
+        const USAGE: &str = "expected `span TASK START END [-- LABEL]`";
+        let (task, rest) = split_word(rest);
+        let (start, rest) = split_word(rest);
+        let (end, rest) = split_word(rest);
+        if end.is_empty() {
+            return Err(USAGE.to_string());
+        }
+        let label = match rest.strip_prefix("--") {
+            _ if rest.is_empty() => "",
+            Some(label) if label.is_empty() || label.starts_with(char::is_whitespace) => {
+                label.trim()
+            }
+            _ => return Err(format!("{USAGE}: the label comes after ` -- `")),
+        };
+        let (start, end) = (parse_time(start, USAGE)?, parse_time(end, USAGE)?);
+        self.trace()
+            .add_span(task.to_string(), start, end, label.to_string())
+    }
+
+    fn events(&mut self, n: usize, rest: &str) -> Result<(), String> {
+        const USAGE: &str = "expected `events DOMAIN TEXT`";
+        let (domain, text) = split_word(rest);
+        if domain.is_empty() {
+            return Err(USAGE.to_string());
+        }
+        if text.is_empty() {
+            return Err(format!("{USAGE}: the text is missing"));
+        }
+        self.default_domain(n);
+        self.trace().check_domain(domain)?;
+        self.events
+            .entry(domain.to_string())
+            .or_insert_with(|| (n, Vec::new()))
+            .1
+            .push(text.to_string());
+        Ok(())
+    }
+
     /// The first turn or queue of a trace without domains declares domain 0.
     fn default_domain(&mut self, n: usize) {
         if self.trace().declare_default_domain() {
@@ -219,6 +315,15 @@ impl Parser {
     }
 
     fn finish(mut self, last: usize) -> Result<Trace, ParseError> {
+        if let Some((domain, &(line, _))) = self.events.iter().min_by_key(|(_, (line, _))| *line) {
+            return Err(ParseError {
+                line,
+                message: format!(
+                    "events after the last turn of domain `{domain}` (an `events` line \
+                     goes with the next turn of its domain, and none follows)"
+                ),
+            });
+        }
         let missing = |name: &str| ParseError {
             line: last,
             message: format!("the trace has no `{name}` line (every trace needs one)"),
@@ -232,6 +337,16 @@ impl Parser {
         trace.set_title(title);
         trace.set_description(description);
         Ok(trace)
+    }
+}
+
+/// A time: a whole number, 0 or more, in decimal digits.
+fn parse_time(word: &str, usage: &str) -> Result<u64, String> {
+    match word.parse::<u64>() {
+        Ok(time) if word.bytes().all(|b| b.is_ascii_digit()) => Ok(time),
+        _ => Err(format!(
+            "{usage}: `{word}` is not a time (a whole number, 0 or more)"
+        )),
     }
 }
 
@@ -346,8 +461,8 @@ mod tests {
     fn every_error_names_its_line() {
         assert_eq!(
             error("colour red\n"),
-            "line 3: unknown directive `colour` (expected title, description, domain, task, \
-             turn or queue, or `#` for a comment)"
+            "line 3: unknown directive `colour` (expected title, description, unit, domain, \
+             task, turn, queue, at, span or events, or `#` for a comment)"
         );
         assert_eq!(
             error("title again\n"),
@@ -416,6 +531,161 @@ mod tests {
     }
 
     #[test]
+    fn times_go_to_the_turns_after_their_at() {
+        let trace = parse(&format!(
+            "{HEAD}unit ticks\ntask a A\nturn 0 a sleep\nat 0\nturn 0 a sleep\n\
+             at 2\nat 2\nturn 0 a yield\nturn 0 a done\nat 7\n"
+        ))
+        .unwrap();
+        let times: Vec<_> = trace.turns().iter().map(|t| t.time).collect();
+        assert_eq!(times, [None, Some(0), Some(2), Some(2)]);
+        assert_eq!(trace.time_unit(), Some("ticks"));
+        assert_eq!(trace.clock(), Some(7));
+        assert_eq!(trace.end_time(), 7);
+        assert!(trace.uses_time());
+    }
+
+    #[test]
+    fn spans_keep_their_order_and_their_labels() {
+        let trace = parse(&format!(
+            "{HEAD}task a A\ntask b B\nspan b 2 5 -- sleep 3 -- really\nspan a 0 0\n\
+             span a 1 1 --\nspan a 2 3 --\tlabel\n"
+        ))
+        .unwrap();
+        let spans: Vec<_> = trace
+            .spans()
+            .iter()
+            .map(|s| (s.task.as_str(), s.start, s.end, s.label.as_deref()))
+            .collect();
+        assert_eq!(
+            spans,
+            [
+                ("b", 2, 5, Some("sleep 3 -- really")),
+                ("a", 0, 0, None),
+                ("a", 1, 1, None),
+                ("a", 2, 3, Some("label"))
+            ]
+        );
+        // Spans alone make a trace use time, and the axis ends at the latest end.
+        assert!(trace.uses_time());
+        assert_eq!(trace.clock(), None);
+        assert_eq!(trace.end_time(), 5);
+    }
+
+    #[test]
+    fn events_go_with_the_next_turn_of_their_domain() {
+        let trace = parse(&format!(
+            "{HEAD}domain 0 main\ndomain 1 worker\ntask a A\ntask b B\n\
+             events 1 ready: b\n\
+             events 0 ready: a\n\
+             turn 1 b read\n\
+             events 1 timer 1\n\
+             turn 0 a accept\n\
+             events 1 ready: b, a\n\
+             turn 1 b done\n\
+             turn 0 a done\n"
+        ))
+        .unwrap();
+        let events: Vec<_> = trace
+            .turns()
+            .iter()
+            .map(|t| (t.domain.as_str(), t.events.as_deref()))
+            .collect();
+        assert_eq!(
+            events,
+            [
+                ("1", Some("ready: b")),
+                ("0", Some("ready: a")),
+                ("1", Some("timer 1; ready: b, a")),
+                ("0", None),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_events_line_declares_domain_0_like_a_turn() {
+        let trace = parse(&format!(
+            "{HEAD}task a A\nevents 0 ready: a\nturn 0 a read\n"
+        ))
+        .unwrap();
+        assert_eq!(trace.domains()[0].id, "0");
+        assert_eq!(trace.turns()[0].events.as_deref(), Some("ready: a"));
+        assert_eq!(
+            error("task a A\nevents 0 ready\nturn 0 a read\ndomain 0 main\n"),
+            "line 6: duplicate domain id `0` (declared implicitly by line 4: a trace that \
+             uses domain 0 before any `domain` line gets it for free)"
+        );
+    }
+
+    #[test]
+    fn every_error_of_the_new_directives_names_its_line() {
+        assert_eq!(error("unit\n"), "line 3: expected text after `unit`");
+        assert_eq!(
+            error("unit ms\n\nunit s\n"),
+            "line 5: duplicate `unit` (the first one is on line 3)"
+        );
+        assert_eq!(error("at\n"), "line 3: expected `at TIME`");
+        assert_eq!(error("at 1 2\n"), "line 3: expected `at TIME`");
+        for bad in ["-1", "+1", "1.5", "x", "18446744073709551616"] {
+            assert_eq!(
+                error(&format!("at {bad}\n")),
+                format!(
+                    "line 3: expected `at TIME`: `{bad}` is not a time (a whole number, 0 or more)"
+                )
+            );
+        }
+        assert_eq!(
+            error("at 5\ntask a A\nat 5\nturn 0 a yield\nat 4\n"),
+            "line 7: time goes backwards: `at 4` after `at 5` on line 5"
+        );
+        assert_eq!(
+            error("task a A\nspan a 1\n"),
+            "line 4: expected `span TASK START END [-- LABEL]`"
+        );
+        assert_eq!(
+            error("task a A\nspan a 1 x\n"),
+            "line 4: expected `span TASK START END [-- LABEL]`: `x` is not a time (a whole \
+             number, 0 or more)"
+        );
+        assert_eq!(
+            error("task a A\nspan a 1 2 --sleep\n"),
+            "line 4: expected `span TASK START END [-- LABEL]`: the label comes after ` -- `"
+        );
+        assert_eq!(
+            error("task a A\nspan a 1 2 sleep\n"),
+            "line 4: expected `span TASK START END [-- LABEL]`: the label comes after ` -- `"
+        );
+        assert_eq!(
+            error("task a A\nspan a 3 1 -- sleep\n"),
+            "line 4: the span of `a` ends at 1, before it starts at 3"
+        );
+        assert_eq!(error("span b 0 1\n"), "line 3: undeclared task `b`");
+        assert_eq!(error("events\n"), "line 3: expected `events DOMAIN TEXT`");
+        assert_eq!(
+            error("events 0\n"),
+            "line 3: expected `events DOMAIN TEXT`: the text is missing"
+        );
+        assert_eq!(
+            error("domain 0 main\nevents 1 ready\n"),
+            "line 4: undeclared domain `1`"
+        );
+        // An events line that no turn of its domain follows: reported on its own line,
+        // the earliest of them when there are several.
+        assert_eq!(
+            error(
+                "domain 0 main\ndomain 1 w\ntask a A\nturn 0 a yield\nevents 1 ready: x\n\
+                 events 0 ready: a\nevents 1 ready: y\nturn 1 a yield\nevents 0 ready: b\n"
+            ),
+            "line 8: events after the last turn of domain `0` (an `events` line goes with \
+             the next turn of its domain, and none follows)"
+        );
+        assert_eq!(
+            error("task a A\nevents 0 ready: a\n").split(':').next(),
+            Some("line 4")
+        );
+    }
+
+    #[test]
     fn a_missing_title_or_description_is_reported_on_the_last_line() {
         assert_eq!(
             parse("").unwrap_err().to_string(),
@@ -441,6 +711,9 @@ mod tests {
             "title é\ndescription ü\ntask ☃ ☃\nturn 0 ☃ ☃ -- ☃",
             "title t\ndescription d\ntask a\nturn 0 a  --  ",
             "title t\ndescription d\ntask a\nturn 0 a x -- ",
+            "title t\ndescription d\ntask a\nspan a 0 18446744073709551615\nat 18446744073709551615\n",
+            "title t\ndescription d\ntask a\nspan a -- -- --",
+            "events 0 --\nat\tx",
         ] {
             let _ = parse(text);
         }
