@@ -24,6 +24,7 @@ pub fn pictures() -> Vec<Picture> {
             all.extend($runs::pictures().into_iter().map(|p| Picture {
                 name: p.name.to_string(),
                 trace: p.trace,
+                varies: p.varies.map(str::to_string),
             }));
         )*};
     }

@@ -313,6 +313,7 @@ fn one_turn() -> Vec<Picture> {
         trace: "title One turn\ndescription Task a runs once and finishes.\n\
                 task a a\nturn 0 a done\n"
             .into(),
+        varies: None,
     }]
 }
 
@@ -414,6 +415,7 @@ fn unknown_unshown_and_missing_generated_files_fail() {
         vec![Picture {
             name: "unshown".into(),
             trace: "title T\ndescription D\ntask a a\nturn 0 a done\n".into(),
+            varies: None,
         }],
     ]
     .concat();
@@ -454,6 +456,7 @@ fn a_trace_that_does_not_parse_fails() {
     let broken = vec![Picture {
         name: "one-turn".into(),
         trace: "title T\nturn 0 a done\n".into(),
+        varies: None,
     }];
     let problems = check_generated(dir.path(), &broken);
     let p = expect(
@@ -464,4 +467,34 @@ fn a_trace_that_does_not_parse_fails() {
     );
     assert!(p.message.contains("does not parse"), "{p}");
     assert!(write_generated(dir.path(), &broken).is_err());
+}
+
+#[test]
+fn a_picture_of_a_varying_run_is_drawn_and_shown_but_not_compared() {
+    let dir = copy_of("generated");
+    let root = dir.path();
+    let mut varying = one_turn();
+    varying[0].varies = Some("the run uses real sockets".into());
+    // Missing, it is still reported.
+    let problems = check_generated(root, &varying);
+    expect(
+        &problems,
+        Rule::GeneratedStale,
+        "book/pictures/one-turn.svg",
+        None,
+    );
+    write_generated(root, &varying).unwrap();
+    // A later run that differs is not a problem...
+    varying[0].trace += "turn 0 a done\n";
+    let problems = check_generated(root, &varying);
+    assert!(problems.is_empty(), "{}", format_problems(&problems));
+    // ...but a trace that no longer draws is.
+    varying[0].trace = "title T\n".into();
+    let problems = check_generated(root, &varying);
+    expect(
+        &problems,
+        Rule::GeneratedStale,
+        "book/pictures/one-turn.svg",
+        None,
+    );
 }

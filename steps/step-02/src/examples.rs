@@ -27,10 +27,11 @@ pub async fn three_workers() {
 /// Prints `name1`, yields, prints `name2`, yields; returns how many lines it
 /// printed.
 pub async fn worker(name: &'static str) -> usize {
-    for round in 1..=2 {
+    let rounds = 2;
+    for round in 1..=rounds {
         print(format!("{name}{round}")).await;
         yield_now().await;
     }
-    2
+    rounds
 }
 // ANCHOR_END: examples

@@ -37,11 +37,12 @@ pub fn a_and_b(quanta: usize) -> Report {
     run(quanta, tasks)
 }
 
-/// The sorter, then the server, under quanta 1.
+/// The sorter, then the server (named `srv`, to fit the pictures' cells),
+/// under quanta 1.
 pub fn availability(pause: Pause) -> Report {
     let tasks = vec![
         Task::new("sort", sorter(pause)),
-        Task::new("server", server(8)),
+        Task::new("srv", server(8)),
     ];
     run(1, tasks)
 }
@@ -118,6 +119,11 @@ pub struct Picture {
     pub name: &'static str,
     /// The trace, in the `timeline` crate's text format.
     pub trace: String,
+    /// Why the run differs from one time to the next, if it does: book-check
+    /// then checks that the picture draws, not that it is the same (read by
+    /// book-check, not by the binary).
+    #[allow(dead_code)]
+    pub varies: Option<&'static str>,
 }
 
 /// The pictures of chapter 3.
@@ -131,6 +137,7 @@ pub fn pictures() -> Vec<Picture> {
                  first print. From turn 3 on each turn does one print and \
                  runs the task to its next one, so A and B alternate.",
             ),
+            varies: None,
         },
         Picture {
             name: "03-quanta-3",
@@ -140,25 +147,28 @@ pub fn pictures() -> Vec<Picture> {
                  turn 3 and B three in turn 4; turns 5 and 6 do the last \
                  print of each.",
             ),
+            varies: None,
         },
         Picture {
             name: "03-availability-effect",
             trace: availability(Pause::Effect).trace(
-                "The server beside a sort with a scheduling point per merge",
+                "The server (srv) beside a sort with a point per merge",
                 "After their first runs, the sort and the server alternate \
                  one operation each: a merge, an answer, a merge, an answer, \
                  until the server has answered all 8 requests; then the sort \
                  does its last merges alone.",
             ),
+            varies: None,
         },
         Picture {
             name: "03-availability-ready",
             trace: availability(Pause::Ready).trace(
-                "The server beside a sort that awaits ready futures",
+                "The server (srv) beside a sort that awaits ready futures",
                 "The sort's first run does the whole sort and stops only at \
                  its final print; the server's first answer comes after it, \
                  and the eight answers follow one per turn.",
             ),
+            varies: None,
         },
     ]
 }
