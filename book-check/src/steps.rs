@@ -16,6 +16,10 @@ mod step_02_runs;
 #[allow(dead_code)]
 mod step_03_runs;
 
+#[path = "../../steps/step-04/demo/runs.rs"]
+#[allow(dead_code)]
+mod step_04_runs;
+
 /// Every picture of the book, in chapter order.
 pub fn pictures() -> Vec<Picture> {
     let mut all = Vec::new();
@@ -28,6 +32,6 @@ pub fn pictures() -> Vec<Picture> {
             }));
         )*};
     }
-    gather!(step_02_runs, step_03_runs);
+    gather!(step_02_runs, step_03_runs, step_04_runs);
     all
 }
