@@ -20,6 +20,10 @@ mod step_03_runs;
 #[allow(dead_code)]
 mod step_04_runs;
 
+#[path = "../../steps/step-05/demo/runs.rs"]
+#[allow(dead_code)]
+mod step_05_runs;
+
 /// Every picture of the book, in chapter order.
 pub fn pictures() -> Vec<Picture> {
     let mut all = Vec::new();
@@ -32,6 +36,6 @@ pub fn pictures() -> Vec<Picture> {
             }));
         )*};
     }
-    gather!(step_02_runs, step_03_runs, step_04_runs);
+    gather!(step_02_runs, step_03_runs, step_04_runs, step_05_runs);
     all
 }
