@@ -21,10 +21,12 @@
 //!
 //! Internal: `bench --rss B1|B8 RUNTIME N` runs B1 (or B8) once and prints its peak RSS
 //! in bytes;
-//! `bench --http-tokio ADDR` is the tokio HTTP server of the HTTP comparison.
+//! `bench --http-tokio ADDR` is the tokio HTTP server of the HTTP comparison, and
+//! `bench --hyper-tokio ADDR` the tokio hyper server of HTTP/hyper.
 
 mod harness;
 mod http_tokio;
+mod hyper_tokio;
 mod report;
 mod rss;
 mod runtimes;
@@ -36,7 +38,7 @@ use std::time::Duration;
 use harness::Settings;
 use workloads::{Case, Config};
 
-const USAGE: &str = "usage: bench [NAME...] [--quick] [--json] [--runs N] [--quanta N] [--target-ms MS] [--runtime NAME]... [--no-rss]\n       bench --rss B1|B8 RUNTIME N [--quanta N]\n       bench --http-tokio ADDR";
+const USAGE: &str = "usage: bench [NAME...] [--quick] [--json] [--runs N] [--quanta N] [--target-ms MS] [--runtime NAME]... [--no-rss]\n       bench --rss B1|B8 RUNTIME N [--quanta N]\n       bench --http-tokio ADDR\n       bench --hyper-tokio ADDR";
 
 #[derive(Debug, Default)]
 struct Options {
@@ -50,6 +52,7 @@ struct Options {
     only: Vec<runtimes::Runtime>,
     rss: Option<Vec<String>>,
     http_tokio: Option<String>,
+    hyper_tokio: Option<String>,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -77,6 +80,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--http-tokio" => {
                 o.http_tokio = Some(it.next().ok_or("--http-tokio needs an address")?.clone())
             }
+            "--hyper-tokio" => {
+                o.hyper_tokio = Some(it.next().ok_or("--hyper-tokio needs an address")?.clone())
+            }
             "-h" | "--help" => return Err(String::new()),
             flag if flag.starts_with('-') => return Err(format!("unknown option {flag}")),
             name => o.names.push(name.to_string()),
@@ -102,6 +108,15 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("http-tokio: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let Some(addr) = &o.hyper_tokio {
+        return match hyper_tokio::main(addr) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("hyper-tokio: {e}");
                 ExitCode::FAILURE
             }
         };
@@ -237,6 +252,8 @@ mod tests {
         assert!(parse(&args("--runtime nope")).is_err());
         let o = parse(&args("--http-tokio 127.0.0.1:0")).unwrap();
         assert_eq!(o.http_tokio.as_deref(), Some("127.0.0.1:0"));
+        let o = parse(&args("--hyper-tokio 127.0.0.1:0")).unwrap();
+        assert_eq!(o.hyper_tokio.as_deref(), Some("127.0.0.1:0"));
         let o = parse(&args("--rss B1 miou 25000 --quanta 1")).unwrap();
         assert_eq!(o.rss.unwrap(), ["B1", "miou", "25000"]);
         assert_eq!(o.quanta, Some(1));

@@ -113,12 +113,14 @@ fn quick_json_prints_a_line_per_workload_and_runtime() {
         "B8" => set(&["s"], &["miou", "tokio-ct"]),
         "B9" => set(&["req/s", "s_p50", "s_p99"], &with_floor),
         "B10" => set(&["s"], &["miou", "tokio-mt", "floor", "sequential"]),
-        "HTTP" => set(&["req/s", "s_p50", "s_p99"], &["miou", "tokio-ct"]),
+        "HTTP" | "HTTP/hyper" => set(&["req/s", "s_p50", "s_p99"], &["miou", "tokio-ct"]),
         _ => unreachable!(),
     };
-    // HTTP runs only where wrk and miou's http example are already there.
-    if let Some(lines) = seen.get("HTTP") {
-        assert_eq!(lines, &expected("HTTP"), "units and runtimes of HTTP");
+    // The HTTP cases run only where wrk and miou's example are already there.
+    for id in ["HTTP", "HTTP/hyper"] {
+        if let Some(lines) = seen.get(id) {
+            assert_eq!(lines, &expected(id), "units and runtimes of {id}");
+        }
     }
     for w in ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "B10"] {
         let cases: Vec<_> = seen

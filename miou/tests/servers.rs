@@ -1,11 +1,12 @@
-//! The `echo` and `http` examples, run as child processes and driven from outside:
-//! load, resets, keep-alive, pipelining, file descriptors, graceful shutdown.
+//! The `echo`, `http` and `hyper` examples, run as child processes and driven from
+//! outside: load, resets, keep-alive, pipelining, file descriptors, graceful shutdown;
+//! and the hyper example's runtime glue (`examples/hyper/rt.rs`) in this process.
 //!
 //! Integration tests do not build the examples: the first test that needs them runs
-//! `cargo build --example echo --example http` (a no-op when they are up to date) into
-//! this test's own target directory and profile. Each server listens on port 0 and
-//! prints the address it got, which the test reads from its stderr. Every test runs
-//! under a watchdog, and a guard kills the server if the test fails or hangs.
+//! `cargo build --example echo --example http --example hyper` (a no-op when they are
+//! up to date) into this test's own target directory and profile. Each server listens
+//! on port 0 and prints the address it got, which the test reads from its stderr. Every
+//! test runs under a watchdog, and a guard kills the server if the test fails or hangs.
 
 mod common;
 
@@ -38,7 +39,8 @@ fn example(name: &str) -> PathBuf {
         let status = Command::new(env!("CARGO"))
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .args(["build", "--quiet", "-p", "miou", "--example", "echo"])
-            .args(["--example", "http", "--profile", profile, "--target-dir"])
+            .args(["--example", "http", "--example", "hyper"])
+            .args(["--profile", profile, "--target-dir"])
             .arg(target_dir)
             .status()
             .expect("cannot run cargo");
@@ -65,10 +67,15 @@ struct Handle {
 
 impl Server {
     fn start(name: &str, domains: usize) -> Server {
+        Server::start_with(name, &[("MIOU_DOMAINS", domains)])
+    }
+
+    /// Starts `name` with these `MIOU_*` settings.
+    fn start_with(name: &str, env: &[(&str, usize)]) -> Server {
         let mut command = Command::new(example(name));
         command
             .arg("127.0.0.1:0")
-            .env("MIOU_DOMAINS", domains.to_string())
+            .envs(env.iter().map(|(k, v)| (k, v.to_string())))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -634,4 +641,313 @@ fn http_with_curl() {
         assert_eq!(status.code(), Some(0), "{:?}", h.log());
     });
     drop(server);
+}
+
+// The hyper example: hyper's HTTP/1 server on miou's sockets and timer.
+
+#[path = "../examples/hyper/rt.rs"]
+mod hyper_rt;
+
+const HYPER_HELLO: &[u8] = b"hello from hyper on miou\n";
+
+/// Writes `requests` in one write on a new connection to `h` (from another thread,
+/// while this one reads) and reads `expected.len()` responses: their codes, bodies
+/// and `Connection: close` must be `expected`, in order, and then the connection ends.
+fn exchange(h: &Handle, requests: Vec<u8>, expected: &[(u16, &[u8], bool)]) {
+    let s = h.connect();
+    let mut w = s.try_clone().unwrap();
+    let writer = std::thread::spawn(move || w.write_all(&requests));
+    let mut r = BufReader::new(s);
+    for (i, &(code, body, close)) in expected.iter().enumerate() {
+        if let Err(e) = r.fill_buf() {
+            panic!("no response {i} of {}: {e}", expected.len());
+        }
+        let resp = response(&mut r, false);
+        assert_eq!(
+            (resp.code, &resp.body[..], resp.close),
+            (code, body, close),
+            "response {i} of {}",
+            expected.len()
+        );
+    }
+    assert_eq!(r.read(&mut [0; 64]).unwrap(), 0, "more than expected");
+    writer.join().unwrap().unwrap();
+}
+
+const PIPELINED: usize = 1000;
+
+/// 1,000 `GET /` written at once on one connection, with a `GET /missing` after the
+/// 500th and one with `Connection: close` at the end: every one is answered, in order.
+/// Regression: at quanta 16, hyper, which wakes its task by reference and returns
+/// `Pending` every 16 requests to be fair, answered 16 and then slept for ever (miou
+/// lost a `wake_by_ref` made during the task's turn).
+fn hyper_answers_pipelined_requests(quanta: usize) {
+    let server = Server::start_with("hyper", &[("MIOU_DOMAINS", 1), ("MIOU_QUANTA", quanta)]);
+    let h = server.handle();
+    watchdog(60, move || {
+        let mut requests = Vec::new();
+        let mut expected: Vec<(u16, &[u8], bool)> = Vec::new();
+        for i in 0..PIPELINED {
+            requests.extend_from_slice(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+            expected.push((200, HYPER_HELLO, false));
+            if i == PIPELINED / 2 - 1 {
+                requests.extend_from_slice(b"GET /missing HTTP/1.1\r\nHost: x\r\n\r\n");
+                expected.push((404, b"Not Found\n", false));
+            }
+        }
+        requests.extend_from_slice(b"GET /missing HTTP/1.1\r\nConnection: close\r\n\r\n");
+        expected.push((404, b"Not Found\n", true));
+        let start = Instant::now();
+        exchange(&h, requests, &expected);
+        eprintln!(
+            "quanta {quanta}: {} pipelined requests answered in {:?}",
+            expected.len(),
+            start.elapsed()
+        );
+        h.signal(libc::SIGTERM);
+        let status = h.wait_exit(Duration::from_secs(10));
+        assert_eq!(status.code(), Some(0), "{:?}", h.log());
+    });
+    drop(server);
+}
+
+#[test]
+fn hyper_answers_1000_pipelined_requests_at_quanta_1() {
+    hyper_answers_pipelined_requests(1);
+}
+
+#[test]
+fn hyper_answers_1000_pipelined_requests_at_quanta_16() {
+    hyper_answers_pipelined_requests(16);
+}
+
+#[test]
+fn hyper_answers_1000_pipelined_requests_at_quanta_64() {
+    hyper_answers_pipelined_requests(64);
+}
+
+#[test]
+fn hyper_keep_alive_and_404() {
+    let server = Server::start("hyper", 1);
+    let h = server.handle();
+    watchdog(20, move || {
+        let s = h.connect();
+        s.set_nodelay(true).unwrap();
+        let mut w = s.try_clone().unwrap();
+        let mut r = BufReader::new(s);
+        // One request in pieces: hyper waits for the rest.
+        for piece in ["GET / HT", "TP/1.1\r\nHo", "st: x\r\n", "\r", "\n"] {
+            w.write_all(piece.as_bytes()).unwrap();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let first = response(&mut r, false);
+        assert_eq!((first.code, first.close), (200, false));
+        assert_eq!(first.body, HYPER_HELLO);
+        // The same connection, one request at a time: missing pages, another method.
+        for (request, code) in [
+            ("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", 404),
+            ("GET /?q=1 HTTP/1.1\r\nHost: x\r\n\r\n", 200),
+            ("DELETE / HTTP/1.1\r\nHost: x\r\n\r\n", 404),
+            ("GET / HTTP/1.1\r\nHost: x\r\n\r\n", 200),
+        ] {
+            w.write_all(request.as_bytes()).unwrap();
+            let resp = response(&mut r, false);
+            assert_eq!((resp.code, resp.close), (code, false), "{request:?}");
+            let body: &[u8] = if code == 200 {
+                HYPER_HELLO
+            } else {
+                b"Not Found\n"
+            };
+            assert_eq!(resp.body, body, "{request:?}");
+        }
+        // `Connection: close`: answered, then closed.
+        w.write_all(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let last = response(&mut r, false);
+        assert_eq!((last.code, last.close), (200, true));
+        assert_eq!(r.read(&mut [0; 64]).unwrap(), 0, "not closed");
+        // HTTP/1.0 closes unless asked to keep alive.
+        exchange(
+            &h,
+            b"GET / HTTP/1.0\r\n\r\n".to_vec(),
+            &[(200, HYPER_HELLO, false)],
+        );
+
+        h.signal(libc::SIGTERM);
+        let status = h.wait_exit(Duration::from_secs(10));
+        assert_eq!(status.code(), Some(0), "{:?}", h.log());
+        let unexpected: Vec<_> = h
+            .log()
+            .into_iter()
+            .filter(|l| l.contains("connection:") || l.contains("accept"))
+            .collect();
+        assert!(unexpected.is_empty(), "{unexpected:?}");
+    });
+    drop(server);
+}
+
+/// At the first signal, hyper's graceful shutdown: the idle connections close at once
+/// (a new one, and kept-alive ones between requests, even with part of the next request
+/// read: hyper counts them idle), a first request under way is answered with
+/// `Connection: close`, and then the server exits.
+#[test]
+fn hyper_shuts_down_gracefully_at_sigterm() {
+    let server = Server::start("hyper", 1);
+    let h = server.handle();
+    watchdog(20, move || {
+        let baseline = h.fds();
+        let mut fresh = h.connect();
+        // Kept alive after a request; the second one has part of its next request sent.
+        let mut idle: Vec<_> = [&b""[..], b"GET / HTTP/1.1\r\n"]
+            .into_iter()
+            .map(|next| {
+                let mut s = BufReader::new(h.connect());
+                s.get_mut().write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+                assert_eq!(response(&mut s, false).code, 200);
+                s.get_mut().write_all(next).unwrap();
+                s
+            })
+            .collect();
+        let mut busy = BufReader::new(h.connect());
+        busy.get_mut().write_all(b"GET / HTTP/1.1\r\n").unwrap();
+        // The server has accepted the four connections, and read what they sent.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while h.fds().sockets < baseline.sockets + 4 {
+            assert!(Instant::now() < deadline, "{:?} open", h.fds());
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+
+        h.signal(libc::SIGTERM);
+        h.wait_log("SIGTERM", Duration::from_secs(10));
+        assert_eq!(fresh.read(&mut [0; 64]).unwrap(), 0, "the new one is open");
+        for (i, s) in idle.iter_mut().enumerate() {
+            assert_eq!(
+                s.read(&mut [0; 64]).unwrap(),
+                0,
+                "idle connection {i} is open"
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(h.exited().is_none(), "exited with a request under way");
+        busy.get_mut().write_all(b"Host: x\r\n\r\n").unwrap();
+        let last = response(&mut busy, false);
+        assert_eq!(
+            (last.code, &last.body[..], last.close),
+            (200, HYPER_HELLO, true)
+        );
+        assert_eq!(busy.read(&mut [0; 64]).unwrap(), 0, "the busy one is open");
+        let status = h.wait_exit(Duration::from_secs(10));
+        assert_eq!(status.code(), Some(0), "{:?}", h.log());
+        h.wait_log("stopped", Duration::from_secs(5));
+    });
+    drop(server);
+}
+
+/// A second signal cancels the connections still open (here, one whose request is
+/// half there, with hyper's header-read timer running).
+#[test]
+fn hyper_closes_open_connections_at_a_second_signal() {
+    let server = Server::start("hyper", 1);
+    let h = server.handle();
+    watchdog(20, move || {
+        let mut busy = h.connect();
+        busy.write_all(b"GET / HTTP/1.1\r\n").unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        h.signal(libc::SIGTERM);
+        h.wait_log("SIGTERM", Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(h.exited().is_none(), "exited with a request under way");
+        h.signal(libc::SIGINT);
+        let status = h.wait_exit(Duration::from_secs(10));
+        assert_eq!(status.code(), Some(0), "{:?}", h.log());
+        assert!(matches!(busy.read(&mut [0; 64]), Ok(0) | Err(_)));
+    });
+    drop(server);
+}
+
+/// The timer, in this process: hyper's header-read timeout closes a connection whose
+/// next request head is late, a new one or one kept alive after a response.
+#[test]
+fn hyper_header_read_timeout_runs_on_miou_time() {
+    use hyper::server::conn::http1;
+    use hyper::service::service_fn;
+
+    const TIMEOUT: Duration = Duration::from_millis(200);
+    watchdog(20, || {
+        let (client, took) = miou::Builder::new().domains(0).run(async {
+            let listener = miou::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            // Each connection sends a partial head, after one whole request for the
+            // second; each returns how long the server took to close it.
+            let client = std::thread::spawn(move || {
+                let mut waits = Vec::new();
+                for first in [&b""[..], b"GET / HTTP/1.1\r\n\r\n"] {
+                    let mut s = std::net::TcpStream::connect(addr).unwrap();
+                    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                    let mut r = BufReader::new(s.try_clone().unwrap());
+                    if !first.is_empty() {
+                        s.write_all(first).unwrap();
+                        assert_eq!(response(&mut r, false).code, 200);
+                    }
+                    s.write_all(b"GET / HT").unwrap();
+                    let start = Instant::now();
+                    let mut rest = Vec::new();
+                    r.read_to_end(&mut rest).unwrap();
+                    assert_eq!(rest, b"", "an answer to a late head");
+                    waits.push(start.elapsed());
+                }
+                waits
+            });
+            let mut took = Vec::new();
+            for _ in 0..2 {
+                let (conn, _) = listener.accept().await.unwrap();
+                let start = Instant::now();
+                let hello = |_| async {
+                    let body = http_body_util::Full::new(bytes::Bytes::from_static(HYPER_HELLO));
+                    Ok::<_, std::convert::Infallible>(hyper::Response::new(body))
+                };
+                let end = http1::Builder::new()
+                    .timer(hyper_rt::Timer)
+                    .header_read_timeout(TIMEOUT)
+                    .serve_connection(hyper_rt::Io(conn), service_fn(hello))
+                    .await;
+                assert!(end.as_ref().is_err_and(|e| e.is_timeout()), "{end:?}");
+                took.push(start.elapsed());
+            }
+            (client, took)
+        });
+        let waits = client.join().unwrap();
+        eprintln!("header-read timeout {TIMEOUT:?}: closed after {took:?} (client: {waits:?})");
+        for t in took.iter().chain(&waits) {
+            assert!(*t >= TIMEOUT && *t < TIMEOUT * 10, "{t:?}");
+        }
+    });
+}
+
+/// The timer's two kinds of sleep, and a reset, measured.
+#[test]
+fn hyper_timer_sleeps() {
+    use hyper::rt::Timer;
+
+    watchdog(20, || {
+        miou::Builder::new().domains(0).run(async {
+            let ms = Duration::from_millis;
+            let t = hyper_rt::Timer;
+            let start = Instant::now();
+            t.sleep(ms(50)).await;
+            let slept = start.elapsed();
+            let start = Instant::now();
+            t.sleep_until(start + ms(50)).await;
+            let until = start.elapsed();
+            let start = Instant::now();
+            let mut s = t.sleep_until(start + ms(500));
+            t.reset(&mut s, start + ms(50));
+            s.await;
+            let reset = start.elapsed();
+            for d in [slept, until, reset] {
+                assert!(d >= ms(50) && d < ms(400), "{slept:?} {until:?} {reset:?}");
+            }
+        });
+    });
 }

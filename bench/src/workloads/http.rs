@@ -1,13 +1,19 @@
-//! HTTP: `miou/examples/http.rs` against the same server on tokio `current_thread`
-//! (`bench --http-tokio ADDR`, `src/http_tokio.rs`), each a child process on
-//! 127.0.0.1 with one server thread (the example runs with `MIOU_DOMAINS=0`), loaded by
-//! `wrk -t1 -c50 -d5s --latency` (`-d1s` with `--quick`): requests per second, p50 and
-//! p99 as wrk reports them.
+//! HTTP: a server of miou's examples against the same server on tokio
+//! `current_thread`, each a child process on 127.0.0.1 with one server thread (the
+//! example runs with `MIOU_DOMAINS=0`), loaded by `wrk -t1 -c50 -d5s --latency`
+//! (`-d1s` with `--quick`): requests per second, p50 and p99 as wrk reports them.
+//!
+//! - `HTTP`: `miou/examples/http.rs`, written by hand, and its tokio twin
+//!   (`bench --http-tokio ADDR`, `src/http_tokio.rs`).
+//! - `HTTP/hyper`: `miou/examples/hyper.rs`, hyper's HTTP/1 server, and the same hyper
+//!   server on tokio through hyper-util (`bench --hyper-tokio ADDR`,
+//!   `src/hyper_tokio.rs`): the runtimes under a real HTTP stack. BENCH.md sets it no
+//!   target; its figures are for the reader.
 //!
 //! Needs `wrk` (Debian's package: installed with `apt-get install -y wrk` when missing
 //! and running as root, except with `--quick`) and the example's binary next to this
-//! one (`target/release/examples/http`; a full run builds it with cargo when missing, a
-//! `--quick` run does not). Without them the case is skipped with a message.
+//! one (`target/release/examples/http` or `hyper`; a full run builds it with cargo when
+//! missing, a `--quick` run does not). Without them the case is skipped with a message.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -17,35 +23,71 @@ use std::time::Duration;
 use super::{Case, Config, Measured, Metric, Run, Target, Unit};
 use crate::runtimes::{self, Runtime};
 
-/// The HTTP case.
+/// One comparison: a miou example and its tokio twin.
+#[derive(Clone, Copy)]
+struct Twins {
+    /// The example, `miou/examples/NAME.rs`.
+    example: &'static str,
+    /// The flag that runs this binary as the tokio twin.
+    twin: &'static str,
+}
+
+const HTTP: Twins = Twins {
+    example: "http",
+    twin: "--http-tokio",
+};
+
+const HYPER: Twins = Twins {
+    example: "hyper",
+    twin: "--hyper-tokio",
+};
+
+/// The HTTP cases.
 pub fn cases(cfg: &Config) -> Vec<Case> {
     let secs = if cfg.quick { 1 } else { 5 };
     let quick = cfg.quick;
-    vec![Case {
-        id: "HTTP".to_string(),
+    let case = |id: &str, title: &str, twins: Twins, metrics| Case {
+        id: id.to_string(),
         workload: "HTTP",
         name: "http",
-        title: format!("HTTP hello world, wrk -t1 -c50 -d{secs}s"),
+        title: format!("{title}, wrk -t1 -c50 -d{secs}s"),
         runtimes: runtimes::TOKIO_CT_ONLY,
-        check: Some(Box::new(move || prepare(quick))),
-        metrics: vec![
-            Metric {
-                unit: Unit::ReqPerSec,
-                gate: vec![Target::Runtime(Runtime::TokioCt, 0.8)],
-                goal: vec![Target::Runtime(Runtime::TokioCt, 1.0)],
-            },
-            Metric::plain(Unit::P50),
-            Metric::plain(Unit::P99),
-        ],
-        run: Run::Metrics(Box::new(move |rt| run(rt, secs))),
-    }]
+        check: Some(Box::new(move || prepare(quick, twins))),
+        metrics,
+        run: Run::Metrics(Box::new(move |rt| run(rt, twins, secs))),
+    };
+    vec![
+        case(
+            "HTTP",
+            "HTTP hello world",
+            HTTP,
+            vec![
+                Metric {
+                    unit: Unit::ReqPerSec,
+                    gate: vec![Target::Runtime(Runtime::TokioCt, 0.8)],
+                    goal: vec![Target::Runtime(Runtime::TokioCt, 1.0)],
+                },
+                Metric::plain(Unit::P50),
+                Metric::plain(Unit::P99),
+            ],
+        ),
+        case(
+            "HTTP/hyper",
+            "HTTP hello world, hyper",
+            HYPER,
+            [Unit::ReqPerSec, Unit::P50, Unit::P99]
+                .into_iter()
+                .map(Metric::plain)
+                .collect(),
+        ),
+    ]
 }
 
 /// Where the example's binary should be: beside this executable, in `examples/`.
-fn example() -> Result<PathBuf, String> {
+fn example(twins: Twins) -> Result<PathBuf, String> {
     let exe = std::env::current_exe().map_err(|e| format!("no current exe: {e}"))?;
     let dir = exe.parent().ok_or("the executable has no folder")?;
-    Ok(dir.join("examples").join("http"))
+    Ok(dir.join("examples").join(twins.example))
 }
 
 /// Is this process root (`Uid:` in `/proc/self/status`)?
@@ -71,7 +113,7 @@ fn has_wrk() -> bool {
 
 /// Makes sure `wrk` and the example are there (installing and building them in a full
 /// run), or says why the case is skipped.
-fn prepare(quick: bool) -> Result<(), String> {
+fn prepare(quick: bool, twins: Twins) -> Result<(), String> {
     if !has_wrk() {
         if quick {
             return Err("wrk is not installed (a full run installs it)".into());
@@ -104,11 +146,12 @@ fn prepare(quick: bool) -> Result<(), String> {
             return Err("wrk is still missing after apt-get install".into());
         }
     }
-    let bin = example()?;
+    let bin = example(twins)?;
+    let name = twins.example;
     if !bin.exists() {
         if quick {
             return Err(format!(
-                "{} is missing: `cargo build --release -p miou --example http`",
+                "{} is missing: `cargo build --release -p miou --example {name}`",
                 bin.display()
             ));
         }
@@ -120,9 +163,9 @@ fn prepare(quick: bool) -> Result<(), String> {
             .ok_or("cannot tell the target folder")?;
         // The same profile as this binary, so that it lands beside it.
         let release = (!cfg!(debug_assertions)).then_some("--release");
-        eprintln!("bench: building miou's http example (cargo build -p miou --example http)");
+        eprintln!("bench: building miou's {name} example (cargo build -p miou --example {name})");
         let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["build", "-p", "miou", "--example", "http"])
+            .args(["build", "-p", "miou", "--example", name])
             .args(release)
             .arg("--manifest-path")
             .arg(manifest)
@@ -131,7 +174,7 @@ fn prepare(quick: bool) -> Result<(), String> {
             .status()
             .map_err(|e| format!("cargo: {e}"))?;
         if !status.success() || !bin.exists() {
-            return Err("building miou's http example failed".into());
+            return Err(format!("building miou's {name} example failed"));
         }
     }
     Ok(())
@@ -147,18 +190,18 @@ impl Drop for Server {
     }
 }
 
-/// Starts the server of `rt` on a port the kernel picks; returns it and its address
-/// (from its `listening on ADDR` line).
-fn start(rt: Runtime) -> Server {
+/// Starts the server of `twins` on `rt` on a port the kernel picks (its address is in
+/// its `listening on ADDR` line).
+fn start(rt: Runtime, twins: Twins) -> Server {
     let mut cmd = match rt {
         Runtime::Miou => {
-            let mut c = Command::new(example().expect("the example's path"));
+            let mut c = Command::new(example(twins).expect("the example's path"));
             c.env("MIOU_DOMAINS", "0");
             c
         }
         Runtime::TokioCt => {
             let mut c = Command::new(std::env::current_exe().expect("the bench's path"));
-            c.arg("--http-tokio");
+            c.arg(twins.twin);
             c
         }
         other => unreachable!("HTTP does not run on {}", other.name()),
@@ -242,8 +285,8 @@ pub fn parse_wrk(out: &str) -> Result<(f64, f64, f64, Option<String>), String> {
 }
 
 /// One run: a fresh server, one wrk load of `secs` seconds.
-pub fn run(rt: Runtime, secs: u64) -> Measured {
-    let mut server = start(rt);
+fn run(rt: Runtime, twins: Twins, secs: u64) -> Measured {
+    let mut server = start(rt, twins);
     let addr = address(&mut server);
     let out = Command::new("wrk")
         .args(["-t1", "-c50", &format!("-d{secs}s"), "--latency"])
