@@ -5,23 +5,30 @@
 //! submodules (they name their step's library, `step_NN`, which is a dependency of this
 //! crate), so book-check produces the very traces `cargo run -p step-NN -- --trace NAME`
 //! prints. A new step with pictures adds a dependency in `Cargo.toml` and a line below.
+//!
+//! `#[rustfmt::skip]` keeps `cargo fmt` from formatting those files from here, with this
+//! crate's settings: the steps are formatted at 80 columns by their own crates.
 
 use crate::Picture;
 
 #[path = "../../steps/step-02/demo/runs.rs"]
 #[allow(dead_code)]
+#[rustfmt::skip]
 mod step_02_runs;
 
 #[path = "../../steps/step-03/demo/runs.rs"]
 #[allow(dead_code)]
+#[rustfmt::skip]
 mod step_03_runs;
 
 #[path = "../../steps/step-04/demo/runs.rs"]
 #[allow(dead_code)]
+#[rustfmt::skip]
 mod step_04_runs;
 
 #[path = "../../steps/step-05/demo/runs.rs"]
 #[allow(dead_code)]
+#[rustfmt::skip]
 mod step_05_runs;
 
 /// Every picture of the book, in chapter order.
