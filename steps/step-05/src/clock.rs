@@ -10,6 +10,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use crate::events::{Events, Signal, Syscall, SyscallId, suspend, syscall};
+
 /// The sleepers of a clock: a deadline and a syscall each, and a record of
 /// what the clock did, for the report.
 #[derive(Default)]
@@ -57,6 +58,7 @@ pub trait Clock: Events + Clone + 'static {
     /// The clock's sleepers.
     fn timers(&self) -> &Rc<RefCell<Timers>>;
 }
+
 /// Sleeps `ticks` on `clock`: a syscall registered with the clock's timers,
 /// then a suspend on it.
 pub async fn sleep<C: Clock>(clock: &C, ticks: u64) {
@@ -70,6 +72,7 @@ pub async fn sleep<C: Clock>(clock: &C, ticks: u64) {
     drop(timers);
     suspend(s).await;
 }
+
 /// A clock whose time only moves when nothing can run: it then jumps to the
 /// next deadline. Deterministic, and an hour of sleeps takes no time.
 #[derive(Clone, Default)]
@@ -106,6 +109,7 @@ impl Clock for VirtualClock {
         &self.timers
     }
 }
+
 /// The real clock, in milliseconds since it was made: it sleeps the thread
 /// until the next deadline when nothing can run.
 #[derive(Clone)]

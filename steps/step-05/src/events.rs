@@ -15,6 +15,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use crate::{SHARED, point, use_a_point};
+
 /// A backend: what the scheduler asks, between turns, for the system's
 /// events.
 pub trait Events {
@@ -33,6 +34,7 @@ impl fmt::Display for SyscallId {
         write!(f, "syscall {}", self.0)
     }
 }
+
 /// What a syscall and its signal share.
 struct Inner {
     id: SyscallId,
@@ -94,6 +96,7 @@ impl Signal {
         }
     }
 }
+
 /// Waits until the backend returns `s.signal()` from `select`: a scheduling
 /// point, then a park.
 pub async fn suspend(s: Syscall) {

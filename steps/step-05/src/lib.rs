@@ -31,6 +31,7 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use events::{Events, SyscallId};
 use report::Report;
+
 /// What the running task and the scheduler share during a run.
 #[derive(Default)]
 struct Shared {
@@ -60,6 +61,7 @@ thread_local! {
     /// The scheduler running on this thread and its current task share this.
     static SHARED: RefCell<Shared> = RefCell::new(Shared::default());
 }
+
 /// The future of [`point`].
 struct Point {
     operation: Option<String>,
@@ -104,6 +106,7 @@ fn use_a_point(operation: String) {
         s.did.push(operation);
     });
 }
+
 /// Prints `line` through the scheduler.
 pub async fn print(line: impl Into<String>) {
     let line = line.into();
@@ -116,6 +119,7 @@ pub async fn yield_now() {
     point("yield".to_string()).await;
     SHARED.with_borrow_mut(|s| s.budget = 0);
 }
+
 /// A child's result, and the waker of the parent waiting for it.
 struct Slot<T> {
     value: Option<T>,
@@ -199,6 +203,7 @@ impl<T> Future for Wait<T> {
         Poll::Pending
     }
 }
+
 /// A future, boxed and pinned so that it can be stored and polled again.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
@@ -234,6 +239,7 @@ impl Wake for TaskWaker {
         self.woken.lock().unwrap().push(self.id);
     }
 }
+
 /// Where a task is when it is not running.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Place {
@@ -266,6 +272,7 @@ impl<E: Events> Scheduler<E> {
         self.tasks.push((Some(task), waker, Place::Queued));
         self.todo.push_back(id);
     }
+
     /// Gives task `id` one turn: one poll, with a budget of `quanta` points
     /// (none for a task's first run, which goes to its first point).
     fn turn(&mut self, id: usize) {
@@ -309,6 +316,7 @@ impl<E: Events> Scheduler<E> {
             self.todo.push_back(id);
         }
     }
+
     /// Puts the parked tasks whose wakers were called back in the to-do list,
     /// in the order they were woken. A task woken twice, or woken while it
     /// was queued, is queued once.
@@ -332,6 +340,7 @@ fn place_name(place: Place, stopped_at: Option<String>) -> String {
         Place::Parked => format!("parked at {at}"),
     }
 }
+
 /// Runs `tasks` until every task has finished: round-robin, at most `quanta`
 /// scheduling points a turn, and between turns, the system's events.
 pub fn run<E: Events>(quanta: usize, events: E, tasks: Vec<Task>) -> Report {
