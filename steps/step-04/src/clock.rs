@@ -67,12 +67,12 @@ pub trait Clock: Events + Clone + 'static {
 pub async fn sleep<C: Clock>(clock: &C, ticks: u64) {
     let s = syscall();
     let (now, deadline) = (clock.now(), clock.now() + ticks);
-    let mut timers = clock.timers().borrow_mut();
-    timers.sleepers.push((deadline, s.clone()));
-    timers
-        .sleeps
-        .push((s.task().to_string(), now, deadline, s.id()));
-    drop(timers);
+    {
+        let mut timers = clock.timers().borrow_mut();
+        timers.sleepers.push((deadline, s.clone()));
+        let task = s.task().to_string();
+        timers.sleeps.push((task, now, deadline, s.id()));
+    }
     suspend(s).await;
 }
 // ANCHOR_END: sleep
