@@ -31,6 +31,11 @@ mod step_04_runs;
 #[rustfmt::skip]
 mod step_05_runs;
 
+#[path = "../../steps/step-06/demo/runs.rs"]
+#[allow(dead_code)]
+#[rustfmt::skip]
+mod step_06_runs;
+
 /// Every picture of the book, in chapter order.
 pub fn pictures() -> Vec<Picture> {
     let mut all = Vec::new();
@@ -43,6 +48,12 @@ pub fn pictures() -> Vec<Picture> {
             }));
         )*};
     }
-    gather!(step_02_runs, step_03_runs, step_04_runs, step_05_runs);
+    gather!(
+        step_02_runs,
+        step_03_runs,
+        step_04_runs,
+        step_05_runs,
+        step_06_runs
+    );
     all
 }

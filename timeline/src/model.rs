@@ -170,7 +170,7 @@ impl StopKind {
     /// | `yield`, `yielded` | [`Yield`](StopKind::Yield) |
     /// | `park`, `parked`, `wait`, `waits`, `waiting`, `await`, `awaits`, `sleep`, `blocked`, `suspend`, `suspended` | [`Wait`](StopKind::Wait) |
     /// | `done`, `finish`, `finished`, `return`, `returned`, `ok` | [`Done`](StopKind::Done) |
-    /// | `fail`, `failed`, `cancel`, `cancelled`, `canceled`, `panic`, `panicked`, `error`, `abort`, `aborted` | [`Failed`](StopKind::Failed) |
+    /// | `fail`, `failed`, `cancelled`, `canceled`, `panic`, `panicked`, `error`, `abort`, `aborted` | [`Failed`](StopKind::Failed) |
     /// | anything else | [`Other`](StopKind::Other) |
     ///
     /// ```
@@ -192,8 +192,10 @@ impl StopKind {
             "park" | "parked" | "wait" | "waits" | "waiting" | "await" | "awaits" | "sleep"
             | "blocked" | "suspend" | "suspended" => StopKind::Wait,
             "done" | "finish" | "finished" | "return" | "returned" | "ok" => StopKind::Done,
-            "fail" | "failed" | "cancel" | "cancelled" | "canceled" | "panic" | "panicked"
-            | "error" | "abort" | "aborted" => StopKind::Failed,
+            // Not "cancel": a task stopped at a cancel operation waits to
+            // cancel another; it has not failed.
+            "fail" | "failed" | "cancelled" | "canceled" | "panic" | "panicked" | "error"
+            | "abort" | "aborted" => StopKind::Failed,
             _ => StopKind::Other,
         }
     }

@@ -1,6 +1,6 @@
-//! Runs the examples of step 2 and prints, turn by turn, what the scheduler
-//! did. With `--trace NAME`, prints instead the trace of one of the chapter's
-//! pictures (`--trace list` names them), for `cargo run -p timeline`.
+//! Runs the examples of this step and prints what its chapter shows, section
+//! by section. With `--trace NAME`, prints instead the trace of one of the
+//! chapter's pictures (`--trace list` names them), for `cargo run -p timeline`.
 
 mod runs;
 

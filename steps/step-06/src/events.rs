@@ -1,0 +1,155 @@
+//! The system's side: how a task waits for something outside the scheduler,
+//! and how the scheduler learns that it happened.
+//!
+//! A task makes a [`Syscall`], registers it with a backend (a timer, later a
+//! socket), and [`suspend`]s on it: it parks. Between turns the scheduler asks
+//! its [`Events`] backend which syscalls are ready, and fires the [`Signal`]s
+//! it gets back, which wakes their tasks. These are the names and the roles of
+//! `miou::Events`, `miou::syscall`, `miou::suspend` and `miou::Signal`.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use crate::{SHARED, point, use_a_point};
+
+/// A backend: what the scheduler asks, between turns, for the system's
+/// events.
+pub trait Events {
+    /// Returns the signals of the syscalls that are ready. With `block`,
+    /// nothing else can run: wait until at least one is. `cancelled` lists the
+    /// syscalls whose tasks gave up waiting since the last call: forget them.
+    fn select(&mut self, block: bool, cancelled: &[SyscallId]) -> Vec<Signal>;
+}
+
+/// The number of a syscall, unique in a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SyscallId(pub u64);
+
+impl fmt::Display for SyscallId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "syscall {}", self.0)
+    }
+}
+
+/// What a syscall and its signal share.
+struct Inner {
+    id: SyscallId,
+    /// The task that made it, for the report.
+    task: String,
+    signalled: Cell<bool>,
+    waker: RefCell<Option<Waker>>,
+}
+
+/// A point where a task waits for the system: made by [`syscall`],
+/// registered with a backend, waited on with [`suspend`].
+#[derive(Clone)]
+pub struct Syscall(Rc<Inner>);
+
+/// What a backend returns from `select` to release a syscall.
+pub struct Signal(Rc<Inner>);
+
+/// Makes a new syscall for the current task.
+pub fn syscall() -> Syscall {
+    SHARED.with_borrow_mut(|s| {
+        s.next_syscall += 1;
+        Syscall(Rc::new(Inner {
+            id: SyscallId(s.next_syscall),
+            task: s.current.clone(),
+            signalled: Cell::new(false),
+            waker: RefCell::new(None),
+        }))
+    })
+}
+
+impl Syscall {
+    /// The syscall's number (what `select` receives in `cancelled`).
+    pub fn id(&self) -> SyscallId {
+        self.0.id
+    }
+
+    /// The task that made it.
+    pub fn task(&self) -> &str {
+        &self.0.task
+    }
+
+    /// The token that releases this syscall when `select` returns it.
+    pub fn signal(&self) -> Signal {
+        Signal(Rc::clone(&self.0))
+    }
+}
+
+impl Signal {
+    /// The task waiting on this signal's syscall.
+    pub fn task(&self) -> &str {
+        &self.0.task
+    }
+
+    /// Releases the syscall: its task is woken.
+    pub(crate) fn fire(self) {
+        self.0.signalled.set(true);
+        if let Some(waker) = self.0.waker.borrow_mut().take() {
+            waker.wake();
+        }
+    }
+}
+
+/// Waits until the backend returns `s.signal()` from `select`: a scheduling
+/// point, then a park.
+pub async fn suspend(s: Syscall) {
+    point(format!("suspend {}", s.0.id.0)).await;
+    Suspend {
+        syscall: s,
+        parked: false,
+    }
+    .await
+}
+
+/// The future of [`suspend`], after its point.
+struct Suspend {
+    syscall: Syscall,
+    parked: bool,
+}
+
+impl Future for Suspend {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let inner = &self.syscall.0;
+        if inner.signalled.get() {
+            if self.parked {
+                use_a_point(format!("suspend {}", inner.id.0));
+                self.parked = false;
+                SHARED.with_borrow_mut(|s| s.suspended -= 1);
+            }
+            return Poll::Ready(());
+        }
+        *inner.waker.borrow_mut() = Some(cx.waker().clone());
+        let at = format!("suspend {}", inner.id.0);
+        SHARED.with_borrow_mut(|s| {
+            s.stopped_at = Some(at);
+            if !self.parked {
+                s.suspended += 1;
+            }
+        });
+        self.parked = true;
+        Poll::Pending
+    }
+}
+
+/// A task that stops waiting (its future is dropped while parked) tells the
+/// backend, through the next `select`, to forget the syscall.
+impl Drop for Suspend {
+    fn drop(&mut self) {
+        if self.parked {
+            let id = self.syscall.0.id;
+            SHARED.with_borrow_mut(|s| {
+                s.suspended -= 1;
+                s.cancelled.push(id);
+            });
+        }
+    }
+}
