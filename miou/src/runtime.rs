@@ -91,8 +91,14 @@ impl std::fmt::Debug for Builder {
 
 impl Builder {
     /// A builder with the defaults: quanta from `MIOU_QUANTA` (else 1), worker domains
-    /// from `MIOU_DOMAINS` (else the available parallelism minus one), a random seed,
-    /// and the built-in events backend.
+    /// from `MIOU_DOMAINS` (else the available parallelism minus one, and at least one),
+    /// a random seed, and the built-in events backend.
+    ///
+    /// At least one worker domain by default, even on one CPU (a small VM, a container
+    /// limited to one core): an idle worker sleeps and costs a thread, while none would
+    /// make every `call` and `parallel` fail with
+    /// [`NoDomainAvailable`](crate::Error::NoDomainAvailable). Ask for `domains(0)` to
+    /// run everything on the calling thread.
     pub fn new() -> Builder {
         Builder::default()
     }
@@ -219,10 +225,12 @@ impl Builder {
             .unwrap_or_else(|| env_usize("MIOU_QUANTA").filter(|&n| n > 0).unwrap_or(1));
         let workers = self.domains.unwrap_or_else(|| {
             env_usize("MIOU_DOMAINS").unwrap_or_else(|| {
+                // One domain per core besides domain 0, and one at least: see `new`.
                 thread::available_parallelism()
                     .map(|n| n.get())
                     .unwrap_or(1)
                     .saturating_sub(1)
+                    .max(1)
             })
         });
         let seed = self.seed.unwrap_or_else(random_seed);

@@ -164,3 +164,30 @@ fn runs_on_several_threads_at_once() {
         }
     });
 }
+
+/// On one CPU (here, a thread whose affinity mask holds one core, which is what
+/// `available_parallelism` reads), the default settings still give `call` a worker
+/// domain: the README's first example must not fail on a small VM.
+#[test]
+fn call_works_with_default_settings_on_one_cpu() {
+    let total = watchdog(20, || {
+        // SAFETY: `set` is a plain bit mask on the stack, zeroed then given one CPU;
+        // `sched_setaffinity(0, ..)` changes the calling thread (this test's own) only.
+        unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            libc::CPU_SET(0, &mut set);
+            let size = std::mem::size_of::<libc::cpu_set_t>();
+            assert_eq!(libc::sched_setaffinity(0, size, &set), 0, "set the mask");
+        }
+        let cpus = std::thread::available_parallelism().unwrap().get();
+        assert_eq!(cpus, 1, "the thread sees one CPU");
+        // MIOU_DOMAINS would override the default; this test is about the default.
+        assert!(std::env::var_os("MIOU_DOMAINS").is_none());
+        miou::run(async {
+            let a = miou::spawn(async { 1 });
+            let b = miou::call(|| async { 2 });
+            a.await.unwrap() + b.await.unwrap()
+        })
+    });
+    assert_eq!(total, 3);
+}
