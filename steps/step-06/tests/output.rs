@@ -1,7 +1,7 @@
 //! The step's output, as the chapter shows it: the whole of what
 //! `cargo run -p step-06` prints, and each of its sections on its own (the
-//! chapter includes the sections where it explains them). The program talks
-//! to real sockets, so the test gives it 60 seconds: a hang fails it.
+//! chapter includes the sections where it explains them). The program is
+//! given 60 seconds: a scheduler bug shows as a hang, which fails the test.
 
 use std::process::Command;
 use std::sync::mpsc;
