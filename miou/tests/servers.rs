@@ -920,7 +920,14 @@ fn hyper_header_read_timeout_runs_on_miou_time() {
         let waits = client.join().unwrap();
         eprintln!("header-read timeout {TIMEOUT:?}: closed after {took:?} (client: {waits:?})");
         for t in took.iter().chain(&waits) {
-            assert!(*t >= TIMEOUT && *t < TIMEOUT * 10, "{t:?}");
+            assert!(*t < TIMEOUT * 10, "{t:?}");
+        }
+        // The server's side waited the whole timeout each time. So did the first
+        // client; the second client's clock started later than hyper's (after it read
+        // the first response, when hyper was already waiting for the next head), so
+        // it may see a little less.
+        for t in took.iter().chain(&waits[..1]) {
+            assert!(*t >= TIMEOUT, "{t:?}");
         }
     });
 }
