@@ -74,6 +74,13 @@
 
 #![warn(missing_docs)]
 
+// The README's Rust blocks run as doctests (`cargo test -p miou --doc`), so the README a
+// user reads on crates.io compiles against this version of the crate. Only compiled for
+// doctests: the crate's documentation is the text above.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme {}
+
 pub mod domain;
 mod error;
 mod events;
