@@ -168,7 +168,7 @@ impl StopKind {
     /// | first word | kind |
     /// |---|---|
     /// | `yield`, `yielded` | [`Yield`](StopKind::Yield) |
-    /// | `park`, `parked`, `wait`, `waits`, `waiting`, `await`, `awaits`, `sleep`, `blocked`, `suspend`, `suspended` | [`Wait`](StopKind::Wait) |
+    /// | `park`, `parked`, `wait`, `waits`, `waiting`, `sleep`, `sleeps`, `blocked`, `suspended` | [`Wait`](StopKind::Wait) |
     /// | `done`, `finish`, `finished`, `return`, `returned`, `ok` | [`Done`](StopKind::Done) |
     /// | `fail`, `failed`, `cancelled`, `canceled`, `panic`, `panicked`, `error`, `abort`, `aborted` | [`Failed`](StopKind::Failed) |
     /// | anything else | [`Other`](StopKind::Other) |
@@ -176,7 +176,8 @@ impl StopKind {
     /// ```
     /// use timeline::StopKind;
     /// assert_eq!(StopKind::of("Yield"), StopKind::Yield);
-    /// assert_eq!(StopKind::of("await hello"), StopKind::Wait);
+    /// assert_eq!(StopKind::of("park at await hello"), StopKind::Wait);
+    /// assert_eq!(StopKind::of("await hello"), StopKind::Other); // queued at it
     /// assert_eq!(StopKind::of("done"), StopKind::Done);
     /// assert_eq!(StopKind::of("cancelled by main"), StopKind::Failed);
     /// assert_eq!(StopKind::of("spawn"), StopKind::Other);
@@ -189,8 +190,10 @@ impl StopKind {
             .to_ascii_lowercase();
         match word.as_str() {
             "yield" | "yielded" => StopKind::Yield,
-            "park" | "parked" | "wait" | "waits" | "waiting" | "await" | "awaits" | "sleep"
-            | "blocked" | "suspend" | "suspended" => StopKind::Wait,
+            // Not "await" or "suspend": a task stopped at such an operation
+            // is queued, waiting for its turn, until the operation parks it.
+            "park" | "parked" | "wait" | "waits" | "waiting" | "sleep" | "sleeps" | "blocked"
+            | "suspended" => StopKind::Wait,
             "done" | "finish" | "finished" | "return" | "returned" | "ok" => StopKind::Done,
             // Not "cancel": a task stopped at a cancel operation waits to
             // cancel another; it has not failed.

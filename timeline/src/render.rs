@@ -49,7 +49,7 @@ const LANE_GAP: i32 = 10;
 /// The legend's line about queues, when the trace has some.
 const QUEUE_NOTE: &str = "Under each turn: the run queue after it, front first.";
 /// The legend's line about the time view, when the trace uses time.
-const TIME_NOTE: &str = "Top: each task over time, with a bar while it waits and a mark per turn (×N: N turns at once).";
+const TIME_NOTE: &str = "Top: each task over time, with a bar for each of its spans (a sleep, say) and a mark per turn (×N: N turns at once).";
 /// The legend's line about events, when the trace has some.
 const EVENTS_NOTE: &str = "Above a turn: the events reported just before it.";
 /// The most lines of an events annotation; more text ends with `…`.

@@ -17,7 +17,7 @@ turn 0 m print "World" -- did spawn hello
 queue 0 h m
 turn 0 h print "Hello" -- start
 queue 0 m h
-turn 0 m await hello -- printed "World"
+turn 0 m park at await hello -- printed "World"
 queue 0 h m
 turn 0 h done -- printed "Hello"
 queue 0 m
@@ -89,7 +89,7 @@ fn six_turns_six_cells_in_the_right_rows() {
             .map(|(n, t)| (n.to_string(), t.to_string()))
             .collect();
     assert_eq!(cells, expected);
-    // Kinds: spawn and print are other effects, await waits, done is done.
+    // Kinds: spawn and print are other effects, a park waits, done is done.
     assert_eq!(svg.matches("data-kind=\"other\"").count(), 3);
     assert_eq!(svg.matches("data-kind=\"wait\"").count(), 1);
     assert_eq!(svg.matches("data-kind=\"done\"").count(), 2);
@@ -142,7 +142,7 @@ fn the_text_round_trips_and_the_picture_is_stable() {
     .turn("0", "h", "print \"Hello\"")
     .note("start")
     .queue("0", &["m", "h"])
-    .turn("0", "m", "await hello")
+    .turn("0", "m", "park at await hello")
     .note("printed \"World\"")
     .queue("0", &["h", "m"])
     .turn("0", "h", "done")

@@ -88,6 +88,36 @@ fn a_cancelled_sleep_is_forgotten_and_never_waited_for() {
 }
 
 #[test]
+fn a_sleep_dropped_before_its_point_is_forgotten_too() {
+    // A race: a print and a sleep of 5. The print wins in the turn in which
+    // the sleep is still queued at its point; the sleep, already registered
+    // with the clock, is dropped there. Another task sleeps 10: the clock
+    // must go straight to 10, never stopping at the forgotten 5.
+    use std::future::Future;
+    let clock = VirtualClock::default();
+    let (c1, c2) = (clock.clone(), clock.clone());
+    let racer = Task::new("racer", async move {
+        let mut print = Box::pin(step_04::print("x"));
+        let mut sleep = Box::pin(step_04::clock::sleep(&c1, 5));
+        poll_fn(|cx| {
+            if print.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(());
+            }
+            let _ = sleep.as_mut().poll(cx);
+            Poll::Pending
+        })
+        .await;
+    });
+    let other = Task::new("other", async move {
+        step_04::clock::sleep(&c2, 10).await;
+    });
+    run(1, clock.clone(), vec![racer, other]);
+    let timers = clock.timers().borrow();
+    let log: Vec<&str> = timers.log.iter().map(|(_, w)| w.as_str()).collect();
+    assert_eq!(log, ["forgets syscall 1 (due at 5)", "jumps to 10"]);
+}
+
+#[test]
 fn a_task_that_wakes_itself_during_its_poll_runs_again() {
     // It wakes itself, then returns Pending without yielding: it parks, and
     // the wake-up recorded during the poll puts it straight back.

@@ -52,11 +52,11 @@ pub fn sections() -> Vec<Section> {
     let ready = reactor.ready();
     eprintln!(
         "{} turns, {} selects returned events, {} blocking selects, \
-         {} empty turns (a task woken by a hint that found nothing to read)",
+         {} retries after an event that found nothing",
         report.turns.len(),
         ready.len(),
         report.selects.iter().filter(|s| s.block).count(),
-        report.empty_turns()
+        reactor.retries()
     );
     let mut lines = Vec::new();
     for (k, transcript) in transcripts.iter().enumerate() {

@@ -14,7 +14,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use crate::{SHARED, point, use_a_point};
+use crate::{SHARED, pass_point, use_a_point};
 
 /// A backend: what the scheduler asks, between turns, for the system's
 /// events.
@@ -99,57 +99,89 @@ impl Signal {
 
 /// Waits until the backend returns `s.signal()` from `select`: a scheduling
 /// point, then a park.
-pub async fn suspend(s: Syscall) {
-    point(format!("suspend {}", s.0.id.0)).await;
+pub fn suspend(s: Syscall) -> Suspend {
     Suspend {
         syscall: s,
-        parked: false,
+        stage: Stage::Point,
     }
-    .await
 }
 
-/// The future of [`suspend`], after its point.
-struct Suspend {
+/// [`suspend`] for an operation that has passed its scheduling point
+/// already: a socket operation, which waits only once its system call would
+/// block, passes one point, not two.
+pub(crate) fn suspend_after_point(s: Syscall) -> Suspend {
+    Suspend {
+        syscall: s,
+        stage: Stage::Passed,
+    }
+}
+
+/// The future of [`suspend`].
+pub struct Suspend {
     syscall: Syscall,
-    parked: bool,
+    stage: Stage,
+}
+
+/// Where a [`Suspend`] is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Before its scheduling point.
+    Point,
+    /// Past its point, not parked yet.
+    Passed,
+    /// Parked, until the backend signals the syscall.
+    Parked,
+    /// Released.
+    Done,
 }
 
 impl Future for Suspend {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let inner = &self.syscall.0;
-        if inner.signalled.get() {
-            if self.parked {
-                use_a_point(format!("suspend {}", inner.id.0));
-                self.parked = false;
+        let id = self.syscall.0.id.0;
+        if self.stage == Stage::Point {
+            if pass_point(&format!("suspend {id}")).is_pending() {
+                return Poll::Pending;
+            }
+            self.stage = Stage::Passed;
+        }
+        if self.syscall.0.signalled.get() {
+            if self.stage == Stage::Parked {
+                use_a_point(format!("suspend {id}"));
                 SHARED.with_borrow_mut(|s| s.suspended -= 1);
             }
+            self.stage = Stage::Done;
             return Poll::Ready(());
         }
-        *inner.waker.borrow_mut() = Some(cx.waker().clone());
-        let at = format!("suspend {}", inner.id.0);
+        *self.syscall.0.waker.borrow_mut() = Some(cx.waker().clone());
+        let first_park = self.stage != Stage::Parked;
         SHARED.with_borrow_mut(|s| {
-            s.stopped_at = Some(at);
-            if !self.parked {
+            s.stopped_at = Some(format!("suspend {id}"));
+            if first_park {
                 s.suspended += 1;
             }
         });
-        self.parked = true;
+        self.stage = Stage::Parked;
         Poll::Pending
     }
 }
 
-/// A task that stops waiting (its future is dropped while parked) tells the
-/// backend, through the next `select`, to forget the syscall.
+/// A task that stops waiting (its `Suspend` is dropped before the syscall was
+/// signalled, whether it had reached its point or not) tells the backend,
+/// through the next `select`, to forget the syscall.
 impl Drop for Suspend {
     fn drop(&mut self) {
-        if self.parked {
-            let id = self.syscall.0.id;
-            SHARED.with_borrow_mut(|s| {
-                s.suspended -= 1;
-                s.cancelled.push(id);
-            });
+        if self.stage == Stage::Done {
+            return;
         }
+        let id = self.syscall.0.id;
+        let parked = self.stage == Stage::Parked;
+        SHARED.with_borrow_mut(|s| {
+            if parked {
+                s.suspended -= 1;
+            }
+            s.cancelled.push(id);
+        });
     }
 }

@@ -62,30 +62,33 @@ thread_local! {
     static SHARED: RefCell<Shared> = RefCell::new(Shared::default());
 }
 
+/// Passes a scheduling point on the way to `operation` if the turn's budget
+/// allows it (`Ready`, one point used); otherwise ends the turn (`Pending`),
+/// and the operation waits for the task's next turn.
+fn pass_point(operation: &str) -> Poll<()> {
+    SHARED.with_borrow_mut(|s| {
+        if s.budget > 0 {
+            s.budget -= 1;
+            s.did.push(operation.to_string());
+            Poll::Ready(())
+        } else {
+            s.yielded = true;
+            s.stopped_at = Some(operation.to_string());
+            Poll::Pending
+        }
+    })
+}
+
 /// The future of [`point`].
 struct Point {
-    operation: Option<String>,
+    operation: String,
 }
 
 impl Future for Point {
     type Output = ();
 
-    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
-        let operation = self.operation.take().expect("polled after Ready");
-        SHARED.with_borrow_mut(|s| {
-            if s.budget > 0 {
-                // A point of the budget is used, and the operation goes on.
-                s.budget -= 1;
-                s.did.push(operation);
-                Poll::Ready(())
-            } else {
-                // The turn ends here; the operation waits for the next one.
-                s.yielded = true;
-                s.stopped_at = Some(operation.clone());
-                self.operation = Some(operation);
-                Poll::Pending
-            }
-        })
+    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        pass_point(&self.operation)
     }
 }
 
@@ -93,10 +96,7 @@ impl Future for Point {
 /// turn's budget, or ends the turn if none is left. Every operation of the
 /// scheduler starts with one.
 pub async fn point(operation: String) {
-    Point {
-        operation: Some(operation),
-    }
-    .await
+    Point { operation }.await
 }
 
 /// An operation that had to wait completes: it uses a point of this turn.

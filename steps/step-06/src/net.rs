@@ -22,10 +22,16 @@ async fn try_first<T>(
     direction: Direction,
     mut call: impl FnMut() -> io::Result<T>,
 ) -> io::Result<T> {
+    let mut woken = false;
     loop {
         match call() {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                if woken {
+                    // A hint that found nothing: it costs this retry.
+                    reactor.count_retry();
+                }
                 reactor.wait(token, direction).await;
+                woken = true;
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             result => return result,
@@ -113,7 +119,9 @@ impl TcpStream {
             }
             match stream.inner.peer_addr() {
                 Ok(_) => return Ok(stream),
-                // Not connected yet: wait until the socket is writable.
+                // Not connected yet (Linux says ENOTCONN; mio's docs note that
+                // other systems may say EINPROGRESS, which this toy does not
+                // handle): wait until the socket is writable.
                 Err(e) if e.kind() == io::ErrorKind::NotConnected => {
                     reactor.wait(stream.token, Direction::Write).await;
                 }

@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 use mio::{Events as Readiness, Interest, Poll, Token};
 
 use crate::clock::{Clock, Timers};
-use crate::events::{Events, Signal, Syscall, SyscallId, suspend, syscall};
+use crate::events::{
+    Events, Signal, Syscall, SyscallId, suspend_after_point, syscall,
+};
 
 /// Which way a task waits on a socket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,8 +55,11 @@ pub struct Reactor {
     inner: Rc<RefCell<Inner>>,
     start: Instant,
     timers: Rc<RefCell<Timers>>,
-    /// How many times a task waited on a socket, for the report.
+    /// How many times a task waited on a socket, and how many times a task
+    /// woken by an event found its system call would still block, for the
+    /// report.
     waits: Rc<Cell<usize>>,
+    retries: Rc<Cell<usize>>,
 }
 
 impl Reactor {
@@ -70,6 +75,7 @@ impl Reactor {
             start: Instant::now(),
             timers: Rc::default(),
             waits: Rc::default(),
+            retries: Rc::default(),
         })
     }
 
@@ -119,13 +125,25 @@ impl Reactor {
                 Direction::Write => source.write = Some(s.clone()),
             }
         }
-        suspend(s).await;
+        // The operation passed its point before its system call.
+        suspend_after_point(s).await;
     }
 
     /// How many times a task waited on a socket (its system call would have
     /// blocked).
     pub fn waits(&self) -> usize {
         self.waits.get()
+    }
+
+    /// How many times a task woken by an event found that its system call
+    /// would still block: the cost of spurious or stale events.
+    pub fn retries(&self) -> usize {
+        self.retries.get()
+    }
+
+    /// Counts a retry after a hint that found nothing.
+    pub(crate) fn count_retry(&self) {
+        self.retries.set(self.retries.get() + 1);
     }
 
     /// For each select that returned events, the names of the ready sockets.
