@@ -5,7 +5,7 @@
 //! list: it *parks* on a real `std::task::Waker`, and whatever it waits for
 //! (a child's result, a timer) wakes it, which puts it back at the end of the
 //! list. Between turns, the scheduler asks the system what happened through an
-//! [`Events`](events::Events) backend, and blocks there when nothing can run.
+//! [`Events`] backend, and blocks there when nothing can run.
 //!
 //! The switch to wakers changes what a turn is. The mailbox of steps 1 to 3
 //! is gone: a turn is one poll of the task's future, with a budget of
