@@ -85,7 +85,7 @@ pub fn sections() -> Vec<Section> {
         },
         Section {
             name: "orphans",
-            title: "five background jobs, reaped as they finish",
+            title: "five background jobs, reaped at ticks 1 to 3, the rest awaited",
             lines: outcome(&on_clock(background)),
         },
     ];

@@ -4,15 +4,18 @@
 use crate::clock::{VirtualClock, sleep};
 use crate::{Error, Orphans, note, print, spawn};
 
+// ANCHOR: guard
 /// Writes `"NAME dropped"` when it is dropped: put one in a task to see when
 /// its future is dropped, whether it returned, was cancelled or panicked.
 pub struct Guard(pub &'static str);
 
 impl Drop for Guard {
     fn drop(&mut self) {
+        // A destructor cannot `.await`: `note` writes without a point.
         note(format!("{} dropped", self.0));
     }
 }
+// ANCHOR_END: guard
 
 // ANCHOR: tree
 /// A parent awaits its two children; one of them awaits a child of its own.

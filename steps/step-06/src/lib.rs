@@ -141,7 +141,8 @@ pub fn note(line: impl Into<String>) {
 }
 
 // ANCHOR: error
-/// Why a task did not return a value.
+/// What went wrong: why a task did not return a value, or why an operation
+/// on a promise was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Error {
     /// It was cancelled, by its parent or because the run failed.
@@ -179,15 +180,20 @@ impl Member {
     }
 }
 
+// ANCHOR: ask_to_stop
 /// Asks task `id` to stop for `why`, unless it is stopping or finished
-/// already; it tears down at its next turn.
-fn ask_to_stop(s: &mut Shared, id: usize, why: Error) {
+/// already: it tears down at its next turn (the scheduler puts it back in the
+/// to-do list if it is parked). `true` if this call asked.
+fn ask_to_stop(s: &mut Shared, id: usize, why: Error) -> bool {
     let member = &mut s.family[id];
-    if member.stopping.is_none() && !member.finished {
+    let asked = member.stopping.is_none() && !member.finished;
+    if asked {
         member.stopping = Some(why);
         s.to_stop.push(id);
     }
+    asked
 }
+// ANCHOR_END: ask_to_stop
 
 /// A child's result once it has finished, and the waker of the parent
 /// waiting for it.
@@ -219,14 +225,14 @@ pub async fn spawn<T: 'static>(
         result: None,
         waiter: None,
     }));
-    let (output, result) = (Rc::clone(&slot), Rc::clone(&slot));
+    let (for_future, for_scheduler) = (Rc::clone(&slot), Rc::clone(&slot));
     let future = async move {
         let value = future.await;
-        output.borrow_mut().output = Some(value);
+        for_future.borrow_mut().output = Some(value);
     };
     // What the scheduler calls when the child is finished, however it ends.
     let finish = move |error: Option<Error>| {
-        let mut slot = result.borrow_mut();
+        let mut slot = for_scheduler.borrow_mut();
         let output = slot.output.take();
         slot.result = Some(match error {
             None => Ok(output.expect("a task that returned has an output")),
@@ -480,6 +486,7 @@ impl<E: Events> Scheduler<E> {
         self.todo.push_back(id);
     }
 
+    // ANCHOR: unpark
     /// Puts task `id` back in the to-do list if it is parked.
     fn unpark(&mut self, id: usize) {
         if self.tasks[id].2 == Place::Parked {
@@ -487,6 +494,7 @@ impl<E: Events> Scheduler<E> {
             self.todo.push_back(id);
         }
     }
+    // ANCHOR_END: unpark
 
     // ANCHOR: turn
     /// Gives task `id` one turn: a teardown step if it must stop, otherwise
@@ -497,6 +505,10 @@ impl<E: Events> Scheduler<E> {
         let mut task = self.tasks[id].0.take().expect("a queued task is here");
         let stopping = SHARED.with_borrow(|s| s.family[id].stopping.clone());
         let budget = if task.started { self.quanta } else { 0 };
+        SHARED.with_borrow_mut(|s| {
+            s.current.clone_from(&task.name);
+            s.current_id = id;
+        });
         let (first, outcome) = match stopping {
             Some(why) => (false, self.tear_down(id, &mut task, why)),
             None => (!task.started, self.poll(id, &mut task, budget)),
@@ -550,8 +562,6 @@ impl<E: Events> Scheduler<E> {
             s.budget = budget;
             s.yielded = false;
             s.stopped_at = None;
-            s.current.clone_from(&task.name);
-            s.current_id = id;
         });
         let future = task.future.as_mut().expect("a running task's future");
         let mut cx = Context::from_waker(&self.tasks[id].1);
@@ -600,17 +610,12 @@ impl<E: Events> Scheduler<E> {
                 .into_iter()
                 .filter(|c| !s.family[*c].finished)
                 .collect();
-            for child in &running {
-                ask_to_stop(s, *child, Error::Cancelled);
-            }
             s.stopped_at = Some("teardown".to_string());
-            if !running.is_empty() {
-                let names: Vec<&str> = running
-                    .iter()
-                    .map(|c| s.family[*c].name.as_str())
-                    .collect();
-                let stop = format!("stop {}", names.join(", "));
-                s.did.push(stop);
+            for child in &running {
+                if ask_to_stop(s, *child, Error::Cancelled) {
+                    let stop = format!("stop {}", s.family[*child].name);
+                    s.did.push(stop);
+                }
             }
             running
         });
@@ -618,13 +623,15 @@ impl<E: Events> Scheduler<E> {
             return Outcome::Parked;
         }
         let future = task.future.take();
-        // Outside any borrow of the shared state: destructors may use it.
-        drop(future);
+        // Outside any borrow of the shared state: destructors may use it. A
+        // destructor that panics must not take the scheduler down either.
+        let _ = catch_unwind(AssertUnwindSafe(|| drop(future)));
         SHARED.with_borrow_mut(|s| s.did.push("drop".to_string()));
         Outcome::Finished(Some(why))
     }
     // ANCHOR_END: tear_down
 
+    // ANCHOR: finish
     /// Task `id` is finished: its promise gets its result, its parent is told
     /// if it waits for its children to stop.
     fn finish(&mut self, id: usize, error: Option<Error>, task: &mut Task) {
@@ -652,6 +659,7 @@ impl<E: Events> Scheduler<E> {
             self.unpark(id);
         }
     }
+    // ANCHOR_END: finish
 }
 
 /// How a turn ended.

@@ -179,7 +179,10 @@ impl Report {
             let stop = match turn.end.split_once(" at ") {
                 Some((how, at)) => {
                     let op = at.split(' ').next().unwrap_or(at);
-                    if how == "parked" {
+                    if how == "parked" && op == "teardown" {
+                        // Waiting for its children to stop, not for an event.
+                        "teardown".to_string()
+                    } else if how == "parked" {
                         format!("park {op}")
                     } else {
                         op.to_string()

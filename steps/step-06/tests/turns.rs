@@ -15,9 +15,14 @@ use step_06::examples::{
 };
 use step_06::{Error, Task, print, run, spawn};
 
-/// A panic in a task is an error of the run's, not a message on stderr.
-fn quiet_panics() {
+/// Runs `body` with panics kept off stderr (a panicking task is an error of
+/// the run's, which the test checks), then puts the default hook back, so
+/// that the other tests' failures still print their messages.
+fn with_quiet_panics<R>(body: impl FnOnce() -> R) -> R {
     std::panic::set_hook(Box::new(|_| {}));
+    let result = body();
+    let _ = std::panic::take_hook();
+    result
 }
 
 #[test]
@@ -64,26 +69,27 @@ fn cancelling_stops_the_children_first_and_waits_for_them() {
     let ends: Vec<(&str, &str)> = report
         .turns
         .iter()
-        .skip(13)
-        .take(5)
+        .skip(12)
+        .take(7)
         .map(|t| (t.task.as_str(), t.end.as_str()))
         .collect();
     assert_eq!(
         ends,
         [
+            ("main", "parked at cancel parent"),
             ("parent", "parked at teardown"),
             ("child", "parked at teardown"),
             ("grandchild", "cancelled"),
             ("child", "cancelled"),
             ("parent", "cancelled"),
+            ("main", "queued at print \"cancel returned\""),
         ]
     );
 }
 
 #[test]
 fn a_panic_fails_the_task_after_its_children_are_cancelled() {
-    quiet_panics();
-    let report = on_clock(panicking);
+    let report = with_quiet_panics(|| on_clock(panicking));
     // The panic unwinds through the worker's own frame first (its guard is
     // dropped then); the helper is cancelled before the parent's await
     // returns the error.
@@ -170,4 +176,65 @@ fn the_run_fails_but_every_other_task_is_cancelled_first() {
     // Nobody waited for the sleepers' deadlines.
     use step_06::clock::Clock;
     assert_eq!(clock.now(), 0);
+}
+
+#[test]
+fn only_the_parent_may_await_and_the_promise_is_gone() {
+    // b awaits its sibling a: NotAChild, and the promise went with the await,
+    // so main can never settle a, and the run fails.
+    let report = on_clock(|_| async {
+        let a = spawn("a", async { 1 }).await;
+        let b = spawn("b", async move {
+            let tried = a.await;
+            print(format!("b awaiting a: {tried:?}")).await;
+        })
+        .await;
+        b.await.unwrap();
+    });
+    assert_eq!(report.output, ["b awaiting a: Err(NotAChild)"]);
+    assert_eq!(report.result, Err(Error::StillHasChildren));
+}
+
+#[test]
+fn a_cancelled_task_with_a_finished_child_it_never_awaited_is_cancelled() {
+    // parent's child has returned, but parent has not awaited it yet when it
+    // is cancelled: nothing is left to stop, and parent is cancelled at once.
+    let report = on_clock(|clock| async move {
+        let parent = spawn("parent", async move {
+            let _guard = Guard("parent");
+            let child = spawn("child", async { 7 }).await;
+            sleep(&clock, 5).await;
+            child.await.unwrap();
+        })
+        .await;
+        step_06::yield_now().await;
+        step_06::yield_now().await;
+        step_06::yield_now().await;
+        parent.cancel().await.unwrap();
+        print(format!("parent: {:?}", parent.await)).await;
+    });
+    assert_eq!(report.output, ["parent dropped", "parent: Err(Cancelled)"]);
+    assert_eq!(report.result, Ok(()));
+}
+
+#[test]
+fn a_task_cancelled_at_its_sleeps_point_leaves_no_deadline_behind() {
+    // The sleeper is cancelled while queued at its sleep's scheduling point,
+    // its deadline of 5 already handed to the clock; main then sleeps 10. The
+    // clock forgets 5 and goes straight to 10.
+    let clock = step_06::clock::VirtualClock::default();
+    let (c1, c2) = (clock.clone(), clock.clone());
+    let main = Task::new("main", async move {
+        let sleeper =
+            spawn("sleeper", async move { sleep(&c1, 5).await }).await;
+        step_06::yield_now().await;
+        sleeper.cancel().await.unwrap();
+        sleep(&c2, 10).await;
+    });
+    let report = run(1, clock.clone(), vec![main]);
+    assert_eq!(report.result, Ok(()));
+    use step_06::clock::Clock;
+    let timers = clock.timers().borrow();
+    let log: Vec<&str> = timers.log.iter().map(|(_, w)| w.as_str()).collect();
+    assert_eq!(log, ["forgets syscall 1 (due at 5)", "jumps to 10"]);
 }
