@@ -1,6 +1,7 @@
 //! Runs the cases: miou and its peers interleaved, round after round, and the median of
-//! each runtime's runs (BENCH.md: ratios from one run, interleaved, medians of at least
-//! 5 runs).
+//! each runtime's runs. Absolute times drift on a shared machine; ratios taken within
+//! one run, with the runtimes interleaved and medians of at least 5 runs, do not (see
+//! `bench/WORKLOADS.md`, How figures are taken).
 //!
 //! One *run* of a runtime is one fresh runtime executing the workload `iters` times in a
 //! row; its time per iteration is one sample. `iters` is chosen once per case, the same

@@ -1,5 +1,6 @@
-//! The side-by-side benchmarks of BENCH.md: each workload on miou and on each peer,
-//! interleaved, with medians, ratios, and (for B1) peak memory.
+//! The side-by-side benchmarks: each workload on miou and on each peer, interleaved,
+//! with medians, ratios, and (for B1 and B8) peak memory. `bench/WORKLOADS.md` defines
+//! the workloads, their parameters and their targets.
 //!
 //! ```text
 //! cargo run -p bench --release -- [NAME...] [--quick] [--json] [--runs N] [--quanta N]
@@ -138,7 +139,9 @@ fn main() -> ExitCode {
 
     let runs = o.runs.unwrap_or(if o.quick { 3 } else { 7 });
     if runs < 5 && !o.quick {
-        eprintln!("bench: BENCH.md asks for medians of at least 5 runs (or use --quick)");
+        eprintln!(
+            "bench: a figure is the median of at least 5 runs (bench/WORKLOADS.md); use --quick for a smoke run"
+        );
         return ExitCode::from(2);
     }
     let cfg = Config {

@@ -1,6 +1,7 @@
-//! The output: a markdown table for people, JSON lines for machines (BENCH.md:
-//! `{"workload": "B3", "runtime": "miou", "median": 0.0123, "unit": "s", "runs": 7}`,
-//! one object per line and nothing else on stdout), and the peak-memory table.
+//! The output: a markdown table for people, JSON lines for machines
+//! (`{"workload": "B3", "runtime": "miou", "median": 0.0123, "unit": "s", "runs": 7}`,
+//! one object per line and nothing else on stdout; `bench/WORKLOADS.md` lists the units
+//! and runtime names), and the peak-memory table.
 
 use std::fmt::Write;
 
@@ -39,9 +40,9 @@ fn table_of(workload: &str) -> &str {
 }
 
 /// The markdown tables: one for B1-B5 and one per other workload, each with the
-/// median per runtime, miou / best peer, miou / floor where there is a floor, and
-/// BENCH.md's gate and goal with whether they hold. Notes (a runtime that starved...)
-/// follow their table.
+/// median per runtime, miou / best peer, miou / floor where there is a floor, and the
+/// workload's gate and goal (`bench/WORKLOADS.md`) with whether they hold. Notes (a
+/// runtime that starved...) follow their table.
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::new();
     let mut start = 0;

@@ -10,7 +10,7 @@ use std::process::Command;
 use crate::runtimes::Runtime;
 use crate::workloads::{b1_spawn_many, b8_cancel_tree};
 
-/// The number of tasks BENCH.md asks about.
+/// The number of tasks of B1's memory figure (B1's larger size).
 pub const N: usize = 25_000;
 /// B8's tree: fan-out 10, depth 3.
 const B8_FAN_OUT: usize = 10;

@@ -68,11 +68,12 @@
 //! ## Domains
 //!
 //! Domain 0 is the thread that called [`run`]; [`Builder::domains`] adds worker domains.
-//! [`spawn`] creates a child on the current domain; [`call`] creates one on another
-//! domain (never domain 0, never the caller's); [`parallel`] spreads work over the
-//! workers. A task never migrates. Idle domains sleep in their backend's `select`.
+//! [`spawn`](fn@spawn) creates a child on the current domain; [`call`] creates one on
+//! another domain (never domain 0, never the caller's); [`parallel`] spreads work over
+//! the workers. A task never migrates. Idle domains sleep in their backend's `select`.
 
 #![warn(missing_docs)]
+#![warn(clippy::undocumented_unsafe_blocks, missing_debug_implementations)]
 
 // The README's Rust blocks run as doctests (`cargo test -p miou --doc`), so the README a
 // user reads on crates.io compiles against this version of the crate. Only compiled for

@@ -371,7 +371,7 @@ fn the_mailbox_never_strands_a_task() {
 }
 
 /// A new `call`ed task goes into the domain's `fresh` queue, outside the mailbox; the
-/// sender then asks `is_asleep`. The domain looks at `fresh` inside `going_to_sleep`.
+/// sender then calls `claim_wake`. The domain looks at `fresh` inside `going_to_sleep`.
 /// The work is never stranded. (`fresh` is a crossbeam `Injector`, which loom cannot
 /// see into; a loom counter with the same release/acquire stands for it.)
 #[test]
@@ -417,8 +417,9 @@ fn a_closed_mailbox_refuses() {
     });
 }
 
-/// Trigger (SPEC §4.5 #01): two threads signal while a third attaches a callback. The
-/// trigger ends signalled, and the callback runs exactly when attaching succeeded.
+/// Trigger, after Miou's `test01` of `test/sync/test_sync.ml`: two threads signal while
+/// a third attaches a callback. The trigger ends signalled, and the callback runs
+/// exactly when attaching succeeded.
 #[test]
 fn a_trigger_fires_its_callback_once() {
     use crate::sync::Trigger;
@@ -443,8 +444,9 @@ fn a_trigger_fires_its_callback_once() {
     });
 }
 
-/// Computation (SPEC §4.5 #02): a return and a cancel race, and a trigger is attached
-/// meanwhile. Exactly one writer wins, `peek` shows it, and an attached trigger fires.
+/// Computation, after Miou's `test02` of `test/sync/test_sync.ml`: a return and a
+/// cancel race, and a trigger is attached meanwhile. Exactly one writer wins, `peek`
+/// shows it, and an attached trigger fires.
 #[test]
 fn a_computation_has_one_writer_and_fires_its_triggers() {
     use crate::sync::{Computation, Trigger};

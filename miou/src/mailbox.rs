@@ -92,10 +92,11 @@ impl<T> Mailbox<T> {
     /// something was pushed meanwhile, do not block), and if so announces the sleep.
     ///
     /// `nothing_else` looks at the domain's other sources of work (its fresh tasks) under
-    /// the same lock: a sender that adds work there first, then calls [`is_asleep`],
-    /// is ordered with this decision by the lock.
+    /// the same lock: a sender that adds work there first, then calls [`claim_wake`] (or
+    /// [`is_asleep_or_waking`]), is ordered with this decision by the lock.
     ///
-    /// [`is_asleep`]: Mailbox::is_asleep
+    /// [`claim_wake`]: Mailbox::claim_wake
+    /// [`is_asleep_or_waking`]: Mailbox::is_asleep_or_waking
     pub(crate) fn going_to_sleep(&self, nothing_else: impl FnOnce() -> bool) -> bool {
         let mut inbox = lock(&self.inbox);
         inbox.woken = false;

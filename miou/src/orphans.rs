@@ -77,7 +77,7 @@ impl<T: 'static> Orphans<T> {
         }
     }
 
-    /// Spawns `fut` as a child of the current task (like [`spawn`](crate::spawn)) and
+    /// Spawns `fut` as a child of the current task (like [`spawn`](fn@crate::spawn)) and
     /// registers it in the collector.
     pub fn spawn<F: Future<Output = T> + 'static>(&self, fut: F) {
         self.claim();
@@ -85,7 +85,7 @@ impl<T: 'static> Orphans<T> {
         self.promises.borrow_mut().push(p);
     }
 
-    /// Creates a child on another domain (like [`call`](crate::call)) and registers it.
+    /// Creates a child on another domain (like [`call`]) and registers it.
     ///
     /// ```
     /// miou::Builder::new().domains(1).run(async {

@@ -19,7 +19,15 @@ use crate::task::{self, Child, Handle, TaskId};
 /// [`Error::StillHasChildren`]).
 ///
 /// A promise belongs to the task that spawned the child, so it is neither `Send` nor
-/// `Sync`.
+/// `Sync`. The runtime relies on this: the value of a `spawn`ed child need not be
+/// `Send`, and it is taken by the promise's holder, who is then on the child's own
+/// thread. Sending a promise to another thread does not compile:
+///
+/// ```compile_fail,E0277
+/// fn send_away(p: miou::Promise<u32>) {
+///     std::thread::spawn(move || drop(p)); // error: `Promise<u32>` is not `Send`
+/// }
+/// ```
 ///
 /// ```
 /// let v = miou::Builder::new().domains(0).run(async {

@@ -178,7 +178,7 @@ impl Spawn {
         self
     }
 
-    /// [`spawn`](crate::spawn) with these options. Panics with [`Error::NotOwner`]'s
+    /// [`spawn`](fn@crate::spawn) with these options. Panics with [`Error::NotOwner`]'s
     /// message if the current task does not own a given resource.
     pub fn spawn<F>(self, fut: F) -> Promise<F::Output>
     where
@@ -191,7 +191,7 @@ impl Spawn {
         })
     }
 
-    /// [`call`](crate::call) with these options.
+    /// [`call`] with these options.
     pub fn call<F, Fut>(self, f: F) -> Promise<Fut::Output>
     where
         F: FnOnce() -> Fut + Send + 'static,

@@ -310,9 +310,10 @@ pub(crate) struct Task<C, Fut: Future, P: Place> {
 // load that pairs with the runner's release store (see the module doc). What crosses
 // threads is therefore: the closure `C` (required `Send` by `call`, and for `spawn` the
 // runner is the creating thread), the output (required `Send` by `call`; for `spawn` the
-// promise holder is on the runner's thread, since `Promise` is `!Send`), and the
-// resources (`Arc<Resource>`, which is `Send + Sync`). The future `Fut` itself is built
-// and dropped on the runner and never leaves it.
+// promise holder is on the runner's thread, since `Promise` is `!Send`, which a
+// `compile_fail` doctest on `Promise` pins), and the resources (`Arc<Resource>`, which
+// is `Send + Sync`). The future `Fut` itself is built and dropped on the runner and
+// never leaves it.
 unsafe impl<C, Fut: Future, P: Place> Send for Task<C, Fut, P> {}
 // SAFETY: see the `Send` impl above; shared references from other threads only touch
 // the header, which is `Sync`.

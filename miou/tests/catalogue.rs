@@ -1,7 +1,9 @@
-//! Miou's acceptance tests (`test/test_core.ml`, SPEC §4.3), ported one `#[test]` per
-//! Miou test. Each test quotes what Miou's test checks, then says how Rust changes it
-//! where it must. Miou runs these with `MIOU_DOMAINS=3`; here tests that only `spawn`
-//! use `domains(0)` and tests that `call` use 1 or 2 workers (the machine has 2 cores).
+//! Miou's own test suite for its core, `test/test_core.ml` in the Miou repository
+//! (<https://github.com/robur-coop/miou>), ported one `#[test]` per Miou test:
+//! `tNN_*` here is `testNN` there. Each test quotes what Miou's test checks, then says
+//! how Rust changes it where it must. Miou runs these with `MIOU_DOMAINS=3`; here tests
+//! that only `spawn` use `domains(0)` and tests that `call` use 1 or 2 workers (the
+//! machine has 2 cores).
 //!
 //! Not ported, and why:
 //! - 03 (`await_exn p; await_exn p`: a promise can be awaited twice) and the duplicate

@@ -28,8 +28,9 @@ fn one_domain(quanta: usize) -> Builder {
     Builder::new().domains(0).quanta(quanta)
 }
 
-/// Miou test 01, for every quanta: the root's first turn has no budget, so whatever
-/// the quanta it yields at `p.await`, after logging "World"; then p runs.
+/// Miou's `test01` (`test/test_core.ml`), for every quanta: the root's first turn has
+/// no budget, so whatever the quanta it yields at `p.await`, after logging "World";
+/// then p runs.
 #[test]
 fn test01_world_then_hello_for_any_quanta() {
     for quanta in 1..=4 {
@@ -47,8 +48,8 @@ fn test01_world_then_hello_for_any_quanta() {
     }
 }
 
-/// Miou test 10, for every quanta: `yield_now` ends the turn whatever the quanta, and
-/// p, queued by the spawn, is ahead of the root.
+/// Miou's `test10` (`test/test_core.ml`), for every quanta: `yield_now` ends the turn
+/// whatever the quanta, and p, queued by the spawn, is ahead of the root.
 #[test]
 fn test10_hello_then_world_for_any_quanta() {
     for quanta in 1..=4 {

@@ -1,4 +1,5 @@
-//! SPEC §4.3's sleep tests (22-27, 29, 45) with the real clock and the built-in `mio`
+//! The sleep tests of Miou's `test/test_core.ml` (`test22` to `test27`, `test29` and
+//! `test45`, ported in `catalogue.rs`) with the real clock and the built-in `mio`
 //! backend. The catalogue runs them on a virtual clock (`common/clock.rs`), where time
 //! is exact; here the durations are short and the bounds wide: each test checks what the
 //! timeline proves (sleeps overlap, a cancel interrupts a sleeping worker at once, a

@@ -1,6 +1,6 @@
-//! Each error and each rule of the API contract (API.md, "The rules", "Errors",
-//! "Resources"), with destructor and finaliser counters to show that what the rules
-//! promise to clean up is cleaned up, and when.
+//! Each error and each rule of miou's API (the crate documentation's "The rules", the
+//! variants of `miou::Error`, and `miou::Ownership`), with destructor and finaliser
+//! counters to show that what the rules promise to clean up is cleaned up, and when.
 
 mod common;
 

@@ -415,8 +415,9 @@ fn echo_serves_1000_concurrent_connections_and_releases_them() {
     drop(server);
 }
 
-/// The examples run one accept loop per domain with `parallel`, one item per worker;
-/// API.md: "`parallel` runs `f(item)` for each item on worker domains, spread evenly".
+/// The examples run one accept loop per domain with `parallel`, one item per worker,
+/// since `miou::parallel`'s documentation promises its items "spread evenly in turn"
+/// over the worker domains.
 /// Regression: idle workers used to take `parallel`'s not-yet-started items from the
 /// worker they were placed on, so two could run on one domain and the other get none.
 #[test]

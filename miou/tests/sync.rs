@@ -413,9 +413,9 @@ fn condition_signal_to_a_cancelled_waiter_is_forwarded() {
     assert_eq!(log, ["w2"]);
 }
 
-/// SPEC §4.3 test 31 (the `queue` example), smaller: two bounded buffers built on a
-/// Mutex and two Conditions; producers and consumers on the worker domains, one
-/// consumer on domain 0; the consumers check the order.
+/// Miou's `test31` (`test/test_core.ml`: a bounded stream), smaller: two bounded
+/// buffers built on a Mutex and two Conditions; producers and consumers on the worker
+/// domains, one consumer on domain 0; the consumers check the order.
 #[test]
 fn condition_bounded_queues_producers_and_consumers() {
     struct Bounded {
@@ -613,7 +613,8 @@ fn lazy_panic_is_memoised() {
 // ---------------------------------------------------------------------------------
 // Trigger
 
-/// SPEC §4.3 test 32: a trigger signalled from a plain thread resumes the task.
+/// Miou's `test32` (`test/test_core.ml`): a trigger signalled from a plain thread
+/// resumes the task.
 #[test]
 fn trigger_signalled_from_a_plain_thread() {
     for domains in [0, 1] {
@@ -711,8 +712,9 @@ impl fmt::Display for Exit {
 
 impl std::error::Error for Exit {}
 
-/// SPEC §4.5 test 02, with threads instead of a model checker: concurrent try_return,
-/// try_cancel and two try_attach.
+/// Miou's `test02` of `test/sync/test_sync.ml`, with threads instead of a model
+/// checker: concurrent try_return, try_cancel and two try_attach. (`loom_models.rs` has
+/// the model-checked version.)
 #[test]
 fn computation_first_writer_wins_across_threads() {
     let (mut attached, mut unattached, mut returned, mut cancelled) = (0, 0, 0, 0);
@@ -766,7 +768,11 @@ fn computation_first_writer_wins_across_threads() {
     assert_eq!(returned + cancelled, 200);
 }
 
-/// SPEC §4.5 test 03, the semantic parts: attach, detach, bounded garbage.
+/// After Miou's `test03` of `test/sync/test_sync.ml` (triggers detached from a running
+/// computation), without its exact counts of kept triggers, which are Miou's own: a
+/// detached trigger is signalled, the computation keeps running and takes new
+/// triggers, detached ones do not pile up, and at completion a live trigger fires once
+/// and attaching fails from then on.
 #[test]
 fn computation_attach_and_detach() {
     fn kept<T: fmt::Debug>(c: &Computation<T>) -> usize {
@@ -854,8 +860,8 @@ fn computation_await_and_cancelled_awaiter() {
     });
 }
 
-/// SPEC §4.3 test 33: a yielding fib captured into a computation, cancelled by another
-/// task: awaiting the computation gives the cancellation.
+/// Miou's `test33` (`test/test_core.ml`): a yielding fib captured into a computation,
+/// cancelled by another task: awaiting the computation gives the cancellation.
 #[test]
 fn computation_try_capture_loses_to_try_cancel() {
     async fn fib(c: &Computation<u64>, n: u64) -> Result<u64, miou::sync::Cause> {
@@ -944,9 +950,10 @@ fn the_types_are_send_and_sync() {
     send_sync::<Mutex<std::cell::Cell<u8>>>();
 }
 
-/// SPEC §4.3 test 40: two `call`ed tasks force one `Lazy` and race with `await_first`;
-/// the value is always 42, and over repeated runs each of the two wins at least once
-/// (which one wins is random by design: the seeded tie-break, and the domains' timing).
+/// Miou's `test40` (`test/test_core.ml`): two `call`ed tasks force one `Lazy` and race
+/// with `await_first`; the value is always 42, and over repeated runs each of the two
+/// wins at least once (which one wins is random by design: the seeded tie-break, and
+/// the domains' timing).
 #[test]
 fn t40_lazy_forced_by_racing_calls_on_two_domains() {
     watchdog(60, || {

@@ -1,5 +1,6 @@
-//! Miou's `test/test_unix.ml` (SPEC §4.4), on `miou::net`, `miou::time` and
-//! `miou::signal`, each on one domain like `Miou_unix.run ~domains:0`.
+//! Miou's `test/test_unix.ml` (in the Miou repository,
+//! <https://github.com/robur-coop/miou>: `test01` to `test05`), on `miou::net`,
+//! `miou::time` and `miou::signal`, each on one domain like `Miou_unix.run ~domains:0`.
 
 mod common;
 

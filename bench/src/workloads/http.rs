@@ -7,8 +7,8 @@
 //!   (`bench --http-tokio ADDR`, `src/http_tokio.rs`).
 //! - `HTTP/hyper`: `miou/examples/hyper.rs`, hyper's HTTP/1 server, and the same hyper
 //!   server on tokio through hyper-util (`bench --hyper-tokio ADDR`,
-//!   `src/hyper_tokio.rs`): the runtimes under a real HTTP stack. BENCH.md sets it no
-//!   target; its figures are for the reader.
+//!   `src/hyper_tokio.rs`): the runtimes under a real HTTP stack. It has no target
+//!   (`bench/WORKLOADS.md`); its figures are for the reader.
 //!
 //! Needs `wrk` (Debian's package: installed with `apt-get install -y wrk` when missing
 //! and running as root, except with `--quick`) and the example's binary next to this

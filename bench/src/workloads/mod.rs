@@ -1,13 +1,15 @@
-//! The workloads of BENCH.md, one module each. A module turns its workload into
-//! [`Case`]s (one per size or setting) and writes the same body once per runtime,
-//! through a macro, so every runtime executes the same code with its own `spawn`,
-//! join handle and `yield_now`.
+//! The workloads, one module each. A module turns its workload into [`Case`]s (one per
+//! size or setting) and writes the same body once per runtime, through a macro, so
+//! every runtime executes the same code with its own `spawn`, join handle and
+//! `yield_now`. `bench/WORKLOADS.md` describes every workload, its parameters and its
+//! targets.
 //!
 //! Adding a workload: a module `bN_name.rs` with a `cases(&Config) -> Vec<Case>`,
-//! listed in [`all`]. A case either times iterations ([`Run::Time`], one metric in
-//! seconds, iterations calibrated by the harness) or measures several figures in one run
-//! ([`Run::Metrics`]: req/s, latency percentiles), each described by a [`Metric`] with
-//! its unit and BENCH.md's gate and goal.
+//! listed in [`all`], and its entry in `bench/WORKLOADS.md`. A case either times
+//! iterations ([`Run::Time`], one metric in seconds, iterations calibrated by the
+//! harness) or measures several figures in one run ([`Run::Metrics`]: req/s, latency
+//! percentiles), each described by a [`Metric`] with its unit and the workload's gate
+//! and goal.
 
 pub mod b10_parallel_hash;
 pub mod b1_spawn_many;
@@ -32,7 +34,8 @@ use crate::runtimes::Runtime;
 pub struct Config {
     /// Smaller sizes, for a smoke run (CI, debug builds).
     pub quick: bool,
-    /// miou's quanta where the workload does not set one (BENCH.md: miou's default, 1).
+    /// miou's quanta where the workload does not set one (by default 1, miou's own
+    /// default: miou is measured as a user gets it).
     pub quanta: usize,
 }
 
@@ -76,7 +79,7 @@ pub struct Measured {
     pub note: Option<String>,
 }
 
-/// A unit of measure, as `--json` prints it (BENCH.md).
+/// A unit of measure, as `--json` prints it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unit {
     /// A time in seconds, lower is better.
@@ -121,7 +124,7 @@ impl Unit {
     }
 }
 
-/// A figure a case reports, with BENCH.md's targets for it.
+/// A figure a case reports, with its workload's targets for it.
 #[derive(Clone, Debug)]
 pub struct Metric {
     pub unit: Unit,
@@ -156,7 +159,7 @@ impl Metric {
     }
 }
 
-/// A target of BENCH.md for one metric: miou's figure against another's, `<=` for a
+/// A target for one metric: miou's figure against another's, `<=` for a
 /// lower-is-better unit and `>=` for a higher-is-better one.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Target {

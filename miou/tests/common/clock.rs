@@ -1,6 +1,6 @@
-//! A virtual clock as an events backend, after the `Miouc` mock of Miou's tests
-//! (SPEC §4.2): each domain has a min-heap of sleepers keyed by virtual time, `select`
-//! advances a shared virtual `tick`, and `interrupt` sets the domain's flag.
+//! A virtual clock as an events backend, after the `Miouc` module of Miou's tests (in
+//! `test/test_core.ml`): each domain has a min-heap of sleepers keyed by virtual time,
+//! `select` advances a shared virtual `tick`, and `interrupt` sets the domain's flag.
 //!
 //! One deliberate difference with Miouc. Miouc advances the tick by at most 1 at every
 //! `select` call and sleeps 10 ms of real time there, so its "tick < N" assertions rely
