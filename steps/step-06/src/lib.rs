@@ -195,6 +195,7 @@ fn ask_to_stop(s: &mut Shared, id: usize, why: Error) -> bool {
 }
 // ANCHOR_END: ask_to_stop
 
+// ANCHOR: promise
 /// A child's result once it has finished, and the waker of the parent
 /// waiting for it.
 struct Slot<T> {
@@ -204,7 +205,6 @@ struct Slot<T> {
     waiter: Option<Waker>,
 }
 
-// ANCHOR: promise
 /// The parent's handle on a child: its number, its parent's, and its result.
 pub struct Promise<T> {
     task: String,
