@@ -1,10 +1,15 @@
-//! The errors a task can observe, and the panic payload a failed task leaves behind.
+//! The errors a task can observe, the panic payload a failed task leaves behind, and
+//! the failure of a run with the details of who broke a rule.
 //!
 //! Every variant names the rule that was broken, so that the message a user sees in a
-//! log is enough to find the mistake.
+//! log is enough to find the mistake; [`Failure`] adds which task broke it, and where
+//! that task and the children it left were spawned.
 
 use std::any::Any;
 use std::fmt;
+use std::panic::Location;
+
+use crate::task::{TaskId, TaskName};
 
 /// Why a task did not produce its value, or why an operation was refused.
 ///
@@ -17,6 +22,44 @@ use std::fmt;
 ///     })
 ///     .unwrap_err();
 /// assert!(matches!(err, miou::Error::StillHasChildren));
+/// ```
+///
+/// # Which task, spawned where
+///
+/// Each variant is the rule, the same for every task, so that a program can match on
+/// it. Which task broke it is told elsewhere, by the id a task displays as `n@d` (its
+/// number `n` on domain `d`) and where it was spawned:
+///
+/// - a run that fails ([`StillHasChildren`](Error::StillHasChildren),
+///   [`ResourceLeaked`](Error::ResourceLeaked)): [`Builder::run`](crate::Builder::run)
+///   panics with the whole story, and
+///   [`Builder::try_run_detailed`](crate::Builder::try_run_detailed) returns it as a
+///   [`Failure`] (`try_run` returns its [`Failure::error`]);
+/// - a panic: the [`Panic`] of [`Panicked`](Error::Panicked) names the task that
+///   panicked, in its `Display` and through [`Panic::task`] and [`Panic::spawned_at`];
+/// - [`NotAChild`](Error::NotAChild): [`cancel`](crate::cancel) panics with a message
+///   that names both tasks; an `.await`, [`await_one`](crate::await_one) or
+///   [`await_first`](crate::await_first) that returns it also logs them (a `tracing`
+///   warning, a [`TraceKind::RuleBroken`](crate::TraceKind::RuleBroken) event, and the
+///   `MIOU_DEBUG` log).
+///
+/// ```
+/// let line = line!() + 4; // the line of the forgotten `spawn` below
+/// let failure = miou::Builder::new()
+///     .domains(0)
+///     .try_run_detailed(async {
+///         let _forgotten = miou::spawn(async {});
+///     })
+///     .unwrap_err();
+/// assert!(matches!(failure.error(), miou::Error::StillHasChildren));
+/// // a task returned while some of its children were neither awaited nor
+/// // cancelled [...]: the root task (1@0, run at src/main.rs:5:6) returned
+/// // while 1 child was neither awaited nor cancelled: 2@0 (spawned at
+/// // src/main.rs:8:27)
+/// println!("{failure}");
+/// let text = failure.to_string();
+/// assert!(text.contains("the root task (1@0"), "{text}");
+/// assert!(text.contains(&format!("2@0 (spawned at {}:{line}:", file!())), "{text}");
 /// ```
 #[derive(Debug)]
 #[non_exhaustive]
@@ -45,10 +88,16 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Cancelled => f.write_str("the task was cancelled before it returned"),
-            Error::Panicked(p) => match p.message() {
-                Some(m) => write!(f, "the task panicked: {m}"),
-                None => f.write_str("the task panicked (with a payload that is not a string)"),
-            },
+            Error::Panicked(p) => {
+                match p.0.task {
+                    Some(task) => write!(f, "{task} panicked")?,
+                    None => f.write_str("the task panicked")?,
+                }
+                match p.message() {
+                    Some(m) => write!(f, ": {m}"),
+                    None => f.write_str(" (with a payload that is not a string)"),
+                }
+            }
             Error::StillHasChildren => f.write_str(
                 "a task returned while some of its children were neither awaited nor cancelled \
                  (rule: a task awaits or cancels every child it spawns; dropping a Promise \
@@ -77,7 +126,106 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// What a panicking task left behind: its payload, and the message when there is one.
+/// Why a run failed: the [`Error`], and which task broke the rule, where it was
+/// spawned and, for [`StillHasChildren`](Error::StillHasChildren), the children it left
+/// (a few by name, then how many more). What
+/// [`Builder::try_run_detailed`](crate::Builder::try_run_detailed) returns, and what
+/// [`Builder::run`](crate::Builder::run) panics with.
+///
+/// Its `Display` is the error's sentence, then the detail:
+///
+/// ```text
+/// a task returned while some of its children were neither awaited nor cancelled (rule:
+/// [...]): task 2@0 (spawned at src/main.rs:4:17) returned while 2 children were neither
+/// awaited nor cancelled: 3@0 (spawned at src/main.rs:5:21), 4@0 (spawned at
+/// src/main.rs:6:21)
+/// ```
+///
+/// ```
+/// let f = miou::Builder::new()
+///     .domains(0)
+///     .try_run_detailed(async {
+///         let r = miou::Ownership::create((), |()| {});
+///         r.own().unwrap(); // never released
+///     })
+///     .unwrap_err();
+/// assert!(matches!(f.error(), miou::Error::ResourceLeaked));
+/// assert!(f.detail().unwrap().starts_with("the root task (1@0, run at "));
+/// let e: miou::Error = f.into(); // what `try_run` returns
+/// ```
+pub struct Failure {
+    error: Error,
+    /// Boxed: a failure is rare, and three words are enough to carry it.
+    detail: Option<Box<str>>,
+}
+
+impl Failure {
+    pub(crate) fn new(error: Error, detail: String) -> Failure {
+        Failure {
+            error,
+            detail: Some(detail.into_boxed_str()),
+        }
+    }
+
+    /// The error, to match on.
+    pub fn error(&self) -> &Error {
+        &self.error
+    }
+
+    /// The error, without the detail.
+    pub fn into_error(self) -> Error {
+        self.error
+    }
+
+    /// Which task broke the rule, where it was spawned, and what it left behind (`None`
+    /// when the run failed without such a story, e.g. the root panicked: then the
+    /// [`Panic`] names the task).
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Failure {
+        Failure {
+            error,
+            detail: None,
+        }
+    }
+}
+
+impl From<Failure> for Error {
+    fn from(f: Failure) -> Error {
+        f.error
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.detail {
+            Some(d) => write!(f, "{}: {d}", self.error),
+            None => write!(f, "{}", self.error),
+        }
+    }
+}
+
+impl fmt::Debug for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Failure")
+            .field("error", &self.error)
+            .field("detail", &self.detail)
+            .finish()
+    }
+}
+
+impl std::error::Error for Failure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+/// What a panicking task left behind: its payload, the message when there is one, and
+/// which task it was (its id, and where it was spawned).
 ///
 /// ```
 /// let r = miou::Builder::new().domains(0).run(async {
@@ -94,6 +242,8 @@ pub struct Panic(Box<PanicInner>);
 struct PanicInner {
     /// The message, read once when the task failed (`&str` and `String` payloads).
     message: Option<String>,
+    /// The task that panicked (`None` for a panic caught outside a task's turn).
+    task: Option<TaskName>,
     /// Behind a mutex so that `Panic`, and so [`Error`], are `Sync`: errors travel in
     /// `io::Error`, `anyhow` and friends, which require it. Only `into_payload` takes it.
     payload: std::sync::Mutex<Box<dyn Any + Send>>,
@@ -108,8 +258,48 @@ impl Panic {
         };
         Panic(Box::new(PanicInner {
             message,
+            task: None,
             payload: std::sync::Mutex::new(payload),
         }))
+    }
+
+    /// The panic of `task`.
+    pub(crate) fn in_task(payload: Box<dyn Any + Send>, task: TaskName) -> Panic {
+        let mut p = Panic::new(payload);
+        p.0.task = Some(task);
+        p
+    }
+
+    /// The task that panicked.
+    ///
+    /// ```
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let p = miou::spawn(async { panic!("boom") });
+    ///     let id = p.id();
+    ///     match p.await {
+    ///         Err(miou::Error::Panicked(panic)) => assert_eq!(panic.task(), Some(id)),
+    ///         other => panic!("unexpected {other:?}"),
+    ///     }
+    /// });
+    /// ```
+    pub fn task(&self) -> Option<TaskId> {
+        self.0.task.map(|t| t.id)
+    }
+
+    /// Where the task that panicked was spawned (for the root task, where the run was
+    /// started). The error's `Display` shows it too: `task 2@0 (spawned at
+    /// src/main.rs:3:17) panicked: boom`.
+    ///
+    /// ```
+    /// let line = line!() + 2;
+    /// let r = miou::Builder::new().domains(0).run(async {
+    ///     miou::spawn(async { panic!("boom") }).await
+    /// });
+    /// let Err(miou::Error::Panicked(p)) = r else { panic!("it panicked") };
+    /// assert_eq!(p.spawned_at().map(|l| l.line()), Some(line));
+    /// ```
+    pub fn spawned_at(&self) -> Option<&'static Location<'static>> {
+        self.0.task.map(|t| t.spawned_at)
     }
 
     /// The panic message, when the payload is a string (as with `panic!("...")`).
@@ -128,13 +318,15 @@ impl Panic {
 
 impl fmt::Debug for Panic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut t = f.debug_tuple("Panic");
         match self.message() {
-            Some(m) => f.debug_tuple("Panic").field(&m).finish(),
-            None => f
-                .debug_tuple("Panic")
-                .field(&"<non-string payload>")
-                .finish(),
+            Some(m) => t.field(&m),
+            None => t.field(&"<non-string payload>"),
+        };
+        if let Some(task) = self.0.task {
+            t.field(&format_args!("{task}"));
         }
+        t.finish()
     }
 }
 
@@ -146,7 +338,9 @@ mod tests {
     fn errors_are_send_sync_and_keep_the_message_and_payload() {
         fn send_sync<T: Send + Sync + 'static>() {}
         send_sync::<Error>();
+        send_sync::<super::Failure>();
         assert_eq!(std::mem::size_of::<Error>(), 16, "an error is two words");
+        assert_eq!(std::mem::size_of::<super::Failure>(), 32);
         let p = Panic::new(Box::new(String::from("boom")));
         assert_eq!(p.message(), Some("boom"));
         let e = std::io::Error::other(Error::Panicked(p));

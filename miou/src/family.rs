@@ -20,7 +20,15 @@ use crate::task::Child;
 /// No entry: the end of a list, or of the free list.
 const NONE: u32 = u32::MAX;
 
+/// In [`Children::last`] of an empty list: closed, no child may be added any more. Never
+/// a key (keys stop below it).
+const CLOSED: u32 = u32::MAX - 1;
+
 /// The ends of one parent's list of children, kept in the parent (runner-only).
+///
+/// Also whether the list is closed (the task drained its children for good): `last` is
+/// then [`CLOSED`] and `first` is [`NONE`]. Kept here rather than in a flag of its own,
+/// so that a task's runner-only data stays three words.
 pub(crate) struct Children {
     first: Cell<u32>,
     last: Cell<u32>,
@@ -36,6 +44,18 @@ impl Children {
 
     pub(crate) fn is_empty(&self) -> bool {
         self.first.get() == NONE
+    }
+
+    /// Closes the list, which must be empty: no child may be added from now on (a
+    /// destructor that runs while its task ends must not spawn).
+    pub(crate) fn close(&self) {
+        debug_assert!(self.is_empty(), "only an empty list is closed");
+        self.last.set(CLOSED);
+    }
+
+    /// Whether [`close`](Children::close) was called.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.last.get() == CLOSED
     }
 
     /// The key of the first child, if any.
@@ -68,6 +88,7 @@ impl Family {
 
     /// Adds `child` at the end of `parent`'s list; returns its key.
     pub(crate) fn insert(&mut self, parent: &Children, child: Arc<dyn Child>) -> usize {
+        debug_assert!(!parent.is_closed(), "no child is added to a closed list");
         let last = parent.last.get();
         let entry = Entry {
             child: Some(child),
@@ -82,8 +103,8 @@ impl Family {
         } else {
             let key = u32::try_from(self.entries.len())
                 .ok()
-                .filter(|&k| k != NONE)
-                .expect("miou: more than 2^32 - 1 children alive on one domain");
+                .filter(|&k| k < CLOSED)
+                .expect("miou: more than 2^32 - 2 children alive on one domain");
             self.entries.push(entry);
             key
         };
@@ -149,6 +170,7 @@ mod tests {
         Task::new(
             TaskId::new(0, n),
             None,
+            std::panic::Location::caller(),
             Here(DomainShared::new(DomainId(0))),
             Vec::new(),
             || async {},
@@ -200,5 +222,21 @@ mod tests {
             "no entry was added while free ones existed"
         );
         let _ = b;
+    }
+
+    #[test]
+    fn an_empty_list_closes() {
+        let mut f = Family::new();
+        let p = Children::new();
+        let a = f.insert(&p, child(1));
+        assert!(!p.is_closed());
+        f.drain(&p);
+        p.close();
+        assert!(p.is_closed() && p.is_empty() && p.first().is_none());
+        assert!(f.remove(&p, a).is_none());
+        assert!(
+            p.is_closed(),
+            "a removal from an empty list leaves it closed"
+        );
     }
 }

@@ -65,6 +65,46 @@
 //! assert!(matches!(r, Err(miou::Error::StillHasChildren)));
 //! ```
 //!
+//! ## Which task broke a rule
+//!
+//! Every task has an id, [`TaskId`], displayed as `n@d` (its number `n` on domain `d`;
+//! the root is `1@0`), and miou records where each task was spawned (the place of the
+//! [`spawn`](fn@spawn), [`call`], [`parallel`], [`Spawn`] or [`Orphans`] call; for the
+//! root, of the [`run`]). A failure names the task that broke the rule and where it was
+//! spawned, and for [`Error::StillHasChildren`] the children it left, with their spawn
+//! sites (three by name, then "and N more"):
+//!
+//! ```text
+//! miou: the run failed: a task returned while some of its children were neither awaited
+//! nor cancelled (rule: [...]): task 2@0 (spawned at src/main.rs:4:17) returned while 1
+//! child was neither awaited nor cancelled: 3@0 (spawned at src/main.rs:5:21)
+//! ```
+//!
+//! That is [`run`]'s panic; [`Builder::try_run_detailed`] returns the same as a
+//! [`Failure`], and [`Builder::try_run`] the bare [`Error`], to match on. A panic's
+//! [`Error::Panicked`] names its task ([`Panic::task`], [`Panic::spawned_at`]); a
+//! [`cancel`] of another task's child panics with both tasks' names. Some mistakes are
+//! reported as they happen, with a `tracing` warning: a [`Promise`] dropped while its
+//! child is neither awaited nor cancelled (the run will fail when the parent returns),
+//! and an `.await` that gets [`Error::NotAChild`].
+//!
+//! ## Debugging: `MIOU_DEBUG`
+//!
+//! Run a program with `MIOU_DEBUG=1` to see what the scheduler does: every scheduling
+//! event of [`TraceKind`] (a spawn with its spawn site, each turn's start and end, a
+//! cancel, a broken rule with the names above...), one line each on stderr,
+//! `miou: <domain> <task> <event>`:
+//!
+//! ```text
+//! miou: 0 1@0 Resume
+//! miou: 0 2@0 Spawn { parent: TaskId(1@0), runner: DomainId(0) }: spawned at src/main.rs:3:13
+//! miou: 0 1@0 Park
+//! ```
+//!
+//! If the program installed a `tracing` subscriber, the same events go to it instead,
+//! as `tracing` debug events. [`Builder::trace`] gives them to a function of the
+//! program, with or without `MIOU_DEBUG`.
+//!
 //! ## Domains
 //!
 //! Domain 0 is the thread that called [`run`]; [`Builder::domains`] adds worker domains.
@@ -109,7 +149,7 @@ mod task_state;
 pub mod time;
 pub mod trace;
 
-pub use error::{Error, Panic};
+pub use error::{Error, Failure, Panic};
 pub use events::{Events, Interrupter, Signal, Suspend, Syscall, SyscallId, suspend, syscall};
 pub use hook::Hook;
 pub use orphans::Orphans;

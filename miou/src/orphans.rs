@@ -79,6 +79,7 @@ impl<T: 'static> Orphans<T> {
 
     /// Spawns `fut` as a child of the current task (like [`spawn`](fn@crate::spawn)) and
     /// registers it in the collector.
+    #[track_caller]
     pub fn spawn<F: Future<Output = T> + 'static>(&self, fut: F) {
         self.claim();
         let p = spawn(fut);
@@ -94,6 +95,7 @@ impl<T: 'static> Orphans<T> {
     ///     assert_eq!(orphans.get().await.unwrap().unwrap(), 1);
     /// });
     /// ```
+    #[track_caller]
     pub fn call<F, Fut>(&self, f: F)
     where
         F: FnOnce() -> Fut + Send + 'static,

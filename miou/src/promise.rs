@@ -10,13 +10,17 @@ use std::task::{Context, Poll};
 
 use crate::error::Error;
 use crate::point;
-use crate::scheduler::{DomainLocal, with_domain};
-use crate::task::{self, Child, Handle, TaskId};
+use crate::scheduler::{DomainLocal, try_with_domain, with_domain};
+use crate::task::{self, Child, Handle, Header, TaskId};
+use crate::trace::TraceKind;
 
 /// The parent's handle on a child task. Await it for the child's result, or
 /// [`cancel`] it; a task must do one of the two for each of its children before it
 /// returns (dropping the promise does not count: the run fails with
-/// [`Error::StillHasChildren`]).
+/// [`Error::StillHasChildren`]). A promise dropped while its child is neither awaited
+/// nor cancelled is reported at once: a `tracing` warning and a
+/// [`TraceKind::PromiseDropped`] event name the child and where it was spawned (unless
+/// the parent is being torn down, which cancels its children itself).
 ///
 /// A promise belongs to the task that spawned the child, so it is neither `Send` nor
 /// `Sync`. The runtime relies on this: the value of a `spawn`ed child need not be
@@ -36,12 +40,114 @@ use crate::task::{self, Child, Handle, TaskId};
 /// });
 /// assert_eq!(v.unwrap(), 2);
 /// ```
-#[must_use = "a task must await or cancel each of its children; dropping the promise makes the run fail with StillHasChildren"]
+#[must_use = "a task must await or cancel each of its children: `.await` it, `cancel` it, or give it to an `Orphans`; dropping it makes the run fail with StillHasChildren"]
 pub struct Promise<T> {
     pub(crate) task: Arc<dyn Handle<T>>,
-    /// Where the child sits in its parent's set of children.
+    /// Where the child sits in its parent's set of children; [`SETTLED`] once the
+    /// promise was awaited or cancelled (its drop then has nothing to check).
     pub(crate) key: usize,
     _not_send: PhantomData<*const ()>,
+}
+
+/// The key of a settled promise: never a family key (those stay below `u32::MAX`).
+const SETTLED: usize = usize::MAX;
+
+impl<T> Drop for Promise<T> {
+    #[inline]
+    fn drop(&mut self) {
+        if self.key != SETTLED {
+            dropped_unsettled(self.task.header(), self.key);
+        }
+    }
+}
+
+/// A promise whose child was neither awaited nor cancelled is dropped: warn, naming the
+/// child and where it was spawned, unless the child is being settled anyway (its
+/// parent, or the run, is tearing down; a panic unwinds).
+#[cold]
+#[inline(never)]
+fn dropped_unsettled(child: &Header, key: usize) {
+    if std::thread::panicking() || child.state() & task::CANCEL != 0 {
+        return;
+    }
+    try_with_domain(|d| {
+        let Some(d) = d else { return };
+        if d.runtime.is_failed() {
+            return;
+        }
+        // The parent's teardown cancels and drains every child it still has.
+        let parent_tears_down = d.current.try_borrow().is_ok_and(|c| {
+            c.as_ref()
+                .is_some_and(|c| Some(c.header().id) == child.parent && c.local().in_teardown())
+        });
+        // Still listed among its parent's children (a drained or reaped child is not).
+        let listed = d
+            .family
+            .try_borrow()
+            .is_ok_and(|f| f.get(key).is_some_and(|c| c.header().id == child.id));
+        if parent_tears_down || !listed {
+            return;
+        }
+        let parent = child.parent.expect("a child has a parent");
+        tracing::warn!(
+            task = %child.id,
+            spawned_at = %child.spawned_at,
+            parent = %parent,
+            "miou: the promise of task {} (spawned at {}) was dropped while the task was \
+             neither awaited nor cancelled; the run will fail with StillHasChildren when \
+             its parent {parent} returns (a task must await or cancel each of its \
+             children: `.await` it, `cancel` it, or give it to an `Orphans`)",
+            child.id,
+            child.spawned_at,
+        );
+        d.trace(
+            child.id,
+            TraceKind::PromiseDropped {
+                parent,
+                spawned_at: child.spawned_at,
+            },
+        );
+    });
+}
+
+/// The current task is not the parent of `child`, which `what` (e.g. "await") wanted:
+/// report it (a `RuleBroken` trace event, with the detail in the debug log) and return
+/// the sentence that names both tasks and where they were spawned.
+#[cold]
+#[inline(never)]
+pub(crate) fn not_a_child(d: &DomainLocal, child: &Header, what: &str) -> String {
+    let me = d
+        .current
+        .try_borrow()
+        .ok()
+        .and_then(|c| c.as_ref().map(|c| c.header().name()));
+    let whose = match child.parent {
+        Some(p) => format!("a child of task {p}"),
+        None => "the root task".to_string(),
+    };
+    let detail = match me {
+        Some(me) => format!(
+            "{me} tried to {what} task {} (spawned at {}), {whose}",
+            child.id, child.spawned_at
+        ),
+        None => format!(
+            "code outside any task tried to {what} task {} (spawned at {}), {whose}",
+            child.id, child.spawned_at
+        ),
+    };
+    if let Some(me) = me {
+        d.trace_detail(me.id, TraceKind::RuleBroken { error: "NotAChild" }, &detail);
+    }
+    detail
+}
+
+/// [`not_a_child`], for an operation that returns `Err(NotAChild)`: the detail cannot
+/// travel in the error, so it goes to a `tracing` warning too.
+#[cold]
+#[inline(never)]
+pub(crate) fn warn_not_a_child(d: &DomainLocal, child: &Header, what: &str) {
+    let detail = not_a_child(d, child, what);
+    tracing::warn!("miou: {}: {detail}", Error::NotAChild);
 }
 
 impl<T: 'static> Promise<T> {
@@ -98,16 +204,18 @@ impl<T: 'static> Promise<T> {
     }
 
     /// The child is complete: take its result and forget it as a child.
-    pub(crate) fn finish(self, d: &DomainLocal) -> Result<T, Error> {
-        forget_child(d, self.key, &*self.task);
+    pub(crate) fn finish(mut self, d: &DomainLocal) -> Result<T, Error> {
+        let key = std::mem::replace(&mut self.key, SETTLED);
+        forget_child(d, key, &*self.task);
         self.task
             .take_output()
             .expect("a complete child has a result")
     }
 
     /// The child is complete: drop its result and forget it as a child.
-    pub(crate) fn discard(self, d: &DomainLocal) {
-        forget_child(d, self.key, &*self.task);
+    pub(crate) fn discard(mut self, d: &DomainLocal) {
+        let key = std::mem::replace(&mut self.key, SETTLED);
+        forget_child(d, key, &*self.task);
         self.task.drop_output();
     }
 }
@@ -179,6 +287,7 @@ impl<T: 'static> Future for Join<T> {
             let promise = this.promise.as_ref().expect("Join polled after completion");
             if !this.passed {
                 if !promise.is_mine(d) {
+                    warn_not_a_child(d, promise.task.header(), "await");
                     this.promise = None;
                     return Poll::Ready(Err(Error::NotAChild));
                 }
@@ -219,8 +328,10 @@ impl<T: 'static> Future for Join<T> {
 /// });
 /// ```
 pub async fn cancel<T: 'static>(p: Promise<T>) {
-    if !with_domain(|d| p.is_mine(d)) {
-        panic!("miou::cancel: {}", Error::NotAChild);
+    if let Some(detail) =
+        with_domain(|d| (!p.is_mine(d)).then(|| not_a_child(d, p.task.header(), "cancel")))
+    {
+        panic!("miou::cancel: {}: {detail}", Error::NotAChild);
     }
     point::point().await;
     with_domain(|d| task::request_cancel(d, p.child()));

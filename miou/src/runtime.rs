@@ -1,16 +1,18 @@
 //! Starting and stopping a run: [`Builder`], [`run`], and the state a run shares
 //! between its domains (its settings, its failure, its worker domains).
 
+use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
 use crate::domain::DomainId;
-use crate::error::Error;
+use crate::error::{Error, Failure};
 use crate::events::Events;
 use crate::scheduler::{DomainLocal, DomainShared};
-use crate::task::{self, Handle, Here, Runnable, Task};
+use crate::task::{self, Handle, Here, Runnable, Task, TaskId};
 use crate::trace::TraceEvent;
 
 type MakeEvents = Arc<dyn Fn(DomainId) -> Box<dyn Events> + Send + Sync>;
@@ -21,9 +23,10 @@ pub(crate) struct RuntimeShared {
     pub(crate) quanta: usize,
     pub(crate) seed: u64,
     pub(crate) trace: Option<Reporter>,
-    pub(crate) debug: bool,
+    /// Where the debug log goes (`MIOU_DEBUG`).
+    pub(crate) debug: DebugLog,
     failed: AtomicBool,
-    failure: Mutex<Option<Error>>,
+    failure: Mutex<Option<Failure>>,
     stopping: AtomicBool,
     root: Mutex<Option<Arc<dyn Runnable>>>,
     /// Every domain of the run: domain 0 first, then the workers.
@@ -35,14 +38,15 @@ impl RuntimeShared {
         self.failed.load(Ordering::Acquire)
     }
 
-    /// A rule was broken somewhere: the run fails with `error` (the first one wins),
-    /// and every task is cancelled, starting from the root.
-    pub(crate) fn fail(&self, error: Error) {
+    /// A rule was broken somewhere (by `task`, on `domain`): the run fails with
+    /// `failure` (the first one wins), and every task is cancelled, starting from the
+    /// root.
+    pub(crate) fn fail(&self, domain: &DomainLocal, task: TaskId, failure: Failure) {
         {
-            let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
-            if failure.is_none() {
-                tracing::debug!(%error, "miou: the run fails");
-                *failure = Some(error);
+            let mut first = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+            if first.is_none() {
+                self.debug_event(domain.id(), task, &format_args!("the run fails: {failure}"));
+                *first = Some(failure);
             }
         }
         self.failed.store(true, Ordering::Release);
@@ -56,6 +60,57 @@ impl RuntimeShared {
     pub(crate) fn workers(&self) -> &[Arc<DomainShared>] {
         &self.domains[1..]
     }
+
+    /// One line of the debug log (`MIOU_DEBUG`), if it is on: what happened (`event`)
+    /// to `task` on `domain`.
+    pub(crate) fn debug_event(&self, domain: DomainId, task: TaskId, event: &dyn fmt::Display) {
+        match self.debug {
+            DebugLog::Off => {}
+            DebugLog::Tracing => {
+                tracing::debug!(domain = %domain, task = %task, event = %event, "miou");
+            }
+            DebugLog::Stderr => eprintln!("miou: {domain} {task} {event}"),
+        }
+    }
+}
+
+/// Where the debug log of a run goes: nowhere without `MIOU_DEBUG`; with it, to the
+/// `tracing` subscriber as debug events when the program installed one, else one line
+/// per event on stderr, so that `MIOU_DEBUG=1` alone shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DebugLog {
+    Off,
+    Tracing,
+    Stderr,
+}
+
+impl DebugLog {
+    /// Decided once per run, when it starts, on the thread that starts it: whether
+    /// `MIOU_DEBUG` is set (to anything), and whether a `tracing` subscriber is installed
+    /// (globally, or for this thread).
+    fn from_env() -> DebugLog {
+        let set = std::env::var_os("MIOU_DEBUG").is_some();
+        DebugLog::choose(set, set && subscriber_installed())
+    }
+
+    fn choose(set: bool, subscriber: bool) -> DebugLog {
+        match (set, subscriber) {
+            (false, _) => DebugLog::Off,
+            (true, true) => DebugLog::Tracing,
+            (true, false) => DebugLog::Stderr,
+        }
+    }
+
+    pub(crate) fn is_on(self) -> bool {
+        self != DebugLog::Off
+    }
+}
+
+/// Whether a `tracing` subscriber would see the debug events: a global default, or one
+/// set for the current thread (`tracing::subscriber::with_default`).
+fn subscriber_installed() -> bool {
+    tracing::dispatcher::has_been_set()
+        || tracing::dispatcher::get_default(|d| !d.is::<tracing::subscriber::NoSubscriber>())
 }
 
 /// Configures and starts a run.
@@ -93,6 +148,13 @@ impl Builder {
     /// A builder with the defaults: quanta from `MIOU_QUANTA` (else 1), worker domains
     /// from `MIOU_DOMAINS` (else the available parallelism minus one, and at least one),
     /// a random seed, and the built-in events backend.
+    ///
+    /// With `MIOU_DEBUG` set (to anything, e.g. `MIOU_DEBUG=1`), the run logs every
+    /// scheduling event ([`TraceKind`](crate::TraceKind)), and names the task and the
+    /// spawn sites when a rule is broken: as `tracing` debug events if the program
+    /// installed a `tracing` subscriber, else one line per event on stderr,
+    /// `miou: <domain> <task> <event>` (e.g. `miou: 0 2@0 Resume`). Which of the two is
+    /// decided once, when the run starts.
     ///
     /// At least one worker domain by default, even on one CPU (a small VM, a container
     /// limited to one core): an idle worker sleeps and costs a thread, while none would
@@ -194,7 +256,8 @@ impl Builder {
 
     /// Runs `fut` as the root task on the calling thread (domain 0) and returns its
     /// value. Panics when the run fails: with the root's own panic payload if the root
-    /// panicked, else with the error's message (a broken rule).
+    /// panicked, else with the failure's message (a broken rule: the error's sentence,
+    /// the task that broke it and where it was spawned, see [`Failure`]).
     ///
     /// ```
     /// let v = miou::Builder::new().domains(0).run(async {
@@ -203,23 +266,58 @@ impl Builder {
     /// });
     /// assert_eq!(v, 42);
     /// ```
+    #[track_caller]
     pub fn run<F: Future + 'static>(self, fut: F) -> F::Output {
-        match self.try_run(fut) {
+        match self.try_run_detailed(fut) {
             Ok(v) => v,
-            Err(Error::Panicked(p)) => std::panic::resume_unwind(p.into_payload()),
-            Err(e) => panic!("miou: the run failed: {e}"),
+            Err(f) => {
+                if matches!(f.error(), Error::Panicked(_)) {
+                    let Error::Panicked(p) = f.into_error() else {
+                        unreachable!("matched above")
+                    };
+                    std::panic::resume_unwind(p.into_payload())
+                }
+                panic!("miou: the run failed: {f}")
+            }
         }
     }
 
     /// Runs `fut` as the root task and returns its value, or the error that ended the
     /// run: the root panicked (`Error::Panicked`) or a rule was broken
-    /// (`StillHasChildren`, `ResourceLeaked`).
+    /// (`StillHasChildren`, `ResourceLeaked`). Which task broke the rule, and where it
+    /// was spawned, is in the [`Failure`] that
+    /// [`try_run_detailed`](Builder::try_run_detailed) returns instead.
     ///
     /// ```
     /// let r = miou::Builder::new().domains(0).try_run(async { panic!("no") });
     /// assert!(matches!(r, Err(miou::Error::Panicked(_))));
     /// ```
+    #[track_caller]
     pub fn try_run<F: Future + 'static>(self, fut: F) -> Result<F::Output, Error> {
+        self.try_run_detailed(fut).map_err(Failure::into_error)
+    }
+
+    /// [`try_run`](Builder::try_run), with the story of a failure: the [`Failure`]
+    /// holds the error and, for a broken rule, which task broke it, where it was
+    /// spawned and (for `StillHasChildren`) the children it left and their spawn sites.
+    ///
+    /// ```
+    /// let line = line!() + 3;
+    /// let f = miou::Builder::new().domains(0).try_run_detailed(async {
+    ///     let a = miou::spawn(async {
+    ///         let _lost = miou::spawn(async {}); // never awaited
+    ///     });
+    ///     let _ = a.await; // the run fails meanwhile, and the root is cancelled here
+    /// });
+    /// let f = f.unwrap_err();
+    /// assert!(matches!(f.error(), miou::Error::StillHasChildren));
+    /// let detail = f.detail().unwrap();
+    /// assert!(detail.starts_with(&format!("task 2@0 (spawned at {}:{}:", file!(), line - 1)));
+    /// assert!(detail.ends_with(&format!("3@0 (spawned at {}:{line}:21)", file!())));
+    /// ```
+    #[track_caller]
+    pub fn try_run_detailed<F: Future + 'static>(self, fut: F) -> Result<F::Output, Failure> {
+        let run_at = Location::caller();
         let quanta = self
             .quanta
             .unwrap_or_else(|| env_usize("MIOU_QUANTA").filter(|&n| n > 0).unwrap_or(1));
@@ -238,7 +336,7 @@ impl Builder {
             quanta,
             seed,
             trace: self.trace,
-            debug: std::env::var_os("MIOU_DEBUG").is_some(),
+            debug: DebugLog::from_env(),
             failed: AtomicBool::new(false),
             failure: Mutex::new(None),
             stopping: AtomicBool::new(false),
@@ -274,6 +372,7 @@ impl Builder {
         let root: Arc<dyn Handle<F::Output>> = Task::new(
             d0.next_id(),
             None,
+            run_at,
             Here(d0.shared.clone()),
             Vec::new(),
             move || fut,
@@ -296,8 +395,8 @@ impl Builder {
             .unwrap_or_else(|e| e.into_inner())
             .take();
         match failure {
-            Some(e) => Err(e),
-            None => result,
+            Some(f) => Err(f),
+            None => result.map_err(Failure::from),
         }
     }
 }
@@ -358,6 +457,7 @@ fn worker(runtime: Arc<RuntimeShared>, shared: Arc<DomainShared>, make: Option<M
 /// });
 /// assert_eq!(hello, "Hello");
 /// ```
+#[track_caller]
 pub fn run<F: Future + 'static>(fut: F) -> F::Output {
     Builder::new().run(fut)
 }
@@ -369,4 +469,34 @@ fn env_usize(name: &str) -> Option<usize> {
 fn random_seed() -> u64 {
     use std::hash::{BuildHasher, RandomState};
     RandomState::new().hash_one(std::time::SystemTime::now())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DebugLog;
+
+    #[test]
+    fn the_debug_log_goes_to_stderr_without_a_subscriber() {
+        assert_eq!(DebugLog::choose(false, false), DebugLog::Off);
+        assert_eq!(DebugLog::choose(false, true), DebugLog::Off);
+        assert_eq!(DebugLog::choose(true, true), DebugLog::Tracing);
+        assert_eq!(DebugLog::choose(true, false), DebugLog::Stderr);
+        // No subscriber in this test binary (unless one is set for this thread).
+        assert!(!super::subscriber_installed());
+        struct Quiet;
+        impl tracing::Subscriber for Quiet {
+            fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+                false
+            }
+            fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+                tracing::span::Id::from_u64(1)
+            }
+            fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+            fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+            fn event(&self, _: &tracing::Event<'_>) {}
+            fn enter(&self, _: &tracing::span::Id) {}
+            fn exit(&self, _: &tracing::span::Id) {}
+        }
+        tracing::subscriber::with_default(Quiet, || assert!(super::subscriber_installed()));
+    }
 }

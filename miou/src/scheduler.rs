@@ -21,6 +21,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -274,7 +275,7 @@ impl DomainLocal {
         let index = shared.id.index() as u64;
         Rc::new(DomainLocal {
             quanta: runtime.quanta,
-            tracing: runtime.trace.is_some() || runtime.debug,
+            tracing: runtime.trace.is_some() || runtime.debug.is_on(),
             rng: Cell::new(Rng::new(
                 runtime.seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15),
             )),
@@ -333,12 +334,20 @@ impl DomainLocal {
     #[inline]
     pub(crate) fn trace(&self, task: TaskId, kind: TraceKind) {
         if self.tracing {
-            self.report(task, kind);
+            self.report(task, kind, None);
+        }
+    }
+
+    /// [`trace`](DomainLocal::trace), with more for the debug log (where a task was
+    /// spawned, which task broke a rule and where the tasks involved were spawned).
+    pub(crate) fn trace_detail(&self, task: TaskId, kind: TraceKind, detail: &dyn fmt::Display) {
+        if self.tracing {
+            self.report(task, kind, Some(detail));
         }
     }
 
     #[cold]
-    fn report(&self, task: TaskId, kind: TraceKind) {
+    fn report(&self, task: TaskId, kind: TraceKind, detail: Option<&dyn fmt::Display>) {
         if let Some(reporter) = &self.runtime.trace {
             reporter(&TraceEvent {
                 task,
@@ -346,8 +355,16 @@ impl DomainLocal {
                 kind: kind.clone(),
             });
         }
-        if self.runtime.debug {
-            tracing::debug!(domain = %self.shared.id, task = %task, event = ?kind, "miou");
+        if self.runtime.debug.is_on() {
+            match detail {
+                None => self
+                    .runtime
+                    .debug_event(self.shared.id, task, &format_args!("{kind:?}")),
+                Some(d) => {
+                    self.runtime
+                        .debug_event(self.shared.id, task, &format_args!("{kind:?}: {d}"))
+                }
+            }
         }
     }
 

@@ -4,7 +4,7 @@ use std::task::{Context, Poll};
 
 use crate::error::Error;
 use crate::point;
-use crate::promise::{Promise, wait_complete};
+use crate::promise::{Promise, wait_complete, warn_not_a_child};
 use crate::scheduler::{DomainLocal, with_domain};
 use crate::task;
 
@@ -51,7 +51,7 @@ pub async fn await_one<T: 'static>(mut ps: Vec<Promise<T>>) -> (Result<T, Error>
         !ps.is_empty(),
         "miou::await_one: the vector of promises is empty"
     );
-    if !with_domain(|d| ps.iter().all(|p| p.is_mine(d))) {
+    if !with_domain(|d| all_mine(d, &ps, "await (await_one)")) {
         return (Err(Error::NotAChild), ps);
     }
     point::point().await;
@@ -84,7 +84,7 @@ pub async fn await_first<T: 'static>(mut ps: Vec<Promise<T>>) -> Result<T, Error
         !ps.is_empty(),
         "miou::await_first: the vector of promises is empty"
     );
-    if !with_domain(|d| ps.iter().all(|p| p.is_mine(d))) {
+    if !with_domain(|d| all_mine(d, &ps, "await (await_first)")) {
         return Err(Error::NotAChild);
     }
     point::point().await;
@@ -103,6 +103,18 @@ pub async fn await_first<T: 'static>(mut ps: Vec<Promise<T>>) -> Result<T, Error
         }
     });
     result
+}
+
+/// Whether every promise of `ps` is a child of the current task; if not, the first one
+/// that is not is reported (see [`warn_not_a_child`]).
+fn all_mine<T: 'static>(d: &DomainLocal, ps: &[Promise<T>], what: &str) -> bool {
+    match ps.iter().find(|p| !p.is_mine(d)) {
+        None => true,
+        Some(p) => {
+            warn_not_a_child(d, p.task.header(), what);
+            false
+        }
+    }
 }
 
 /// Waits until one promise of `ps` is complete and returns its index (no scheduling

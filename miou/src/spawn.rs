@@ -3,6 +3,7 @@
 //! as it is created.
 
 use std::future::Future;
+use std::panic::Location;
 use std::sync::Arc;
 
 use crate::error::Error;
@@ -16,7 +17,9 @@ use crate::trace::TraceKind;
 /// Creates a child of the current task on the current domain, at the back of the run
 /// queue. The caller keeps running: spawning is not a scheduling point.
 ///
-/// Panics outside a task.
+/// Panics outside a task. The place of the call is recorded: failures and logs that
+/// name the child say where it was spawned (as do those of [`call`], [`try_call`],
+/// [`parallel`], [`Spawn`] and [`Orphans`](crate::Orphans)).
 ///
 /// ```
 /// let v = miou::Builder::new().domains(0).run(async {
@@ -26,12 +29,14 @@ use crate::trace::TraceKind;
 /// });
 /// assert_eq!(v, 3);
 /// ```
+#[track_caller]
 pub fn spawn<F>(fut: F) -> Promise<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
-    with_domain(|d| create(d, Here(d.shared.clone()), None, Vec::new(), move || fut))
+    let at = Location::caller();
+    with_domain(|d| create(d, at, Here(d.shared.clone()), None, Vec::new(), move || fut))
 }
 
 /// Creates a child of the current task on a worker domain other than the current one
@@ -49,6 +54,7 @@ where
 /// assert_eq!(here.index(), 0);
 /// assert_eq!(there.index(), 1);
 /// ```
+#[track_caller]
 pub fn call<F, Fut>(f: F) -> Promise<Fut::Output>
 where
     F: FnOnce() -> Fut + Send + 'static,
@@ -70,16 +76,19 @@ where
 /// });
 /// assert!(matches!(r, miou::Error::NoDomainAvailable));
 /// ```
+#[track_caller]
 pub fn try_call<F, Fut>(f: F) -> Result<Promise<Fut::Output>, Error>
 where
     F: FnOnce() -> Fut + Send + 'static,
     Fut: Future + 'static,
     Fut::Output: Send + 'static,
 {
+    let at = Location::caller();
     with_domain(|d| {
         let target = pick_domain(d).ok_or(Error::NoDomainAvailable)?;
         Ok(create(
             d,
+            at,
             Called::new(d.id()),
             Some((target, false)),
             Vec::new(),
@@ -91,7 +100,9 @@ where
 /// Runs `f(item)` for each item on the worker domains (never the current one), spread
 /// evenly in turn, and returns the results in input order.
 ///
-/// Panics with [`Error::NoDomainAvailable`]'s message when no domain is eligible.
+/// Panics with [`Error::NoDomainAvailable`]'s message when no domain is eligible. The
+/// tasks are created when the returned future is first polled; each is named as
+/// spawned where `parallel` was called.
 ///
 /// ```
 /// let squares = miou::Builder::new().domains(2).run(async {
@@ -100,7 +111,25 @@ where
 /// let squares: Vec<u64> = squares.into_iter().map(Result::unwrap).collect();
 /// assert_eq!(squares, vec![1, 4, 9, 16]);
 /// ```
-pub async fn parallel<A, B, F, Fut>(f: F, items: Vec<A>) -> Vec<Result<B, Error>>
+// Not an `async fn`: `#[track_caller]` has no effect on one, so the caller's place is
+// read here and the body is the returned future.
+#[track_caller]
+pub fn parallel<A, B, F, Fut>(f: F, items: Vec<A>) -> impl Future<Output = Vec<Result<B, Error>>>
+where
+    A: Send + 'static,
+    B: Send + 'static,
+    F: Fn(A) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = B> + 'static,
+{
+    let at = Location::caller();
+    parallel_at(at, f, items)
+}
+
+async fn parallel_at<A, B, F, Fut>(
+    at: &'static Location<'static>,
+    f: F,
+    items: Vec<A>,
+) -> Vec<Result<B, Error>>
 where
     A: Send + 'static,
     B: Send + 'static,
@@ -128,6 +157,7 @@ where
                 // Pinned: no idle domain takes it, so the items stay spread evenly.
                 create(
                     d,
+                    at,
                     Called::new(d.id()),
                     Some((targets[i % targets.len()].clone(), true)),
                     Vec::new(),
@@ -180,29 +210,33 @@ impl Spawn {
 
     /// [`spawn`](fn@crate::spawn) with these options. Panics with [`Error::NotOwner`]'s
     /// message if the current task does not own a given resource.
+    #[track_caller]
     pub fn spawn<F>(self, fut: F) -> Promise<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
+        let at = Location::caller();
         with_domain(|d| {
             let given = take_given(d, &self.give);
-            create(d, Here(d.shared.clone()), None, given, move || fut)
+            create(d, at, Here(d.shared.clone()), None, given, move || fut)
         })
     }
 
     /// [`call`] with these options.
+    #[track_caller]
     pub fn call<F, Fut>(self, f: F) -> Promise<Fut::Output>
     where
         F: FnOnce() -> Fut + Send + 'static,
         Fut: Future + 'static,
         Fut::Output: Send + 'static,
     {
+        let at = Location::caller();
         with_domain(|d| {
             let target = pick_domain(d)
                 .unwrap_or_else(|| panic!("miou::call: {}", Error::NoDomainAvailable));
             let given = take_given(d, &self.give);
-            create(d, Called::new(d.id()), Some((target, false)), given, f)
+            create(d, at, Called::new(d.id()), Some((target, false)), given, f)
         })
     }
 }
@@ -220,11 +254,12 @@ fn take_given(d: &DomainLocal, give: &[Ownership]) -> Vec<Arc<Resource>> {
         .collect()
 }
 
-/// Creates a task, child of the current one: at the back of this domain's queue
-/// (`place` is [`Here`]), or handed to `target` (`place` is [`Called`]; `pinned`: no
-/// other domain may take it).
+/// Creates a task, child of the current one, spawned at `at`: at the back of this
+/// domain's queue (`place` is [`Here`]), or handed to `target` (`place` is [`Called`];
+/// `pinned`: no other domain may take it).
 pub(crate) fn create<C, Fut, P: Place>(
     d: &DomainLocal,
+    at: &'static Location<'static>,
     place: P,
     target: Option<(Arc<DomainShared>, bool)>,
     resources: Vec<Arc<Resource>>,
@@ -240,24 +275,25 @@ where
         panic!("miou: tasks can only be created from inside a task (not from a hook or a destructor run by the runtime)")
     });
     assert!(
-        !parent.local().closed.get(),
+        !parent.local().children.is_closed(),
         "miou: a task that is being torn down cannot create children (a destructor \
          running during cancellation must not spawn)"
     );
     let parent_id = parent.header().id;
-    let task = Task::new(d.next_id(), Some(parent_id), place, resources, make);
+    let task = Task::new(d.next_id(), Some(parent_id), at, place, resources, make);
     let key = d
         .family
         .borrow_mut()
         .insert(&parent.local().children, task.clone());
     if d.tracing() {
         let runner_id = target.as_ref().map_or(d.id(), |(r, _)| r.id);
-        d.trace(
+        d.trace_detail(
             task.header().id,
             TraceKind::Spawn {
                 parent: parent_id,
                 runner: runner_id,
             },
+            &format_args!("spawned at {at}"),
         );
     }
     match target {

@@ -29,18 +29,18 @@
 //! all of them are complete, then drops its future where it stood (destructors run),
 //! runs its resources' finalisers, and completes with the reason.
 
-use std::cell::{Cell, OnceCell, RefCell, RefMut};
+use std::cell::{OnceCell, RefCell, RefMut};
 use std::fmt;
 use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::num::NonZeroU64;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
 
 use crate::domain::DomainId;
-use crate::error::{Error, Panic};
+use crate::error::{Error, Failure, Panic};
 use crate::family::Children;
 use crate::ownership::Resource;
 use crate::scheduler::{DomainLocal, DomainShared};
@@ -85,6 +85,38 @@ impl fmt::Display for TaskId {
         write!(f, "{}@{}", self.0.get() >> 16, self.0.get() & 0xffff)
     }
 }
+
+/// A task as failures and logs name it: its id and where it was spawned (for the root,
+/// where the run was started). Displays as `task 3@0 (spawned at src/main.rs:7:13)`, or
+/// `the root task (1@0, run at src/main.rs:4:5)`.
+#[derive(Clone, Copy)]
+pub(crate) struct TaskName {
+    pub(crate) id: TaskId,
+    pub(crate) spawned_at: &'static Location<'static>,
+    pub(crate) root: bool,
+}
+
+impl fmt::Display for TaskName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.root {
+            write!(f, "the root task ({}, run at {})", self.id, self.spawned_at)
+        } else {
+            write!(f, "task {} (spawned at {})", self.id, self.spawned_at)
+        }
+    }
+}
+
+/// A child in a list: `3@0 (spawned at src/main.rs:7:13)`.
+struct ChildName<'a>(&'a Header);
+
+impl fmt::Display for ChildName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (spawned at {})", self.0.id, self.0.spawned_at)
+    }
+}
+
+/// How many unsettled children a failure lists by name before "and N more".
+const LISTED_CHILDREN: usize = 3;
 
 pub(crate) use crate::task_state::{CANCEL, COMPLETE, COMPLETE_OK};
 
@@ -153,6 +185,11 @@ impl Place for Called {
 pub(crate) struct Header {
     pub(crate) id: TaskId,
     pub(crate) parent: Option<TaskId>,
+    /// Where the task was created (`#[track_caller]` on `spawn`, `call`...; for the
+    /// root, where the run was started), for the failures and logs that name it. One
+    /// word: the task's runner-only data gave up its `closed` flag for it (see
+    /// [`Children`]), so a task is no bigger for it.
+    pub(crate) spawned_at: &'static Location<'static>,
     /// Queued / cancel requested / complete, and who to wake at completion: the parent,
     /// waiting in `.await`, `cancel`, `await_first`... or in its own teardown.
     pub(crate) state: TaskState,
@@ -172,10 +209,23 @@ impl Header {
     pub(crate) fn register_waiter(&self, waker: &Waker) -> bool {
         self.state.register_waiter(waker)
     }
+
+    /// The task's id and where it was spawned, for messages.
+    pub(crate) fn name(&self) -> TaskName {
+        TaskName {
+            id: self.id,
+            spawned_at: self.spawned_at,
+            root: self.parent.is_none(),
+        }
+    }
 }
 
 /// What the runner does with a task: poll it, and reach its runner-only data.
-pub(crate) trait Runnable: Send + Sync + 'static {
+///
+/// No `'static` bound here: `Arc<dyn Runnable>` (and `dyn Child`, `dyn Handle<T>`) are
+/// `'static` objects by default anyway, and without it a `Promise<T>`, whose `Drop` reads
+/// the child's header, needs no `T: 'static` bound of its own.
+pub(crate) trait Runnable: Send + Sync {
     fn header(&self) -> &Header;
     /// Polls the task once on its runner. `Ready` when it completed.
     fn poll_once(&self, domain: &DomainLocal) -> Poll<()>;
@@ -213,13 +263,12 @@ pub(crate) trait Handle<T>: Child {
 /// Runner-only data of a task (and, once the task is complete, its parent's: see the
 /// module doc).
 pub(crate) struct TaskLocal {
-    /// The ends of the task's list of children in its domain's [`Family`] table.
+    /// The ends of the task's list of children in its domain's [`Family`] table. Closed
+    /// once the task drained its children for good: spawning from a destructor that runs
+    /// during the teardown would create a task nobody can await.
     ///
     /// [`Family`]: crate::family::Family
     pub(crate) children: Children,
-    /// Set once the task drained its children for good: spawning from a destructor that
-    /// runs during the teardown would create a task nobody can await.
-    pub(crate) closed: Cell<bool>,
     /// Boxed: most tasks never own a resource nor tear down.
     rare: OnceCell<Box<RefCell<Rare>>>,
 }
@@ -244,7 +293,6 @@ impl TaskLocal {
         }
         TaskLocal {
             children: Children::new(),
-            closed: Cell::new(false),
             rare,
         }
     }
@@ -276,10 +324,11 @@ impl TaskLocal {
         })
     }
 
-    fn in_teardown(&self) -> bool {
+    /// Whether the task is tearing down (it will cancel every child it still has).
+    pub(crate) fn in_teardown(&self) -> bool {
         self.rare
             .get()
-            .is_some_and(|r| r.borrow().teardown.is_some())
+            .is_some_and(|r| r.try_borrow().is_ok_and(|r| r.teardown.is_some()))
     }
 }
 
@@ -330,6 +379,7 @@ where
     pub(crate) fn new(
         id: TaskId,
         parent: Option<TaskId>,
+        spawned_at: &'static Location<'static>,
         place: P,
         resources: Vec<Arc<Resource>>,
         make: C,
@@ -339,6 +389,7 @@ where
             header: Header {
                 id,
                 parent,
+                spawned_at,
                 state: TaskState::new(),
             },
             place,
@@ -436,13 +487,14 @@ where
                 td.next = family.next(k);
             }
         }
-        // Every child is complete: from here on nothing may be added.
-        self.local.closed.set(true);
+        // Every child is complete: drain them, and from here on nothing may be added
+        // (what follows runs destructors and finalisers).
+        let drained = domain.family.borrow_mut().drain(children);
+        children.close();
         let reason = {
             let mut rare = self.local.rare.get().expect("in teardown").borrow_mut();
             rare.teardown.take().expect("in teardown").reason
         };
-        let drained = domain.family.borrow_mut().drain(children);
         for c in drained {
             crate::ownership::adopt_handed_up(self.header.id, &self.local, &*c);
             c.drop_output();
@@ -457,25 +509,70 @@ where
     /// complete, or fail the run.
     fn returned(&self, domain: &DomainLocal, value: Fut::Output) -> Poll<()> {
         // Finalisers run first: a leaked resource is finalised, then the run fails.
-        let broken: Option<BrokenRule> = if self.finalise() > 0 {
+        let leaked = self.finalise();
+        let broken: Option<BrokenRule> = if leaked > 0 {
             Some((|| Error::ResourceLeaked, "ResourceLeaked"))
         } else if !self.local.children.is_empty() {
             Some((|| Error::StillHasChildren, "StillHasChildren"))
         } else {
             None
         };
-        let Some((rule, name)) = broken else {
-            self.local.closed.set(true);
+        let Some(broken) = broken else {
+            self.local.children.close();
             self.complete(domain, Ok(value));
             return Poll::Ready(());
         };
+        let rule = broken.0;
+        self.broke_rule(domain, broken, leaked);
+        // Dropped after the failure is recorded: a promise in the value is then one of
+        // the children the failure names.
         drop(value);
-        domain.trace(self.header.id, TraceKind::RuleBroken { error: name });
-        // The run fails with the first broken rule; this task completes with its own
-        // once its children are cancelled.
-        domain.runtime.fail(rule());
+        // This task completes with its own error once its children are cancelled.
         self.start_teardown(rule());
         self.poll_teardown(domain)
+    }
+
+    /// The task returned breaking a rule: name it, and the children it left, in the
+    /// trace event, the debug log and the run's failure (the first broken rule wins).
+    #[cold]
+    #[inline(never)]
+    fn broke_rule(&self, domain: &DomainLocal, (rule, error): BrokenRule, leaked: usize) {
+        let me = self.header.name();
+        let detail = if leaked > 0 {
+            let s = if leaked == 1 { "" } else { "s" };
+            format!("{me} returned still owning {leaked} resource{s}")
+        } else {
+            let family = domain.family.borrow();
+            let mut names = Vec::new();
+            let mut count = 0;
+            let mut key = self.local.children.first();
+            while let Some(k) = key {
+                if let Some(c) = family.get(k)
+                    && names.len() < LISTED_CHILDREN
+                {
+                    names.push(ChildName(c.header()).to_string());
+                }
+                count += 1;
+                key = family.next(k);
+            }
+            let more = match count - names.len() {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            };
+            let (n, s) = if count == 1 {
+                ("1 child".to_string(), "was")
+            } else {
+                (format!("{count} children"), "were")
+            };
+            format!(
+                "{me} returned while {n} {s} neither awaited nor cancelled: {}{more}",
+                names.join(", ")
+            )
+        };
+        domain.trace_detail(self.header.id, TraceKind::RuleBroken { error }, &detail);
+        domain
+            .runtime
+            .fail(domain, self.header.id, Failure::new(rule(), detail));
     }
 }
 
@@ -526,7 +623,7 @@ where
                 Ok(fut) => *stage = Stage::Running(fut),
                 Err(p) => {
                     drop(stage);
-                    self.start_teardown(Error::Panicked(Panic::new(p)));
+                    self.start_teardown(self.panicked(p));
                     return self.poll_teardown(domain);
                 }
             }
@@ -552,11 +649,22 @@ where
             }
             Err(p) => {
                 domain.trace(self.header.id, TraceKind::Panic);
+                // The teardown is recorded before the future is dropped: a promise
+                // dropped with it is not reported as forgotten, the teardown cancels
+                // its child.
+                self.start_teardown(self.panicked(p));
                 self.drop_future();
-                self.start_teardown(Error::Panicked(Panic::new(p)));
                 self.poll_teardown(domain)
             }
         }
+    }
+}
+
+impl<C, Fut: Future, P: Place> Task<C, Fut, P> {
+    /// The error of this task's panic: the payload, the task's id and where it was
+    /// spawned.
+    fn panicked(&self, payload: Box<dyn std::any::Any + Send>) -> Error {
+        Error::Panicked(Panic::in_task(payload, self.header.name()))
     }
 }
 
@@ -690,5 +798,29 @@ pub(crate) fn request_cancel(domain: &DomainLocal, task: Arc<dyn Child>) {
     if task.header().state.request_cancel() {
         domain.trace(task.header().id, TraceKind::Cancel);
         schedule(task);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What one task of B1 (`spawn(async move { i as u64 })`) costs beyond its `Arc`'s
+    /// two counts: the spawn site did not make it bigger (it took the place of a flag).
+    #[test]
+    fn a_small_task_stays_small() {
+        fn size<C: FnOnce() -> Fut, Fut: Future>(_: &C) -> usize {
+            std::mem::size_of::<Task<C, Fut, Here>>()
+        }
+        let i = 0usize;
+        let fut = async move { i as u64 };
+        assert_eq!(std::mem::size_of_val(&fut), 16);
+        let make = move || fut;
+        assert_eq!(size(&make), 104);
+        assert_eq!(std::mem::size_of::<Header>(), 48);
+        assert_eq!(std::mem::size_of::<TaskLocal>(), 16);
+        // Nor did the settled mark of a promise (it lives in the key).
+        assert_eq!(std::mem::size_of::<crate::Promise<u64>>(), 24);
+        assert_eq!(std::mem::size_of::<crate::Join<u64>>(), 32);
     }
 }

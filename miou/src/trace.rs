@@ -2,8 +2,12 @@
 //!
 //! Install a reporter with [`Builder::trace`](crate::Builder::trace); it sees every
 //! event of the run, on the thread of the domain where it happens. With `MIOU_DEBUG`
-//! set, the same events are also emitted as `tracing` debug events (install a
-//! `tracing` subscriber to see them).
+//! set, the same events are also logged: as `tracing` debug events when the program
+//! installed a `tracing` subscriber, else one line each on stderr (see
+//! [`Builder::new`](crate::Builder::new)). The log of a broken rule also names the task
+//! and where it and the children it left were spawned.
+
+use std::panic::Location;
 
 use crate::domain::DomainId;
 use crate::task::TaskId;
@@ -45,10 +49,22 @@ pub enum TraceKind {
     Cancel,
     /// The task panicked.
     Panic,
-    /// The task broke a rule (the error's name).
+    /// The task broke a rule (the error's name). The debug log (`MIOU_DEBUG`) of this
+    /// event names the task, where it was spawned, and the children it left.
     RuleBroken {
-        /// `"StillHasChildren"` or `"ResourceLeaked"`.
+        /// `"StillHasChildren"` or `"ResourceLeaked"` (the task returned; the run
+        /// fails), or `"NotAChild"` (the task awaited another task's child, and got the
+        /// error).
         error: &'static str,
+    },
+    /// The promise of the task was dropped while the task was neither awaited nor
+    /// cancelled: its parent can no longer settle it, and the run will fail with
+    /// `StillHasChildren` when the parent returns. A `tracing` warning says the same.
+    PromiseDropped {
+        /// The task that had to await or cancel it.
+        parent: TaskId,
+        /// Where the task was spawned.
+        spawned_at: &'static Location<'static>,
     },
     /// The task is complete (`ok` is false when it failed or was cancelled).
     Finish {
