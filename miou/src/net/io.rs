@@ -16,9 +16,11 @@ use crate::point;
 use crate::scheduler::with_domain;
 
 /// A non-blocking socket registered with its domain's reactor. Dropping it deregisters
-/// the socket, then closes it.
+/// the socket, then closes it; [`into_inner`](Self::into_inner) deregisters it and gives
+/// it back open (so that it can be registered again, on this domain or another).
 pub(crate) struct Registered<S: Source> {
-    pub(crate) source: S,
+    /// Always `Some`, except inside `into_inner` (which takes it out before the drop).
+    source: Option<S>,
     key: usize,
     reactor: Rc<Reactor>,
 }
@@ -33,10 +35,24 @@ impl<S: Source> Registered<S> {
         })?;
         let key = reactor.register(&mut source)?;
         Ok(Registered {
-            source,
+            source: Some(source),
             key,
             reactor,
         })
+    }
+
+    /// The socket.
+    pub(crate) fn source(&self) -> &S {
+        self.source.as_ref().expect("a registered socket")
+    }
+
+    /// Deregisters the socket from this domain's reactor and gives it back, open. Its
+    /// waiters are released, as when it is dropped (there are none in practice: every
+    /// operation borrows the socket, and this takes it).
+    pub(crate) fn into_inner(mut self) -> S {
+        let mut source = self.source.take().expect("a registered socket");
+        self.reactor.deregister(&mut source, self.key);
+        source
     }
 
     /// Does `op` until it does not say `WouldBlock`. A scheduling point.
@@ -47,7 +63,7 @@ impl<S: Source> Registered<S> {
     ) -> io::Result<R> {
         point::point().await;
         loop {
-            match op(&self.source) {
+            match op(self.source()) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.readiness(direction).await,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 r => return r,
@@ -129,7 +145,7 @@ impl<S: Source> Registered<S> {
                 }
                 state.wait = None;
             }
-            match op(&self.source) {
+            match op(self.source()) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     state.wait = Some(self.readiness(direction));
                 }
@@ -145,7 +161,9 @@ impl<S: Source> Registered<S> {
 
 impl<S: Source> Drop for Registered<S> {
     fn drop(&mut self) {
-        self.reactor.deregister(&mut self.source, self.key);
+        if let Some(source) = self.source.as_mut() {
+            self.reactor.deregister(source, self.key);
+        }
     }
 }
 
@@ -155,3 +173,25 @@ pub(crate) struct PollState {
     passed: bool,
     wait: Option<Suspend>,
 }
+
+/// `AsFd` and `AsRawFd` for a socket type whose `io` field is a [`Registered`]: the
+/// descriptor is the OS socket's, the one `into_std` hands back.
+macro_rules! fd_traits {
+    ($ty:ty) => {
+        /// The socket's file descriptor, borrowed (it stays registered and owned by the
+        /// socket; it is the descriptor `into_std` hands back).
+        impl std::os::fd::AsFd for $ty {
+            fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+                std::os::fd::AsFd::as_fd(self.io.source())
+            }
+        }
+
+        /// The socket's raw file descriptor (the same as [`AsFd`](std::os::fd::AsFd)'s).
+        impl std::os::fd::AsRawFd for $ty {
+            fn as_raw_fd(&self) -> std::os::fd::RawFd {
+                std::os::fd::AsRawFd::as_raw_fd(self.io.source())
+            }
+        }
+    };
+}
+pub(crate) use fd_traits;

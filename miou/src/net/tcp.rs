@@ -2,7 +2,8 @@
 //! domain's reactor. Both are `!Send`: a socket belongs to the domain that made it. To
 //! serve connections on several domains, give each domain its own listener (bound with
 //! `SO_REUSEPORT`, then wrapped with [`TcpListener::from_std`]), as
-//! `examples/echo.rs` does.
+//! `examples/echo.rs` does; or accept on one domain and hand each connection over with
+//! [`TcpStream::into_std`] and [`TcpStream::from_std`] (the `net` module's docs).
 
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -10,7 +11,7 @@ use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::io::{PollState, Registered};
+use super::io::{PollState, Registered, fd_traits};
 use crate::events::reactor::Direction;
 
 fn resolve(addr: impl ToSocketAddrs) -> io::Result<Vec<SocketAddr>> {
@@ -52,7 +53,7 @@ pub struct TcpListener {
 impl fmt::Debug for TcpListener {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TcpListener")
-            .field("local_addr", &self.io.source.local_addr().ok())
+            .field("local_addr", &self.io.source().local_addr().ok())
             .finish()
     }
 }
@@ -70,11 +71,44 @@ impl TcpListener {
         Err(last.expect("at least one address"))
     }
 
-    /// Wraps a std listener (it is made non-blocking) on the current domain.
+    /// Wraps a std listener on the current domain: it is made non-blocking and
+    /// registered with this domain's reactor, and belongs to this domain from then on.
+    ///
+    /// Must be called on a domain of a run (in a task): panics otherwise, with miou's
+    /// "must be used inside a task" message. Fails with an error if the run uses its own
+    /// events backend ([`Builder::events`](crate::Builder::events)), or if the system
+    /// refuses the registration; the std listener is then closed.
+    ///
+    /// ```
+    /// use miou::net::TcpListener;
+    /// let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let addr = std_listener.local_addr().unwrap();
+    /// miou::Builder::new().domains(0).run(async move {
+    ///     let listener = TcpListener::from_std(std_listener).unwrap();
+    ///     assert_eq!(listener.local_addr().unwrap(), addr);
+    /// });
+    /// ```
     pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
         listener.set_nonblocking(true)?;
         let io = Registered::new(mio::net::TcpListener::from_std(listener), "TcpListener")?;
         Ok(TcpListener { io })
+    }
+
+    /// Deregisters the listener from this domain's reactor and hands back the std
+    /// listener, open and bound, to wrap again with [`from_std`](Self::from_std) on any
+    /// domain (it is `Send`). It is left **non-blocking**: call
+    /// `set_nonblocking(false)` before blocking `accept`s outside miou.
+    ///
+    /// ```
+    /// use miou::net::TcpListener;
+    /// let std_listener = miou::Builder::new().domains(0).run(async {
+    ///     TcpListener::bind("127.0.0.1:0").unwrap().into_std().unwrap()
+    /// });
+    /// std_listener.set_nonblocking(false).unwrap();
+    /// assert!(std_listener.local_addr().is_ok());
+    /// ```
+    pub fn into_std(self) -> io::Result<std::net::TcpListener> {
+        Ok(self.io.into_inner().into())
     }
 
     /// Waits for a connection. A scheduling point.
@@ -85,7 +119,7 @@ impl TcpListener {
 
     /// The address the listener is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.source.local_addr()
+        self.io.source().local_addr()
     }
 }
 
@@ -100,8 +134,8 @@ pub struct TcpStream {
 impl fmt::Debug for TcpStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TcpStream")
-            .field("local_addr", &self.io.source.local_addr().ok())
-            .field("peer_addr", &self.io.source.peer_addr().ok())
+            .field("local_addr", &self.io.source().local_addr().ok())
+            .field("peer_addr", &self.io.source().peer_addr().ok())
             .finish()
     }
 }
@@ -148,10 +182,58 @@ impl TcpStream {
         Ok(s)
     }
 
-    /// Wraps a connected std stream (made non-blocking) on the current domain.
+    /// Wraps a connected std stream on the current domain: it is made non-blocking and
+    /// registered with this domain's reactor, and belongs to this domain from then on.
+    /// With [`into_std`](Self::into_std), this is how a connection moves to another
+    /// domain (the `net` module's docs show the hand-off).
+    ///
+    /// Must be called on a domain of a run (in a task): panics otherwise, with miou's
+    /// "must be used inside a task" message. Fails with an error if the run uses its own
+    /// events backend ([`Builder::events`](crate::Builder::events)), or if the system
+    /// refuses the registration; the std stream is then closed.
+    ///
+    /// ```
+    /// use miou::net::TcpStream;
+    /// use std::io::Write;
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    /// let (server, _) = listener.accept().unwrap();
+    /// client.write_all(b"hi").unwrap();
+    /// miou::Builder::new().domains(0).run(async move {
+    ///     let server = TcpStream::from_std(server).unwrap();
+    ///     let mut buf = [0; 2];
+    ///     server.read_exact(&mut buf).await.unwrap();
+    ///     assert_eq!(&buf, b"hi");
+    /// });
+    /// ```
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
         stream.set_nonblocking(true)?;
         TcpStream::from_mio(mio::net::TcpStream::from_std(stream))
+    }
+
+    /// Deregisters the connection from this domain's reactor and hands back the std
+    /// stream, open, with the same file descriptor. The std stream is `Send`: move it to
+    /// another domain (with [`call`](crate::call)) and wrap it there with
+    /// [`from_std`](Self::from_std). It is left **non-blocking**; call
+    /// `set_nonblocking(false)` to use it with blocking reads and writes outside miou.
+    /// Nothing buffered is lost: miou keeps no user-space buffer.
+    ///
+    /// ```
+    /// use miou::net::{TcpListener, TcpStream};
+    /// use std::os::fd::AsRawFd;
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let addr = listener.local_addr().unwrap();
+    ///     let client = miou::spawn(async move { TcpStream::connect(addr).await.unwrap() });
+    ///     let (conn, _) = listener.accept().await.unwrap();
+    ///     let fd = conn.as_raw_fd();
+    ///     let std_conn = conn.into_std().unwrap();
+    ///     assert_eq!(std_conn.as_raw_fd(), fd);
+    ///     assert_eq!(std_conn.peer_addr().unwrap(), client.await.unwrap().local_addr().unwrap());
+    /// });
+    /// ```
+    pub fn into_std(self) -> io::Result<std::net::TcpStream> {
+        Ok(self.io.into_inner().into())
     }
 
     /// Reads into `buf`; `Ok(0)` at the end of the stream. A scheduling point.
@@ -183,24 +265,27 @@ impl TcpStream {
     /// Shuts down the reading, writing or both halves of the connection.
     pub async fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         crate::point::point().await;
-        self.io.source.shutdown(how)
+        self.io.source().shutdown(how)
     }
 
     /// The remote address.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.io.source.peer_addr()
+        self.io.source().peer_addr()
     }
 
     /// The local address.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.source.local_addr()
+        self.io.source().local_addr()
     }
 
     /// Sets `TCP_NODELAY`.
     pub fn set_nodelay(&self, on: bool) -> io::Result<()> {
-        self.io.source.set_nodelay(on)
+        self.io.source().set_nodelay(on)
     }
 }
+
+fd_traits!(TcpListener);
+fd_traits!(TcpStream);
 
 impl futures_io::AsyncRead for TcpStream {
     fn poll_read(
@@ -232,6 +317,6 @@ impl futures_io::AsyncWrite for TcpStream {
     }
 
     fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(self.io.source.shutdown(Shutdown::Write))
+        Poll::Ready(self.io.source().shutdown(Shutdown::Write))
     }
 }

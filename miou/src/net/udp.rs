@@ -5,7 +5,7 @@ use std::fmt;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 
-use super::io::Registered;
+use super::io::{Registered, fd_traits};
 use crate::events::reactor::Direction;
 
 /// A UDP socket.
@@ -29,7 +29,7 @@ pub struct UdpSocket {
 impl fmt::Debug for UdpSocket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UdpSocket")
-            .field("local_addr", &self.io.source.local_addr().ok())
+            .field("local_addr", &self.io.source().local_addr().ok())
             .finish()
     }
 }
@@ -48,12 +48,49 @@ impl UdpSocket {
             .unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to use")))
     }
 
-    /// Wraps a std socket (made non-blocking) on the current domain.
+    /// Wraps a std socket on the current domain: it is made non-blocking and registered
+    /// with this domain's reactor, and belongs to this domain from then on.
+    ///
+    /// Must be called on a domain of a run (in a task): panics otherwise, with miou's
+    /// "must be used inside a task" message. Fails with an error if the run uses its own
+    /// events backend ([`Builder::events`](crate::Builder::events)), or if the system
+    /// refuses the registration; the std socket is then closed.
+    ///
+    /// ```
+    /// use miou::net::UdpSocket;
+    /// let std_socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    /// let addr = std_socket.local_addr().unwrap();
+    /// miou::Builder::new().domains(0).run(async move {
+    ///     let socket = UdpSocket::from_std(std_socket).unwrap();
+    ///     socket.send_to(b"me", addr).await.unwrap();
+    ///     let mut buf = [0; 2];
+    ///     assert_eq!(socket.recv_from(&mut buf).await.unwrap(), (2, addr));
+    /// });
+    /// ```
     pub fn from_std(socket: std::net::UdpSocket) -> io::Result<UdpSocket> {
         socket.set_nonblocking(true)?;
         Ok(UdpSocket {
             io: Registered::new(mio::net::UdpSocket::from_std(socket), "UdpSocket")?,
         })
+    }
+
+    /// Deregisters the socket from this domain's reactor and hands back the std socket,
+    /// open and bound, to wrap again with [`from_std`](Self::from_std) on any domain (it
+    /// is `Send`). It is left **non-blocking**: call `set_nonblocking(false)` before
+    /// blocking sends and receives outside miou.
+    ///
+    /// ```
+    /// use miou::net::UdpSocket;
+    /// use std::os::fd::AsRawFd;
+    /// let (fd, std_socket) = miou::Builder::new().domains(0).run(async {
+    ///     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    ///     (socket.as_raw_fd(), socket.into_std().unwrap())
+    /// });
+    /// assert_eq!(std_socket.as_raw_fd(), fd);
+    /// std_socket.set_nonblocking(false).unwrap();
+    /// ```
+    pub fn into_std(self) -> io::Result<std::net::UdpSocket> {
+        Ok(self.io.into_inner().into())
     }
 
     /// Sends a datagram to `target`. A scheduling point.
@@ -71,7 +108,7 @@ impl UdpSocket {
     /// Connects the socket to `addr`: [`send`](Self::send) and [`recv`](Self::recv)
     /// then talk to it only.
     pub fn connect(&self, addr: SocketAddr) -> io::Result<()> {
-        self.io.source.connect(addr)
+        self.io.source().connect(addr)
     }
 
     /// Sends a datagram to the connected address.
@@ -86,6 +123,8 @@ impl UdpSocket {
 
     /// The local address.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.source.local_addr()
+        self.io.source().local_addr()
     }
 }
+
+fd_traits!(UdpSocket);
