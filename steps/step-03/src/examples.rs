@@ -2,8 +2,9 @@
 
 use crate::{print, spawn, yield_now};
 
-/// Miou's first example: spawn a task that prints "Hello", print "World",
-/// await the task. With `yield_first`, the parent yields before it prints.
+/// A program in the style of Miou's book: spawn a task that prints "Hello",
+/// print "World", await the task. With `yield_first`, the parent yields
+/// before it prints.
 pub async fn hello_world(yield_first: bool) {
     let hello = spawn("hello", async { print("Hello").await }).await;
     if yield_first {
