@@ -30,6 +30,19 @@ enum Next {
 
 /// Serves `addr` until the process is killed.
 pub fn main(addr: &str) -> io::Result<()> {
+    serve("http-tokio", addr, |conn| async move {
+        let _ = http(conn).await;
+    })
+}
+
+/// The tokio side of both HTTP comparisons: a `current_thread` runtime on which every
+/// connection accepted on `addr` is a task running `connection`, until the process is
+/// killed. `name` prefixes the line on stderr that the bench waits for.
+pub fn serve<F, Fut>(name: &str, addr: &str, connection: F) -> io::Result<()>
+where
+    F: Fn(TcpStream) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let addr: SocketAddr = addr
         .parse()
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("{addr}: {e}")))?;
@@ -39,15 +52,10 @@ pub fn main(addr: &str) -> io::Result<()> {
         .build()?
         .block_on(async move {
             let listener = TcpListener::bind(addr).await?;
-            eprintln!(
-                "http-tokio: listening on {} (1 domain)",
-                listener.local_addr()?
-            );
+            eprintln!("{name}: listening on {} (1 domain)", listener.local_addr()?);
             loop {
                 let (conn, _) = listener.accept().await?;
-                tokio::spawn(async move {
-                    let _ = http(conn).await;
-                });
+                tokio::spawn(connection(conn));
             }
         })
 }

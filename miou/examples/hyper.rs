@@ -22,34 +22,21 @@
 //! (for hyper, a kept-alive connection is idle until its next request head is all
 //! there). A second signal closes them all.
 
-use std::convert::Infallible;
 use std::io;
 use std::pin::pin;
 use std::process::ExitCode;
 
-use bytes::Bytes;
-use http_body_util::Full;
-use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Method, Request, Response, StatusCode};
 use miou::net::TcpStream;
 
 #[path = "hyper/rt.rs"]
 mod rt;
 mod server;
+#[path = "hyper/service.rs"]
+mod service;
 use server::{Either, Shutdown, either};
-
-/// The service: one response per request.
-async fn hello(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-    let (status, body) = match (req.method(), req.uri().path()) {
-        (&Method::GET, "/") => (StatusCode::OK, "hello from hyper on miou\n"),
-        _ => (StatusCode::NOT_FOUND, "Not Found\n"),
-    };
-    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
-    *response.status_mut() = status;
-    Ok(response)
-}
+use service::hello;
 
 /// Serves one connection with hyper until it ends; when the server stops, with hyper's
 /// graceful shutdown.

@@ -74,7 +74,8 @@ thread_local! {
     static ROUTE: std::cell::RefCell<Option<Log>> = const { std::cell::RefCell::new(None) };
 }
 
-/// The global subscriber: every event goes to the current thread's `Log`, if any.
+/// The global subscriber: every event goes to the current thread's `Log`, if any, as
+/// `field=value ...` text.
 struct Router;
 
 impl tracing::Subscriber for Router {
@@ -91,10 +92,15 @@ impl tracing::Subscriber for Router {
     fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
 
     fn event(&self, event: &tracing::Event<'_>) {
-        let log = ROUTE.with_borrow(|r| r.clone());
-        if let Some(log) = log {
-            tracing::Subscriber::event(&log, event);
-        }
+        let Some(log) = ROUTE.with_borrow(|r| r.clone()) else {
+            return;
+        };
+        let mut fields = Fields(String::new());
+        event.record(&mut fields);
+        log.0
+            .lock()
+            .unwrap()
+            .push((*event.metadata().level(), fields.0));
     }
 
     fn enter(&self, _: &tracing::span::Id) {}
@@ -689,31 +695,4 @@ impl tracing::field::Visit for Fields {
     fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
         let _ = write!(self.0, "{}={value} ", field.name());
     }
-}
-
-impl tracing::Subscriber for Log {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-
-    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        tracing::span::Id::from_u64(1)
-    }
-
-    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-
-    fn event(&self, event: &tracing::Event<'_>) {
-        let mut fields = Fields(String::new());
-        event.record(&mut fields);
-        self.0
-            .lock()
-            .unwrap()
-            .push((*event.metadata().level(), fields.0));
-    }
-
-    fn enter(&self, _: &tracing::span::Id) {}
-
-    fn exit(&self, _: &tracing::span::Id) {}
 }

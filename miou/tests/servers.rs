@@ -205,6 +205,27 @@ impl Handle {
         }
     }
 
+    /// Connects and sends `GET /` in five pieces, 20 ms apart, so that the server has
+    /// to wait for the rest; returns the connection's two ends and the response.
+    fn request_in_pieces(
+        &self,
+    ) -> (
+        std::net::TcpStream,
+        BufReader<std::net::TcpStream>,
+        Response,
+    ) {
+        let s = self.connect();
+        s.set_nodelay(true).unwrap();
+        let mut w = s.try_clone().unwrap();
+        let mut r = BufReader::new(s);
+        for piece in ["GET / HT", "TP/1.1\r\nHo", "st: x\r\n", "\r", "\n"] {
+            w.write_all(piece.as_bytes()).unwrap();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let first = response(&mut r, false);
+        (w, r, first)
+    }
+
     fn connect(&self) -> std::net::TcpStream {
         let s = std::net::TcpStream::connect(self.addr).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
@@ -527,16 +548,8 @@ fn http_keep_alive_partial_and_pipelined_requests() {
     let server = Server::start("http", 1);
     let h = server.handle();
     watchdog(20, move || {
-        let s = h.connect();
-        s.set_nodelay(true).unwrap();
-        let mut w = s.try_clone().unwrap();
-        let mut r = BufReader::new(s);
         // One request in pieces: the server waits for the rest.
-        for piece in ["GET / HT", "TP/1.1\r\nHo", "st: x\r\n", "\r", "\n"] {
-            w.write_all(piece.as_bytes()).unwrap();
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let first = response(&mut r, false);
+        let (mut w, mut r, first) = h.request_in_pieces();
         assert_eq!((first.code, first.close), (200, false));
         assert_eq!(first.body, b"Hello, world!");
         // The same connection, a missing page, then a request with a body.
@@ -732,16 +745,8 @@ fn hyper_keep_alive_and_404() {
     let server = Server::start("hyper", 1);
     let h = server.handle();
     watchdog(20, move || {
-        let s = h.connect();
-        s.set_nodelay(true).unwrap();
-        let mut w = s.try_clone().unwrap();
-        let mut r = BufReader::new(s);
         // One request in pieces: hyper waits for the rest.
-        for piece in ["GET / HT", "TP/1.1\r\nHo", "st: x\r\n", "\r", "\n"] {
-            w.write_all(piece.as_bytes()).unwrap();
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let first = response(&mut r, false);
+        let (mut w, mut r, first) = h.request_in_pieces();
         assert_eq!((first.code, first.close), (200, false));
         assert_eq!(first.body, HYPER_HELLO);
         // The same connection, one request at a time: missing pages, another method.

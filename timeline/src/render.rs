@@ -510,19 +510,7 @@ impl<'a> Layout<'a> {
                     r#"<rect x="{x0}" y="{ry}" width="{grid_w}" height="{ROW_H}" fill="{STRIPE}"/>"#
                 );
             }
-            let shown = shorten(&task.label, label_chars);
-            let tip = if shown == task.label {
-                String::new()
-            } else {
-                format!("<title>{}</title>", esc(&task.label))
-            };
-            let _ = writeln!(
-                out,
-                r#"<text class="row-label" x="{}" y="{}" text-anchor="end" font-family="monospace" font-size="{LABEL_SIZE}" fill="{INK}">{tip}{}</text>"#,
-                x0 - 8,
-                ry + ROW_H / 2 + 4,
-                esc(&shown)
-            );
+            row_label(out, &task.label, x0, ry, label_chars);
         }
 
         // The grid lines, in one path.
@@ -714,19 +702,7 @@ impl Layout<'_> {
                     right - x0
                 );
             }
-            let shown = shorten(&task.label, label_chars);
-            let tip = if shown == task.label {
-                String::new()
-            } else {
-                format!("<title>{}</title>", esc(&task.label))
-            };
-            let _ = writeln!(
-                out,
-                r#"<text class="row-label" x="{}" y="{}" text-anchor="end" font-family="monospace" font-size="{LABEL_SIZE}" fill="{INK}">{tip}{}</text>"#,
-                x0 - 8,
-                ry + ROW_H / 2 + 4,
-                esc(&shown)
-            );
+            row_label(out, &task.label, x0, ry, label_chars);
         }
 
         // The frame and a line per tick, in one path.
@@ -1175,6 +1151,24 @@ fn esc(text: &str) -> String {
 fn fnv1a(text: &str) -> u32 {
     text.bytes()
         .fold(0x811c_9dc5, |h, b| (h ^ b as u32).wrapping_mul(0x0100_0193))
+}
+
+/// A row's label, right-aligned against `x0`, shortened to `chars` characters (the whole
+/// label then in a tooltip).
+fn row_label(out: &mut String, label: &str, x0: i32, ry: i32, chars: usize) {
+    let shown = shorten(label, chars);
+    let tip = if shown == label {
+        String::new()
+    } else {
+        format!("<title>{}</title>", esc(label))
+    };
+    let _ = writeln!(
+        out,
+        r#"<text class="row-label" x="{}" y="{}" text-anchor="end" font-family="monospace" font-size="{LABEL_SIZE}" fill="{INK}">{tip}{}</text>"#,
+        x0 - 8,
+        ry + ROW_H / 2 + 4,
+        esc(&shown)
+    );
 }
 
 #[cfg(test)]
