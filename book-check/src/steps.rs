@@ -36,6 +36,11 @@ mod step_05_runs;
 #[rustfmt::skip]
 mod step_06_runs;
 
+#[path = "../../steps/step-07/demo/runs.rs"]
+#[allow(dead_code)]
+#[rustfmt::skip]
+mod step_07_runs;
+
 /// Every picture of the book, in chapter order.
 pub fn pictures() -> Vec<Picture> {
     let mut all = Vec::new();
@@ -53,7 +58,8 @@ pub fn pictures() -> Vec<Picture> {
         step_03_runs,
         step_04_runs,
         step_05_runs,
-        step_06_runs
+        step_06_runs,
+        step_07_runs
     );
     all
 }
