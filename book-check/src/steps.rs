@@ -41,6 +41,11 @@ mod step_06_runs;
 #[rustfmt::skip]
 mod step_07_runs;
 
+#[path = "../../steps/step-08/demo/runs.rs"]
+#[allow(dead_code)]
+#[rustfmt::skip]
+mod step_08_runs;
+
 /// Every picture of the book, in chapter order.
 pub fn pictures() -> Vec<Picture> {
     let mut all = Vec::new();
@@ -59,7 +64,8 @@ pub fn pictures() -> Vec<Picture> {
         step_04_runs,
         step_05_runs,
         step_06_runs,
-        step_07_runs
+        step_07_runs,
+        step_08_runs
     );
     all
 }
