@@ -135,9 +135,9 @@ pub fn pictures() -> Vec<Picture> {
              runs one.",
         ),
         varies: Some(
-            "the domains are threads that run at the same time: which worker \
-             takes which slice, and how many times main is woken, change from \
-             run to run",
+            "the domains are threads that run at the same time: how often main \
+             finds a slice already finished instead of parking for it, and now \
+             and then which worker takes a slice, change from run to run",
         ),
     }]
 }

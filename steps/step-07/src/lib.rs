@@ -785,17 +785,15 @@ impl<E: Events> Scheduler<E> {
     }
 
     // ANCHOR: domain_loop
-    /// The loop of a domain: round-robin over its to-do list, taking a new
-    /// task when it has nothing to run, and between turns the system's
-    /// events; with nothing at all to do, it sleeps in its backend until an
-    /// event or another thread's interrupt. Domain 0 stops once all its
-    /// tasks have finished, the workers once domain 0 says so.
+    /// The loop of a domain: round-robin over its to-do list, starting one
+    /// new task a turn, and between turns the system's events; with nothing
+    /// at all to do, it sleeps in its backend until an event or another
+    /// thread's interrupt. Domain 0 stops once all its tasks have finished,
+    /// the workers once domain 0 says so.
     fn run_domain(&mut self) {
         loop {
             self.wake_up();
-            if self.todo.is_empty() {
-                self.take_job();
-            }
+            self.take_job();
             if let Some(id) = self.todo.pop_front() {
                 self.turn(id);
                 self.wake_up();
@@ -810,8 +808,15 @@ impl<E: Events> Scheduler<E> {
             // Sleep only if nothing arrived: the door decides under its lock,
             // where the other threads look before they interrupt.
             let (world, me) = (&self.world, self.domain);
-            let block = self.todo.is_empty()
+            let mut block = self.todo.is_empty()
                 && world.door(me).going_to_sleep(|| !world.has_jobs(me));
+            // A last look at the other workers' tasks: one placed before we
+            // said we sleep is seen now; one placed after, its sender sees
+            // us asleep and interrupts us.
+            if block && self.take_job() {
+                self.world.door(me).awake();
+                block = false;
+            }
             if suspended > 0 || !cancelled.is_empty() || block {
                 let signals = self.events.select(block, &cancelled);
                 self.world.door(me).awake();
@@ -824,17 +829,21 @@ impl<E: Events> Scheduler<E> {
     }
     // ANCHOR_END: domain_loop
 
-    /// A worker with nothing to run takes a task waiting to start, builds it,
-    /// and queues it.
-    fn take_job(&mut self) {
+    /// A worker starts a task waiting for it, if there is one: one of its
+    /// own on every pass of its loop, so that a domain kept busy still starts
+    /// what was called onto it; and, when it has nothing else to run, one
+    /// waiting on another worker. `true` if it started one.
+    fn take_job(&mut self) -> bool {
         if self.domain == 0 {
-            return; // `call` never sends a task to domain 0
+            return false; // `call` never sends a task to domain 0
         }
-        if let Some(job) = self.world.take_job(self.domain) {
-            self.world.family()[job.id].domain = Some(self.domain);
-            let task = (job.build)();
-            self.add(job.id, task);
-        }
+        let idle = self.todo.is_empty();
+        let Some(job) = self.world.take_job(self.domain, idle) else {
+            return false;
+        };
+        let task = (job.build)();
+        self.add(job.id, task);
+        true
     }
 
     /// Whether this domain's loop is done.

@@ -314,3 +314,68 @@ fn a_domain_asleep_in_its_clock_is_woken_by_a_worker() {
     });
     assert_eq!(output, ["Ok(42)"]);
 }
+
+/// `waiter` waits until a flag is up, yielding or (with `blocking`)
+/// spinning without a scheduling point, which keeps its domain from
+/// anything else; `setter`, called after it, raises the flag. With
+/// `busy_for` set, a third task, called in between, spins that long.
+async fn waiter_then_setter(blocking: bool, busy_for: Option<Duration>) {
+    let flag = Arc::new(AtomicBool::new(false));
+    let (for_waiter, for_setter) = (Arc::clone(&flag), Arc::clone(&flag));
+    let waiter = call("waiter", move || async move {
+        while !for_waiter.load(Ordering::SeqCst) {
+            if blocking {
+                std::hint::spin_loop();
+            } else {
+                yield_now().await;
+            }
+        }
+    })
+    .await;
+    let busy = match busy_for {
+        Some(time) => Some(
+            call("busy", move || async move {
+                let start = std::time::Instant::now();
+                while start.elapsed() < time {
+                    std::hint::spin_loop();
+                }
+            })
+            .await,
+        ),
+        None => None,
+    };
+    let setter = call("setter", move || async move {
+        for_setter.store(true, Ordering::SeqCst);
+    })
+    .await;
+    waiter.await.unwrap();
+    setter.await.unwrap();
+    if let Some(busy) = busy {
+        busy.await.unwrap();
+    }
+    print("done").await;
+}
+
+#[test]
+fn a_worker_kept_busy_still_starts_what_is_called_onto_it() {
+    // One worker: `setter` is queued behind `waiter`, which never lets the
+    // worker's to-do list empty. The worker starts a new task every turn.
+    let report =
+        within_a_minute(|| on_domains(1, waiter_then_setter(false, None)));
+    assert_eq!(report.output, ["done"]);
+}
+
+#[test]
+fn an_idle_worker_takes_a_task_waiting_behind_a_busy_one() {
+    // Two workers: `waiter` and `setter` go to domain 1 in turn, `busy` to
+    // domain 2. `waiter` holds domain 1 until `setter` runs, so only domain
+    // 2 can start it: when it is done with `busy`, it looks at domain 1's
+    // tasks before it goes to sleep.
+    for _ in 0..10 {
+        let busy = Some(Duration::from_millis(5));
+        let report = within_a_minute(move || {
+            on_domains(2, waiter_then_setter(true, busy))
+        });
+        assert_eq!(report.output, ["done"]);
+    }
+}

@@ -201,20 +201,34 @@ impl World {
         }
     }
 
-    /// A task for domain `me` to start, now that it has nothing to run: its
-    /// own first, else one waiting on another worker, never one that `me`
-    /// called (a task never runs on its caller's domain).
-    pub(crate) fn take_job(&self, me: usize) -> Option<Job> {
+    /// A task for domain `me` to start: one of its own; and, if `idle` (it
+    /// has nothing else to run), else one waiting on another worker. Never
+    /// one that `me` called: a task never runs on its caller's domain.
+    pub(crate) fn take_job(&self, me: usize, idle: bool) -> Option<Job> {
         if let Some(job) = take(&self.fresh[me]) {
             return Some(job);
         }
+        if !idle {
+            return None;
+        }
         for other in (1..self.domains()).filter(|d| *d != me) {
-            if let Some(job) = take(&self.fresh[other]) {
-                if job.caller != me {
-                    return Some(job);
+            // Take jobs until one is not ours, then put ours back, and wake
+            // their domain: it may have gone to sleep while we held them.
+            let mut ours = Vec::new();
+            let found = loop {
+                match take(&self.fresh[other]) {
+                    Some(job) if job.caller == me => ours.push(job),
+                    found => break found,
                 }
-                // Ours to leave: back where it was, for its domain.
-                self.fresh[other].push(job);
+            };
+            if !ours.is_empty() {
+                for job in ours {
+                    self.fresh[other].push(job);
+                }
+                self.door(other).nudge();
+            }
+            if found.is_some() {
+                return found;
             }
         }
         None
@@ -293,6 +307,53 @@ mod tests {
         assert!(door.going_to_sleep(|| true));
         assert!(door.nudge());
         assert_eq!(count.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn a_job_put_back_wakes_its_sleeping_domain() {
+        // Domain 1 looks for work on domain 2, which sleeps with a job that
+        // domain 1 called: domain 1 may not take it, puts it back, and
+        // interrupts domain 2, which might have gone to sleep while the job
+        // was out of its queue.
+        let count = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&count);
+        let mut interrupters = vec![Interrupter::new(|| {}); 2];
+        interrupters.push(Interrupter::new(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }));
+        let world = World::new(interrupters);
+        assert!(world.door(2).going_to_sleep(|| true));
+        let build = Box::new(|| Task::new("t", async {}));
+        world.place(
+            2,
+            Job {
+                id: 0,
+                caller: 1,
+                build,
+            },
+        );
+        assert_eq!(count.load(Ordering::SeqCst), 1, "placing it woke 2");
+        world.door(2).awake();
+        assert!(world.door(2).going_to_sleep(|| true));
+        assert!(world.take_job(1, true).is_none());
+        assert!(world.has_jobs(2));
+        assert_eq!(count.load(Ordering::SeqCst), 2, "putting it back too");
+    }
+
+    #[test]
+    fn a_busy_worker_takes_only_its_own_jobs() {
+        let world = World::new(vec![Interrupter::new(|| {}); 3]);
+        let build = Box::new(|| Task::new("t", async {}));
+        world.place(
+            2,
+            Job {
+                id: 0,
+                caller: 0,
+                build,
+            },
+        );
+        assert!(world.take_job(1, false).is_none());
+        assert!(world.take_job(1, true).is_some());
     }
 
     #[test]
