@@ -46,6 +46,11 @@ mod step_07_runs;
 #[rustfmt::skip]
 mod step_08_runs;
 
+#[path = "../../steps/step-09/demo/runs.rs"]
+#[allow(dead_code)]
+#[rustfmt::skip]
+mod step_09_runs;
+
 /// Every picture of the book, in chapter order.
 pub fn pictures() -> Vec<Picture> {
     let mut all = Vec::new();
@@ -65,7 +70,8 @@ pub fn pictures() -> Vec<Picture> {
         step_05_runs,
         step_06_runs,
         step_07_runs,
-        step_08_runs
+        step_08_runs,
+        step_09_runs
     );
     all
 }
