@@ -101,7 +101,10 @@ impl fmt::Display for Error {
             Error::StillHasChildren => f.write_str(
                 "a task returned while some of its children were neither awaited nor cancelled \
                  (rule: a task awaits or cancels every child it spawns; dropping a Promise \
-                 does not count)",
+                 does not count, nor does a combinator of another crate, such as a `select!` \
+                 or a timeout, dropping the branch that awaited it: race children with \
+                 `miou::await_first`, and bound a computation with `miou::time::timeout` or \
+                 a `miou::Scope`, which cancel the tasks it started)",
             ),
             Error::NotAChild => f.write_str(
                 "a task tried to await or cancel a promise that is not its own child \

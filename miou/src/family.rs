@@ -11,6 +11,10 @@
 //!
 //! The key of an entry is what a [`Promise`](crate::Promise) carries to find its child
 //! again.
+//!
+//! Each entry also carries the child's *tag*: which cancel scope it belongs to and
+//! whether its promise is gone (see [`scope`](crate::scope) for what the tags mean).
+//! Only the parent reads and writes it, like the rest of the entry.
 
 use std::cell::Cell;
 use std::sync::Arc;
@@ -70,6 +74,8 @@ struct Entry {
     prev: u32,
     /// The next sibling, or in a free entry the next free one.
     next: u32,
+    /// The child's cancel scope and promise state ([`crate::scope`]'s tags).
+    tag: u64,
 }
 
 /// Every child of every task of one domain.
@@ -86,14 +92,15 @@ impl Family {
         }
     }
 
-    /// Adds `child` at the end of `parent`'s list; returns its key.
-    pub(crate) fn insert(&mut self, parent: &Children, child: Arc<dyn Child>) -> usize {
+    /// Adds `child` at the end of `parent`'s list, with its tag; returns its key.
+    pub(crate) fn insert(&mut self, parent: &Children, child: Arc<dyn Child>, tag: u64) -> usize {
         debug_assert!(!parent.is_closed(), "no child is added to a closed list");
         let last = parent.last.get();
         let entry = Entry {
             child: Some(child),
             prev: last,
             next: NONE,
+            tag,
         };
         let key = if self.free != NONE {
             let key = self.free;
@@ -119,6 +126,20 @@ impl Family {
     /// The child under `key`.
     pub(crate) fn get(&self, key: usize) -> Option<&Arc<dyn Child>> {
         self.entries.get(key)?.child.as_ref()
+    }
+
+    /// The tag of the child under `key` (a listed child).
+    pub(crate) fn tag(&self, key: usize) -> u64 {
+        self.entries[key].tag
+    }
+
+    /// Changes the tag of the child under `key` (a listed child).
+    pub(crate) fn set_tag(&mut self, key: usize, tag: u64) {
+        debug_assert!(
+            self.entries[key].child.is_some(),
+            "only a listed child is tagged"
+        );
+        self.entries[key].tag = tag;
     }
 
     /// The sibling after `key`, if any.
@@ -191,25 +212,29 @@ mod tests {
     fn lists_keep_creation_order_and_reuse_entries() {
         let mut f = Family::new();
         let (p, q) = (Children::new(), Children::new());
-        let a = f.insert(&p, child(1));
-        let b = f.insert(&q, child(2));
-        let c = f.insert(&p, child(3));
-        let d = f.insert(&p, child(4));
+        let a = f.insert(&p, child(1), 0);
+        let b = f.insert(&q, child(2), 0);
+        let c = f.insert(&p, child(3), 0);
+        let d = f.insert(&p, child(4), 7);
         assert_eq!(ids(&f, &p), [1, 3, 4]);
         assert_eq!(ids(&f, &q), [2]);
+        assert_eq!((f.tag(a), f.tag(d)), (0, 7), "each entry keeps its tag");
+        f.set_tag(a, 9);
+        assert_eq!((f.tag(a), f.tag(c)), (9, 0));
         // Middle, then first, then last.
         assert_eq!(f.remove(&p, c).unwrap().header().id.as_u64() >> 16, 3);
         assert!(f.remove(&p, c).is_none(), "a key is removed once");
         assert_eq!(ids(&f, &p), [1, 4]);
         f.remove(&p, a).unwrap();
         assert_eq!(ids(&f, &p), [4]);
-        let e = f.insert(&p, child(5));
+        let e = f.insert(&p, child(5), 0);
         assert!(e == a || e == c, "a freed entry is reused");
+        assert_eq!(f.tag(e), 0, "a reused entry takes the new child's tag");
         assert_eq!(ids(&f, &p), [4, 5]);
         f.remove(&p, e).unwrap();
         f.remove(&p, d).unwrap();
         assert!(p.is_empty());
-        let g = f.insert(&p, child(6));
+        let g = f.insert(&p, child(6), 0);
         assert_eq!(ids(&f, &p), [6]);
         let drained = f.drain(&q);
         assert_eq!(drained.len(), 1);
@@ -228,7 +253,7 @@ mod tests {
     fn an_empty_list_closes() {
         let mut f = Family::new();
         let p = Children::new();
-        let a = f.insert(&p, child(1));
+        let a = f.insert(&p, child(1), 0);
         assert!(!p.is_closed());
         f.drain(&p);
         p.close();

@@ -49,6 +49,8 @@
 //! - **A task awaits or cancels every child.** Returning with a child that was neither
 //!   awaited nor cancelled (dropping its [`Promise`] does not count) makes the whole run
 //!   fail with [`Error::StillHasChildren`], after the remaining children were cancelled.
+//!   A cancel scope ([`time::timeout`], [`Scope`]) that ends early settles the children
+//!   started inside it (see below).
 //! - **Only the parent awaits or cancels a child** ([`Error::NotAChild`]).
 //! - **Resources belong to tasks** ([`Ownership`]): a task that returns still owning one
 //!   makes the run fail with [`Error::ResourceLeaked`] after its finaliser ran.
@@ -64,6 +66,66 @@
 //! });
 //! assert!(matches!(r, Err(miou::Error::StillHasChildren)));
 //! ```
+//!
+//! ## Cancel scopes: timeouts that clean up
+//!
+//! A combinator that abandons a future drops it, and with it the promises it held:
+//! their children are forgotten, and the run fails. [`time::timeout`] and [`Scope`]
+//! are **cancel scopes** instead (after Trio's): they run a future and know which tasks
+//! it started. When the scope ends early (the deadline passes, [`Scope::cancel`]), the
+//! future is dropped, then every task it created that is neither awaited nor cancelled
+//! is cancelled, with its whole subtree, on every domain, and the scope returns only
+//! once they are gone, their destructors and finalisers run. A promise given to the
+//! scope, or moved into its future, is settled the same way (Miou's
+//! `await_first [p; sleeper]`). When the future finishes, nothing changes: what it
+//! started and did not settle is the task's, as without a scope.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::sync::atomic::{AtomicUsize, Ordering};
+//! use std::time::Duration;
+//! use miou::time::{sleep, timeout};
+//!
+//! struct Cleanup(Arc<AtomicUsize>);
+//! impl Drop for Cleanup {
+//!     fn drop(&mut self) { self.0.fetch_add(1, Ordering::SeqCst); }
+//! }
+//!
+//! let cleaned = Arc::new(AtomicUsize::new(0));
+//! let c = cleaned.clone();
+//! miou::Builder::new().domains(1).virtual_clock().run(async move {
+//!     let c2 = c.clone();
+//!     let r = timeout(Duration::from_secs(1), async move {
+//!         // A helper on another domain, with a child of its own.
+//!         let fetch = miou::call(move || async move {
+//!             let _cleanup = Cleanup(c2.clone());
+//!             let retry = miou::spawn(async move {
+//!                 let _cleanup = Cleanup(c2);
+//!                 sleep(Duration::from_secs(60)).await
+//!             });
+//!             retry.await
+//!         });
+//!         fetch.await
+//!     })
+//!     .await;
+//!     assert!(r.is_err());
+//!     // Both destructors ran before `timeout` returned.
+//!     assert_eq!(c.load(Ordering::SeqCst), 2);
+//! }); // and the run succeeds: no child was forgotten
+//! ```
+//!
+//! A scope dropped before it ended (by a `select!` of another crate) cannot wait: its
+//! tasks are asked to cancel and the task that owns the scope *reaps* them, waiting for
+//! them when it returns instead of failing. A [`Promise`] dropped outside any scope is
+//! still a forgotten child; to race children, use [`await_first`], which cancels the
+//! losers and waits for them. [`Scope`] states the rules.
+//!
+//! ## Time in tests
+//!
+//! [`Builder::virtual_clock`] runs [`time`] on a virtual clock: it starts at zero and
+//! jumps to the next deadline whenever nothing can run, on any domain, so an hour of
+//! sleeps and timeouts takes milliseconds, deterministically, while sockets keep
+//! working. Read the time with [`time::Instant::now`] to see the same clock.
 //!
 //! ## Which task broke a rule
 //!
@@ -122,6 +184,7 @@
 #[doc = include_str!("../README.md")]
 mod readme {}
 
+mod clock;
 pub mod domain;
 mod error;
 mod events;
@@ -139,6 +202,7 @@ mod promise;
 mod rng;
 mod runtime;
 mod scheduler;
+mod scope;
 mod select;
 pub mod signal;
 mod slab;
@@ -157,6 +221,7 @@ pub use ownership::Ownership;
 pub use point::{YieldNow, yield_now};
 pub use promise::{Join, Promise, cancel};
 pub use runtime::{Builder, run};
+pub use scope::Scope;
 pub use select::{await_all, await_first, await_one};
 pub use spawn::{Spawn, call, parallel, spawn, try_call};
 pub use task::TaskId;

@@ -1,8 +1,9 @@
 //! The synchronisation types of miou's cross-thread protocols: `std`'s normally, and
 //! `loom`'s when the crate is built with `--cfg loom`, so that the model tests in
 //! `loom_models.rs` explore every interleaving of the very code the runtime runs.
-//! Only the protocol modules ([`task_state`](crate::task_state) and
-//! [`mailbox`](crate::mailbox)) use them.
+//! Only the protocol modules ([`task_state`](crate::task_state),
+//! [`mailbox`](crate::mailbox), [`sync`](crate::sync) and [`clock`](crate::clock)) use
+//! them.
 
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU32, Ordering};

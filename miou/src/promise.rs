@@ -11,6 +11,7 @@ use std::task::{Context, Poll};
 use crate::error::Error;
 use crate::point;
 use crate::scheduler::{DomainLocal, try_with_domain, with_domain};
+use crate::scope;
 use crate::task::{self, Child, Handle, Header, TaskId};
 use crate::trace::TraceKind;
 
@@ -61,13 +62,18 @@ impl<T> Drop for Promise<T> {
     }
 }
 
-/// A promise whose child was neither awaited nor cancelled is dropped: warn, naming the
-/// child and where it was spawned, unless the child is being settled anyway (its
-/// parent, or the run, is tearing down; a panic unwinds).
+/// A promise whose child was neither awaited nor cancelled is dropped. If a cancel
+/// scope of the parent unwinds (it drops its future), the child joins it: the scope
+/// cancels it and settles it. If the child is being cancelled (a `cancel` or
+/// `await_first` that was dropped while it waited), the parent reaps it: its return
+/// waits for the child. Otherwise warn, naming the child and where it was spawned, and
+/// mark it orphaned (a scope it belongs to will settle it if it ends early). Nothing to
+/// do if the child is being settled anyway (its parent, or the run, is tearing down; a
+/// panic unwinds).
 #[cold]
 #[inline(never)]
 fn dropped_unsettled(child: &Header, key: usize) {
-    if std::thread::panicking() || child.state() & task::CANCEL != 0 {
+    if std::thread::panicking() {
         return;
     }
     try_with_domain(|d| {
@@ -88,6 +94,28 @@ fn dropped_unsettled(child: &Header, key: usize) {
         if parent_tears_down || !listed {
             return;
         }
+        let cancelling = child.state() & task::CANCEL != 0;
+        // Dropped by its parent (not by a task it was moved into): the parent's scopes
+        // may take it.
+        if child.parent.is_some()
+            && d.current_id() == child.parent
+            && let Ok(mut family) = d.family.try_borrow_mut()
+        {
+            let tag = family.tag(key);
+            let unwinding = d.unwinding.get();
+            if unwinding != 0 {
+                family.set_tag(key, unwinding | scope::ORPHANED);
+                return;
+            }
+            if cancelling {
+                family.set_tag(key, scope::REAP);
+                return;
+            }
+            family.set_tag(key, tag | scope::ORPHANED);
+        }
+        if cancelling {
+            return;
+        }
         let parent = child.parent.expect("a child has a parent");
         tracing::warn!(
             task = %child.id,
@@ -96,7 +124,11 @@ fn dropped_unsettled(child: &Header, key: usize) {
             "miou: the promise of task {} (spawned at {}) was dropped while the task was \
              neither awaited nor cancelled; the run will fail with StillHasChildren when \
              its parent {parent} returns (a task must await or cancel each of its \
-             children: `.await` it, `cancel` it, or give it to an `Orphans`)",
+             children: `.await` it, `cancel` it, or give it to an `Orphans`; a combinator \
+             of another crate, such as a `select!` or a timeout, that drops the branch \
+             awaiting it does neither: race children with `miou::await_first`, and bound a \
+             computation with `miou::time::timeout` or a `miou::Scope`, which cancel the \
+             tasks it started when they end it)",
             child.id,
             child.spawned_at,
         );
@@ -222,7 +254,7 @@ impl<T: 'static> Promise<T> {
 
 /// The current task settled its complete child `child`: remove it from the family
 /// table, and adopt the resources it handed up.
-fn forget_child(d: &DomainLocal, key: usize, child: &dyn Child) {
+pub(crate) fn forget_child(d: &DomainLocal, key: usize, child: &dyn Child) {
     let current = d.current.borrow();
     let me = current
         .as_ref()

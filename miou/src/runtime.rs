@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
+use crate::clock::VirtualClock;
 use crate::domain::DomainId;
 use crate::error::{Error, Failure};
 use crate::events::Events;
@@ -31,6 +32,8 @@ pub(crate) struct RuntimeShared {
     root: Mutex<Option<Arc<dyn Runnable>>>,
     /// Every domain of the run: domain 0 first, then the workers.
     pub(crate) domains: Vec<Arc<DomainShared>>,
+    /// The virtual clock ([`Builder::virtual_clock`]), or `None` for the real one.
+    pub(crate) clock: Option<VirtualClock>,
 }
 
 impl RuntimeShared {
@@ -130,6 +133,7 @@ pub struct Builder {
     seed: Option<u64>,
     events: Option<MakeEvents>,
     trace: Option<Reporter>,
+    virtual_clock: bool,
 }
 
 impl std::fmt::Debug for Builder {
@@ -140,6 +144,7 @@ impl std::fmt::Debug for Builder {
             .field("seed", &self.seed)
             .field("events", &self.events.as_ref().map(|_| "custom"))
             .field("trace", &self.trace.as_ref().map(|_| "reporter"))
+            .field("virtual_clock", &self.virtual_clock)
             .finish()
     }
 }
@@ -254,6 +259,64 @@ impl Builder {
         self
     }
 
+    /// Runs on virtual time, for tests: [`time::sleep`](crate::time::sleep),
+    /// [`sleep_until`](crate::time::sleep_until), [`timeout`](crate::time::timeout) and
+    /// [`time::Instant::now`](crate::time::Instant::now) see a clock that starts at zero
+    /// and jumps to the next deadline whenever nothing can run: no task is ready on any
+    /// domain, none is being handed over, and no domain has an event ready (a socket's
+    /// data, a signal). An hour of sleeps takes a few milliseconds, and sleepers wake in
+    /// deadline order, deterministically, on every domain: the tasks woken by one jump
+    /// all run before time moves again.
+    ///
+    /// Everything else works as usual: sockets, signals, [`call`](crate::call) and the
+    /// worker domains, a backend of your own ([`Builder::events`]; with the real clock
+    /// `time` needs the built-in one, with the virtual clock any backend does).
+    ///
+    /// While tasks wait for sockets (or signals), time jumps only once the run has also
+    /// been quiet for a few milliseconds of real time (20 ms): the kernel may deliver
+    /// data written by one task of the run to another a little after the write
+    /// returned, and a timeout around the reader must not fire meanwhile. Jumps with
+    /// only sleepers waiting are immediate.
+    ///
+    /// What the run cannot see is not waited for beyond that: time may jump while a
+    /// task waits for a peer outside the run (another process, a thread that is not a
+    /// task), so a timeout around such a wait fires as soon as the run is otherwise
+    /// idle. Keep both ends of a conversation inside the run, or use the real clock for
+    /// such tests. And a task that never waits (a busy loop of `yield_now`) keeps time
+    /// still.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use miou::time::{Instant, sleep, timeout};
+    ///
+    /// let real = std::time::Instant::now();
+    /// let order = miou::Builder::new().domains(1).virtual_clock().run(async {
+    ///     let start = Instant::now();
+    ///     let late = miou::call(|| async {
+    ///         sleep(Duration::from_secs(3600)).await;
+    ///         "an hour"
+    ///     });
+    ///     let soon = miou::spawn(async {
+    ///         sleep(Duration::from_secs(60)).await;
+    ///         "a minute"
+    ///     });
+    ///     let first = soon.await.unwrap();
+    ///     assert_eq!(start.elapsed(), Duration::from_secs(60));
+    ///     let slow = timeout(Duration::from_secs(10), sleep(Duration::from_secs(20)));
+    ///     assert!(slow.await.is_err());
+    ///     assert_eq!(start.elapsed(), Duration::from_secs(70));
+    ///     let second = late.await.unwrap();
+    ///     assert_eq!(start.elapsed(), Duration::from_secs(3600));
+    ///     [first, second]
+    /// });
+    /// assert_eq!(order, ["a minute", "an hour"]);
+    /// assert!(real.elapsed() < Duration::from_secs(10));
+    /// ```
+    pub fn virtual_clock(mut self) -> Builder {
+        self.virtual_clock = true;
+        self
+    }
+
     /// Runs `fut` as the root task on the calling thread (domain 0) and returns its
     /// value. Panics when the run fails: with the root's own panic payload if the root
     /// panicked, else with the failure's message (a broken rule: the error's sentence,
@@ -344,6 +407,7 @@ impl Builder {
             domains: (0..=workers)
                 .map(|i| DomainShared::new(DomainId(i)))
                 .collect(),
+            clock: self.virtual_clock.then(|| VirtualClock::new(workers + 1)),
         });
         let make: Option<MakeEvents> = self.events;
         let shareds = runtime.domains.clone();

@@ -27,6 +27,7 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use crate::clock::{VirtualClock, VirtualTimers};
 use crate::domain::DomainId;
 use crate::events::reactor::{Builtin, Reactor};
 use crate::events::{Events, Interrupter, SyscallId};
@@ -185,6 +186,20 @@ pub(crate) struct DomainLocal {
     pub(crate) active_syscalls: Cell<usize>,
     /// Syscalls given up (their task was cancelled) since the last `select`.
     pub(crate) cancelled_syscalls: RefCell<Vec<SyscallId>>,
+    /// The sleepers of this domain when the run is on virtual time (see
+    /// [`crate::clock`]); unused on the real clock, where the reactor keeps them.
+    pub(crate) virtual_timers: RefCell<VirtualTimers>,
+    /// A task ran on this domain since it was last idle (virtual time: see
+    /// [`crate::clock`]).
+    ran: Cell<bool>,
+    /// The cancel scope whose future the current task is polling, if any (0: none):
+    /// the children created meanwhile belong to it (see [`crate::scope`]).
+    pub(crate) scope: Cell<u64>,
+    /// The cancel scope whose future is being dropped, if any (0: none): the promises
+    /// of the current task dropped meanwhile join it.
+    pub(crate) unwinding: Cell<u64>,
+    /// The number of the next cancel scope made on this domain (from 1).
+    next_scope: Cell<u64>,
 }
 
 thread_local! {
@@ -293,6 +308,11 @@ impl DomainLocal {
             reactor,
             active_syscalls: Cell::new(0),
             cancelled_syscalls: RefCell::new(Vec::new()),
+            virtual_timers: RefCell::new(VirtualTimers::default()),
+            ran: Cell::new(false),
+            scope: Cell::new(0),
+            unwinding: Cell::new(0),
+            next_scope: Cell::new(1),
         })
     }
 
@@ -310,6 +330,13 @@ impl DomainLocal {
         let n = self.next_task.get();
         self.next_task.set(n + 1);
         TaskId::new(self.shared.id.index(), n)
+    }
+
+    /// A number for a new cancel scope, unique on this domain for the whole run.
+    pub(crate) fn next_scope(&self) -> u64 {
+        let n = self.next_scope.get();
+        self.next_scope.set(n + 1);
+        n
     }
 
     pub(crate) fn random_below(&self, n: usize) -> usize {
@@ -429,6 +456,21 @@ impl DomainLocal {
         if self.steal() {
             return;
         }
+        let clock = self.runtime.clock.as_ref();
+        // On virtual time (see `crate::clock`): announce what this domain ran, read the
+        // generation before looking for work, and take what is ready now (a socket's
+        // data, a sleeper due at the current time): time must not jump past it. The
+        // poll comes before `going_to_sleep`: it may swallow an interrupt, which is
+        // harmless only as long as we have not decided to block.
+        let seen = clock.map(|clock| {
+            if self.ran.replace(false) {
+                clock.activity();
+            }
+            clock.generation()
+        });
+        if seen.is_some() && self.poll_events(false) > 0 {
+            return;
+        }
         let (fresh, pinned) = (&self.shared.fresh, &self.shared.pinned);
         let block = self
             .shared
@@ -441,16 +483,75 @@ impl DomainLocal {
             self.shared.mailbox.awake();
             return;
         }
-        self.poll_events(block);
+        match (clock, seen) {
+            (Some(clock), Some(seen)) if block => self.idle_virtual(clock, seen),
+            _ => {
+                self.poll_events(block);
+            }
+        }
         self.shared.mailbox.awake();
     }
 
-    fn poll_events(&self, block: bool) {
+    /// [`idle`](DomainLocal::idle) on virtual time, once this domain found nothing to
+    /// do after it read generation `seen`: tell the clock, which may make time jump.
+    fn idle_virtual(&self, clock: &VirtualClock, seen: u64) {
+        let me = self.shared.id.index();
+        let (earliest, sleepers) = {
+            let mut timers = self.virtual_timers.borrow_mut();
+            (timers.next_deadline(), timers.len())
+        };
+        // Tasks suspended on something else than a sleeper wait for events. Only the
+        // built-in backend can block for a while (see `clock::GRACE`).
+        let io = self.reactor.is_some() && self.active_syscalls.get() > sleepers;
+        let entered = clock.enter_idle(me, seen, earliest, io);
+        for d in entered.interrupt {
+            self.runtime.domains[d].interrupt();
+        }
+        if entered.again {
+            // Work may have come since we looked: look again (the loop comes back).
+        } else if entered.due {
+            // Time jumped to our own sleepers: release them, do not block.
+            self.fire_due_timers();
+        } else if let (Some(at), Some(reactor)) = (entered.recheck_at, &self.reactor) {
+            reactor.wake_at(Some(at));
+            self.poll_events(true);
+            reactor.wake_at(None);
+        } else {
+            self.poll_events(true);
+        }
+        clock.leave_idle(me);
+    }
+
+    /// Asks the backend for events (blocking if `block`) and, on virtual time, releases
+    /// the sleepers that are due; returns how many syscalls were released.
+    fn poll_events(&self, block: bool) -> usize {
         let cancelled = std::mem::take(&mut *self.cancelled_syscalls.borrow_mut());
+        if self.runtime.clock.is_some() && !cancelled.is_empty() {
+            self.virtual_timers.borrow_mut().cancel(&cancelled);
+        }
         let signals = self.events.borrow_mut().select(block, &cancelled);
+        let mut released = signals.len();
         for signal in signals {
             signal.fire(self);
         }
+        if self.runtime.clock.is_some() {
+            released += self.fire_due_timers();
+        }
+        released
+    }
+
+    /// Virtual time: releases this domain's sleepers whose deadline is not after the
+    /// virtual now, earliest first.
+    fn fire_due_timers(&self) -> usize {
+        let Some(clock) = self.runtime.clock.as_ref() else {
+            return 0;
+        };
+        let due = self.virtual_timers.borrow_mut().due(clock.now());
+        let released = due.len();
+        for signal in due {
+            signal.fire(self);
+        }
+        released
     }
 
     /// One turn of one task.
@@ -460,6 +561,7 @@ impl DomainLocal {
             return; // a stale entry: the task completed after it was queued
         }
         let id = header.id;
+        self.ran.set(true);
         self.trace(id, TraceKind::Resume);
         *self.current.borrow_mut() = Some(task);
         self.current_id.set(Some(id));

@@ -281,10 +281,11 @@ where
     );
     let parent_id = parent.header().id;
     let task = Task::new(d.next_id(), Some(parent_id), at, place, resources, make);
+    // Tagged with the cancel scope being polled, if any: the child belongs to it.
     let key = d
         .family
         .borrow_mut()
-        .insert(&parent.local().children, task.clone());
+        .insert(&parent.local().children, task.clone(), d.scope.get());
     if d.tracing() {
         let runner_id = target.as_ref().map_or(d.id(), |(r, _)| r.id);
         d.trace_detail(

@@ -508,6 +508,14 @@ where
     /// The future returned: check the rules (resources first, then children), then
     /// complete, or fail the run.
     fn returned(&self, domain: &DomainLocal, value: Fut::Output) -> Poll<()> {
+        // Children left to be reaped (a cancel scope that was dropped asked them to
+        // cancel, and their promises are gone) are waited for first, so that what they
+        // hand up is adopted before the finalisers run and the rules are checked. The
+        // value waits in the stage meanwhile.
+        if !self.local.children.is_empty() && self.only_reaped(domain) {
+            *self.stage.borrow_mut() = Stage::Finished(Ok(value));
+            return self.poll_reap(domain);
+        }
         // Finalisers run first: a leaked resource is finalised, then the run fails.
         let leaked = self.finalise();
         let broken: Option<BrokenRule> = if leaked > 0 {
@@ -532,6 +540,46 @@ where
         self.poll_teardown(domain)
     }
 
+    /// Whether every child left is one to be reaped (see [`crate::scope`]).
+    fn only_reaped(&self, domain: &DomainLocal) -> bool {
+        let family = domain.family.borrow();
+        let mut key = self.local.children.first();
+        while let Some(k) = key {
+            if family.tag(k) != crate::scope::REAP {
+                return false;
+            }
+            key = family.next(k);
+        }
+        true
+    }
+
+    /// The future returned with children left to be reaped: wait until they are
+    /// complete, settle them, then return as usual with the value kept in the stage.
+    fn poll_reap(&self, domain: &DomainLocal) -> Poll<()> {
+        {
+            let waker = self.waker_ref();
+            let family = domain.family.borrow();
+            let mut key = self.local.children.first();
+            while let Some(k) = key {
+                let child = family.get(k).expect("a listed child");
+                if !child.header().register_waiter(&waker) {
+                    return Poll::Pending;
+                }
+                key = family.next(k);
+            }
+        }
+        let drained = domain.family.borrow_mut().drain(&self.local.children);
+        for c in drained {
+            crate::ownership::adopt_handed_up(self.header.id, &self.local, &*c);
+            c.drop_output();
+        }
+        let stage = std::mem::replace(&mut *self.stage.borrow_mut(), Stage::Consumed);
+        let Stage::Finished(Ok(value)) = stage else {
+            unreachable!("a task that reaps keeps its value in its stage")
+        };
+        self.returned(domain, value)
+    }
+
     /// The task returned breaking a rule: name it, and the children it left, in the
     /// trace event, the debug log and the run's failure (the first broken rule wins).
     #[cold]
@@ -547,12 +595,15 @@ where
             let mut count = 0;
             let mut key = self.local.children.first();
             while let Some(k) = key {
-                if let Some(c) = family.get(k)
-                    && names.len() < LISTED_CHILDREN
-                {
-                    names.push(ChildName(c.header()).to_string());
+                // Those left to be reaped are not forgotten: they are not named.
+                if family.tag(k) != crate::scope::REAP {
+                    if let Some(c) = family.get(k)
+                        && names.len() < LISTED_CHILDREN
+                    {
+                        names.push(ChildName(c.header()).to_string());
+                    }
+                    count += 1;
                 }
-                count += 1;
                 key = family.next(k);
             }
             let more = match count - names.len() {
@@ -630,8 +681,14 @@ where
         } else {
             domain.budget.set(domain.quanta);
         }
-        let Stage::Running(fut) = &mut *stage else {
-            unreachable!("a task that is not complete holds its future")
+        let fut = match &mut *stage {
+            Stage::Running(fut) => fut,
+            // The future returned; the task waits for children to reap (see `returned`).
+            Stage::Finished(_) => {
+                drop(stage);
+                return self.poll_reap(domain);
+            }
+            _ => unreachable!("a task that is not complete holds its future or its value"),
         };
         // SAFETY: the future lives inside the task's `Arc` allocation and is never moved:
         // it leaves the `Running` variant only by being dropped in place (assignment or

@@ -441,11 +441,13 @@ fn echo_serves_1000_concurrent_connections_and_releases_them() {
 /// over the worker domains.
 /// Regression: idle workers used to take `parallel`'s not-yet-started items from the
 /// worker they were placed on, so two could run on one domain and the other get none.
+/// Each item sleeps so that both are running at once (on the virtual clock: the sleep
+/// ends only once every domain is idle, so the other item has started by then).
 #[test]
 fn parallel_runs_one_item_on_each_worker() {
     watchdog(20, || {
         for round in 0..20 {
-            let placed = miou::Builder::new().domains(2).run(async {
+            let placed = miou::Builder::new().domains(2).virtual_clock().run(async {
                 let item = |()| async {
                     let here = miou::domain::current().index();
                     miou::time::sleep(Duration::from_millis(20)).await;

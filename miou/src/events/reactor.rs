@@ -1,5 +1,6 @@
 //! The built-in events backend: one `mio::Poll` per domain, its `mio::Waker` as the
-//! domain's interrupter, a heap of sleepers for [`time`](crate::time), and the tasks
+//! domain's interrupter, a heap of sleepers for [`time`](crate::time) on the real clock
+//! (see [`clock`](crate::clock)), and the tasks
 //! waiting for a socket to become readable or writable for [`net`](crate::net).
 //!
 //! # Readiness, edge-triggered
@@ -24,6 +25,7 @@ use mio::event::Source;
 use mio::{Interest, Token};
 
 use super::{Events, Interrupter, Signal, Syscall, SyscallId};
+use crate::clock::Timer;
 use crate::slab::Slab;
 
 const WAKER: Token = Token(0);
@@ -33,29 +35,6 @@ const WAKER: Token = Token(0);
 pub(crate) enum Direction {
     Read,
     Write,
-}
-
-struct Timer {
-    deadline: Instant,
-    seq: u64,
-    syscall: Syscall,
-}
-
-impl PartialEq for Timer {
-    fn eq(&self, other: &Self) -> bool {
-        (self.deadline, self.seq) == (other.deadline, other.seq)
-    }
-}
-impl Eq for Timer {}
-impl PartialOrd for Timer {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Timer {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.deadline, self.seq).cmp(&(other.deadline, other.seq))
-    }
 }
 
 #[derive(Default)]
@@ -78,6 +57,9 @@ pub(crate) struct Reactor {
     sources: RefCell<Slab<Waiters>>,
     /// Which socket each I/O waiter waits on, to forget it if its task gives up.
     waiting: RefCell<HashMap<SyscallId, usize>>,
+    /// A blocking `select` returns at this real-time instant at the latest (the
+    /// virtual clock's grace, see [`crate::clock`]).
+    wake_at: Cell<Option<Instant>>,
 }
 
 impl Reactor {
@@ -93,6 +75,7 @@ impl Reactor {
             cancelled_timers: RefCell::new(HashSet::new()),
             sources: RefCell::new(Slab::new()),
             waiting: RefCell::new(HashMap::new()),
+            wake_at: Cell::new(None),
         }))
     }
 
@@ -105,6 +88,11 @@ impl Reactor {
             seq,
             syscall,
         }));
+    }
+
+    /// A blocking `select` returns at `at` at the latest (`None`: no such limit).
+    pub(crate) fn wake_at(&self, at: Option<Instant>) {
+        self.wake_at.set(at);
     }
 
     /// Registers a socket for both directions (once, for its whole life) and returns its
@@ -168,7 +156,10 @@ impl Reactor {
         let timeout = if !block {
             Some(Duration::ZERO)
         } else {
-            self.next_deadline()
+            [self.next_deadline(), self.wake_at.get()]
+                .into_iter()
+                .flatten()
+                .min()
                 .map(|d| d.saturating_duration_since(now))
         };
         let mut signals = Vec::new();
