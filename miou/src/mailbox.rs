@@ -63,6 +63,7 @@ impl<T> Mailbox<T> {
         }
     }
 
+    // ANCHOR: push
     /// Sender side. When the domain stopped, the item is handed back in `Err`.
     pub(crate) fn push(&self, item: T) -> Result<Pushed, T> {
         let mut inbox = lock(&self.inbox);
@@ -77,6 +78,7 @@ impl<T> Mailbox<T> {
             Pushed::Done
         })
     }
+    // ANCHOR_END: push
 
     /// Domain side: moves every pushed item to `queue`.
     #[inline]

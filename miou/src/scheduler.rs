@@ -395,6 +395,7 @@ impl DomainLocal {
         }
     }
 
+    // ANCHOR: domain_loop
     /// Runs the loop until `done` says so.
     pub(crate) fn run(&self, mut done: impl FnMut() -> bool) {
         loop {
@@ -415,6 +416,7 @@ impl DomainLocal {
             }
         }
     }
+    // ANCHOR_END: domain_loop
 
     #[inline]
     fn drain_inbox(&self) {

@@ -56,11 +56,12 @@ pub(crate) fn wake_by_ref<T: Wakeable>(task: &Arc<T>) {
     }
 }
 
+// ANCHOR: state_word
 /// The task is in its domain's run queue (or inbox), or in its turn.
 pub(crate) const SCHEDULED: u32 = 1;
 /// Cancellation was requested.
 pub(crate) const CANCEL: u32 = 1 << 1;
-/// The task is complete: its result is in the stage and belongs to the promise holder.
+/// The task is complete: its result is in the stage, for the promise holder.
 pub(crate) const COMPLETE: u32 = 1 << 2;
 /// Set with `COMPLETE` when the result is `Ok`.
 pub(crate) const COMPLETE_OK: u32 = 1 << 3;
@@ -70,6 +71,7 @@ const WAITER: u32 = 1 << 4;
 const NOTIFIED: u32 = 1 << 5;
 /// The parent is writing the waiter slot.
 const REGISTERING: u32 = 1 << 6;
+// ANCHOR_END: state_word
 
 pub(crate) struct TaskState {
     bits: AtomicU32,

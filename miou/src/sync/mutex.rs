@@ -97,8 +97,10 @@ struct Waiter {
 }
 
 impl State {
-    /// Releases the lock held by the owner (or handed to a waiter that gave it up):
-    /// hands it to the oldest waiter, whose waker is returned, or frees it.
+    // ANCHOR: release
+    /// Releases the lock held by the owner (or handed to a waiter that gave
+    /// it up): hands it to the oldest waiter, whose waker is returned, or frees
+    /// it.
     fn release(&mut self) -> Option<Waker> {
         debug_assert!(self.locked);
         match self.waiters.pop_front() {
@@ -114,6 +116,7 @@ impl State {
             }
         }
     }
+    // ANCHOR_END: release
 }
 
 impl<T> Mutex<T> {
