@@ -16,6 +16,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 
 /// The example's own service, the same file.
 #[path = "../../miou/examples/hyper/service.rs"]
+#[rustfmt::skip] // formatted as an example (examples/rustfmt.toml)
 mod service;
 
 /// Serves `addr` until the process is killed.

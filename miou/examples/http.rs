@@ -61,7 +61,9 @@ async fn http(conn: TcpStream, shutdown: Shutdown) -> io::Result<()> {
         }
         // What is left is an incomplete request: its head must fit in MAX_HEAD (its
         // body was checked against MAX_BODY).
-        if buf.len() > MAX_HEAD && !buf[..MAX_HEAD].windows(4).any(|w| w == b"\r\n\r\n") {
+        if buf.len() > MAX_HEAD
+            && !buf[..MAX_HEAD].windows(4).any(|w| w == b"\r\n\r\n")
+        {
             respond(
                 &mut out,
                 "431 Request Header Fields Too Large",
@@ -76,7 +78,8 @@ async fn http(conn: TcpStream, shutdown: Shutdown) -> io::Result<()> {
         let old = buf.len();
         buf.resize(old + 4096, 0);
         let n = if old == 0 {
-            match either(conn.read(&mut buf[old..]), shutdown.stop.wait()).await {
+            match either(conn.read(&mut buf[old..]), shutdown.stop.wait()).await
+            {
                 Either::Left(r) => r?,
                 Either::Right(_) => return Ok(()),
             }
@@ -92,7 +95,11 @@ async fn http(conn: TcpStream, shutdown: Shutdown) -> io::Result<()> {
 
 /// Parses one request at the start of `buf` and writes its response to `out`: the
 /// request's length and what to do next, or `None` if it is not all there yet.
-fn request(buf: &[u8], stopping: bool, out: &mut Vec<u8>) -> Option<(usize, Next)> {
+fn request(
+    buf: &[u8],
+    stopping: bool,
+    out: &mut Vec<u8>,
+) -> Option<(usize, Next)> {
     let mut headers = [httparse::EMPTY_HEADER; 64];
     let mut req = httparse::Request::new(&mut headers);
     let head = match req.parse(buf) {
@@ -114,7 +121,13 @@ fn request(buf: &[u8], stopping: bool, out: &mut Vec<u8>) -> Option<(usize, Next
                 keep_alive |= token.trim().eq_ignore_ascii_case("keep-alive");
             }
         } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
-            respond(out, "501 Not Implemented", b"chunked bodies\n", true, true);
+            respond(
+                out,
+                "501 Not Implemented",
+                b"chunked bodies\n",
+                true,
+                true,
+            );
             return Some((buf.len(), Next::Close));
         } else if h.name.eq_ignore_ascii_case("content-length") {
             match std::str::from_utf8(h.value)
@@ -123,7 +136,13 @@ fn request(buf: &[u8], stopping: bool, out: &mut Vec<u8>) -> Option<(usize, Next
             {
                 Some(n) if n <= MAX_BODY => body_len = n,
                 _ => {
-                    respond(out, "400 Bad Request", b"bad Content-Length\n", true, true);
+                    respond(
+                        out,
+                        "400 Bad Request",
+                        b"bad Content-Length\n",
+                        true,
+                        true,
+                    );
                     return Some((buf.len(), Next::Close));
                 }
             }
@@ -141,7 +160,9 @@ fn request(buf: &[u8], stopping: bool, out: &mut Vec<u8>) -> Option<(usize, Next
     let path = req.path.unwrap_or("/");
     let path = path.split('?').next().unwrap_or(path);
     match (req.method, path) {
-        (Some("GET" | "HEAD"), "/") => respond(out, "200 OK", HELLO, head_only, close),
+        (Some("GET" | "HEAD"), "/") => {
+            respond(out, "200 OK", HELLO, head_only, close)
+        }
         (_, "/") => respond(out, "405 Method Not Allowed", b"", false, close),
         _ => respond(out, "404 Not Found", b"Not Found\n", head_only, close),
     }
@@ -150,13 +171,21 @@ fn request(buf: &[u8], stopping: bool, out: &mut Vec<u8>) -> Option<(usize, Next
 }
 
 /// Writes a response with `body` (its headers only if `head_only`) to `out`.
-fn respond(out: &mut Vec<u8>, status: &str, body: &[u8], head_only: bool, close: bool) {
+fn respond(
+    out: &mut Vec<u8>,
+    status: &str,
+    body: &[u8],
+    head_only: bool,
+    close: bool,
+) {
     out.extend_from_slice(format!("HTTP/1.1 {status}\r\n").as_bytes());
     if status.starts_with("405") {
         out.extend_from_slice(b"Allow: GET, HEAD\r\n");
     }
     out.extend_from_slice(b"Content-Type: text/plain; charset=utf-8\r\n");
-    out.extend_from_slice(format!("Content-Length: {}\r\n", body.len()).as_bytes());
+    out.extend_from_slice(
+        format!("Content-Length: {}\r\n", body.len()).as_bytes(),
+    );
     out.extend_from_slice(if close {
         b"Connection: close\r\n\r\n"
     } else {

@@ -68,8 +68,8 @@ fn ended(end: hyper::Result<()>) -> io::Result<()> {
     }
     let kind = if e.is_incomplete_message() {
         io::ErrorKind::UnexpectedEof
-    } else if let Some(cause) =
-        std::error::Error::source(&e).and_then(|s| s.downcast_ref::<io::Error>())
+    } else if let Some(cause) = std::error::Error::source(&e)
+        .and_then(|s| s.downcast_ref::<io::Error>())
     {
         cause.kind() // the socket's error
     } else {

@@ -50,7 +50,9 @@ impl Entry {
 }
 
 /// The tree id of the folder at `path`, or `None` if it holds no file (git omits it).
-pub fn tree_id(path: PathBuf) -> Pin<Box<dyn Future<Output = io::Result<Option<Id>>>>> {
+pub fn tree_id(
+    path: PathBuf,
+) -> Pin<Box<dyn Future<Output = io::Result<Option<Id>>>>> {
     Box::pin(async move {
         let mut folders = Vec::new();
         let mut files = Vec::new();
@@ -74,12 +76,15 @@ pub fn tree_id(path: PathBuf) -> Pin<Box<dyn Future<Output = io::Result<Option<I
                     miou::call(move || async move { Ok(blob_id(&target)) }),
                 ));
             } else {
-                let executable = entry.metadata()?.permissions().mode() & 0o111 != 0;
+                let executable =
+                    entry.metadata()?.permissions().mode() & 0o111 != 0;
                 let mode = if executable { "100755" } else { "100644" };
                 files.push((
                     mode,
                     name,
-                    miou::call(move || async move { Ok(blob_id(&std::fs::read(&p)?)) }),
+                    miou::call(move || async move {
+                        Ok(blob_id(&std::fs::read(&p)?))
+                    }),
                 ));
             }
         }
@@ -139,7 +144,8 @@ pub fn hash(path: PathBuf) -> io::Result<Option<Id>> {
 }
 
 fn main() {
-    let path = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| ".".into()));
+    let path =
+        PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| ".".into()));
     match hash(path) {
         Ok(Some(id)) => println!("{}", hex(&id)),
         // git's id of the empty tree.

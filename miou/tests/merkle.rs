@@ -2,6 +2,7 @@
 
 #[allow(dead_code)]
 #[path = "../examples/merkle.rs"]
+#[rustfmt::skip] // formatted as an example (examples/rustfmt.toml)
 mod merkle;
 
 use std::path::Path;

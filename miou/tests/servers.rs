@@ -662,6 +662,7 @@ fn http_with_curl() {
 // The hyper example: hyper's HTTP/1 server on miou's sockets and timer.
 
 #[path = "../examples/hyper/rt.rs"]
+#[rustfmt::skip] // formatted as an example (examples/rustfmt.toml)
 mod hyper_rt;
 
 const HYPER_HELLO: &[u8] = b"hello from hyper on miou\n";

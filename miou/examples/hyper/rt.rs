@@ -22,7 +22,10 @@ impl<T: AsyncRead + Unpin> hyper::rt::Read for Io<T> {
         mut buf: hyper::rt::ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
         // `futures-io` reads into initialised bytes; hyper's buffer may not be yet.
-        let n = ready!(Pin::new(&mut self.get_mut().0).poll_read(cx, buf.initialize_unfilled()))?;
+        let n = ready!(
+            Pin::new(&mut self.get_mut().0)
+                .poll_read(cx, buf.initialize_unfilled())
+        )?;
         // SAFETY: the first `n` bytes of the unfilled part were initialised (by
         // `initialize_unfilled`) and then filled by the read.
         unsafe { buf.advance(n) };
@@ -41,11 +44,17 @@ impl<T: AsyncWrite + Unpin> hyper::rt::Write for Io<T> {
         Pin::new(&mut self.get_mut().0).poll_write(cx, buf)
     }
 
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_flush(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().0).poll_flush(cx)
     }
 
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_shutdown(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().0).poll_close(cx)
     }
 }
@@ -64,7 +73,10 @@ impl hyper::rt::Timer for Timer {
 
     fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {
         Box::pin(Sleep(Box::pin(async move {
-            miou::time::sleep(deadline.saturating_duration_since(Instant::now())).await
+            miou::time::sleep(
+                deadline.saturating_duration_since(Instant::now()),
+            )
+            .await
         })))
     }
 }

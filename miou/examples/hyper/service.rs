@@ -11,12 +11,15 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 
 /// One response per request.
-pub async fn hello(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+pub async fn hello(
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     let (status, body) = match (req.method(), req.uri().path()) {
         (&Method::GET, "/") => (StatusCode::OK, "hello from hyper on miou\n"),
         _ => (StatusCode::NOT_FOUND, "Not Found\n"),
     };
-    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    let mut response =
+        Response::new(Full::new(Bytes::from_static(body.as_bytes())));
     *response.status_mut() = status;
     Ok(response)
 }

@@ -86,7 +86,11 @@ where
 /// A listener on `addr` that other sockets may share (`SO_REUSEPORT`).
 fn bind(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
     use socket2::{Domain, Protocol, Socket, Type};
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    let socket = Socket::new(
+        Domain::for_address(addr),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )?;
     socket.set_reuse_address(true)?;
     socket.set_reuse_port(true)?;
     socket.bind(&addr.into())?;
@@ -94,7 +98,11 @@ fn bind(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
     Ok(socket.into())
 }
 
-async fn serve_all<H, Fut>(name: &'static str, addr: SocketAddr, handle: H) -> io::Result<()>
+async fn serve_all<H, Fut>(
+    name: &'static str,
+    addr: SocketAddr,
+    handle: H,
+) -> io::Result<()>
 where
     H: Fn(TcpStream, Shutdown) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = io::Result<()>> + 'static,
@@ -129,12 +137,14 @@ where
             return Vec::new();
         }
         let loops = move |listener: std::net::TcpListener| {
-            let (handle, shutdown, ready) = (handle.clone(), s.clone(), r.clone());
+            let (handle, shutdown, ready) =
+                (handle.clone(), s.clone(), r.clone());
             async move {
-                let listener = TcpListener::from_std(listener).inspect_err(|_| {
-                    shutdown.stop.try_return(());
-                    ready.arrive();
-                })?;
+                let listener =
+                    TcpListener::from_std(listener).inspect_err(|_| {
+                        shutdown.stop.try_return(());
+                        ready.arrive();
+                    })?;
                 serve(name, listener, handle, shutdown, ready).await
             }
         };
@@ -297,7 +307,13 @@ fn transient(e: &io::Error) -> bool {
             | io::ErrorKind::OutOfMemory
     ) || matches!(
         e.raw_os_error(),
-        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM | libc::EPROTO)
+        Some(
+            libc::EMFILE
+                | libc::ENFILE
+                | libc::ENOBUFS
+                | libc::ENOMEM
+                | libc::EPROTO
+        )
     )
 }
 
@@ -326,7 +342,10 @@ pub enum Either<A, B> {
 /// Polls `a` and `b` in the same task until one finishes (`a` first); the other is
 /// dropped where it stands, so both must be cancel-safe (miou's socket operations,
 /// `Orphans::get` and `Computation::wait` are).
-pub async fn either<A: Future, B: Future>(a: A, b: B) -> Either<A::Output, B::Output> {
+pub async fn either<A: Future, B: Future>(
+    a: A,
+    b: B,
+) -> Either<A::Output, B::Output> {
     let (mut a, mut b) = (pin!(a), pin!(b));
     std::future::poll_fn(|cx| {
         if let Poll::Ready(v) = a.as_mut().poll(cx) {
