@@ -1,4 +1,5 @@
-//! The pictures of the real book, gathered from the steps that draw them.
+//! The pictures of the real book, gathered from the steps that draw them, and from
+//! the runs of `miou`'s examples that its last chapters show.
 //!
 //! Each step's `demo/runs.rs` has a `pictures()` function that runs the chapter's
 //! examples and returns their traces. This module compiles those files as its own
@@ -51,6 +52,34 @@ mod step_08_runs;
 #[rustfmt::skip]
 mod step_09_runs;
 
+#[path = "../../miou/examples/ticks.rs"]
+#[allow(dead_code)]
+#[rustfmt::skip]
+mod ticks;
+
+/// The pictures of the chapters about the `miou` crate, drawn from `miou`'s own
+/// trace of each example's run (`Builder::trace`, through `timeline::from_miou`).
+fn miou_pictures() -> Vec<Picture> {
+    use std::sync::{Arc, Mutex};
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&events);
+    let builder = miou::Builder::new().trace(move |e| log.lock().unwrap().push(e.clone()));
+    ticks::run_with(builder);
+    let trace = timeline::from_miou(&events.lock().unwrap())
+        .with_title("Four sleepers on a backend of your own")
+        .with_description(
+            "The ticks example's run, from miou's own trace: main (1@0) spawns \
+             three sleepers and a fourth due at 100, which it cancels; each \
+             sleeper parks in its syscall until the backend's select releases \
+             it, and main sleeps one last tick.",
+        );
+    vec![Picture {
+        name: "miou-ticks".to_string(),
+        trace: trace.to_text(),
+        varies: None,
+    }]
+}
+
 /// Every picture of the book, in chapter order.
 pub fn pictures() -> Vec<Picture> {
     let mut all = Vec::new();
@@ -73,5 +102,6 @@ pub fn pictures() -> Vec<Picture> {
         step_08_runs,
         step_09_runs
     );
+    all.extend(miou_pictures());
     all
 }
