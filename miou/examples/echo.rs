@@ -16,6 +16,7 @@ use miou::net::TcpStream;
 
 mod server;
 
+// ANCHOR: echo
 /// Echoes until the client closes its side (or the connection fails).
 async fn echo(conn: TcpStream, _: server::Shutdown) -> io::Result<()> {
     let mut buf = vec![0; 16 * 1024];
@@ -30,3 +31,4 @@ async fn echo(conn: TcpStream, _: server::Shutdown) -> io::Result<()> {
 fn main() -> ExitCode {
     server::main("echo", "127.0.0.1:3000", echo)
 }
+// ANCHOR_END: echo

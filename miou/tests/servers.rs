@@ -510,6 +510,108 @@ fn echo_closes_open_connections_at_a_second_signal() {
     drop(server);
 }
 
+/// What the echo chapter of the book shows: a client's round trips, then a graceful
+/// shutdown (first signal), then a forced one (second signal), each step in the order
+/// the test drives it and each server line waited for before the next step, so the
+/// transcript is the same on every run. The port is written `PORT`.
+#[test]
+fn echo_transcript_of_a_graceful_then_a_forced_shutdown() {
+    let mut lines = Vec::new();
+    for (part, signals) in [("graceful", 1), ("forced", 2)] {
+        let server = Server::start("echo", 1);
+        let h = server.handle();
+        let part_lines = watchdog(30, move || {
+            let mut t = Transcript::new(h.clone());
+            t.step(&format!("== {part}: the server starts"));
+            t.server_says("listening on");
+            let (mut a, mut b) = (h.connect(), h.connect());
+            t.round_trip("a", &mut a, b"hello");
+            t.round_trip("b", &mut b, b"world");
+            t.step("the test sends SIGTERM");
+            h.signal(libc::SIGTERM);
+            t.server_says("SIGTERM");
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while std::net::TcpStream::connect(h.addr).is_ok() {
+                assert!(Instant::now() < deadline, "still accepting");
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            t.step("client c: cannot connect");
+            t.round_trip("a", &mut a, b"still there?");
+            if signals == 2 {
+                t.step("the test sends SIGINT");
+                h.signal(libc::SIGINT);
+                t.server_says("SIGINT");
+            } else {
+                a.shutdown(Shutdown::Write).unwrap();
+                b.shutdown(Shutdown::Write).unwrap();
+                t.step("clients a and b close their side");
+            }
+            for (name, s) in [("a", &mut a), ("b", &mut b)] {
+                let end = match s.read(&mut [0; 16]) {
+                    Ok(0) => "the end of the stream",
+                    Ok(_) => "more data",
+                    Err(_) => "an error",
+                };
+                t.step(&format!("client {name}: reads {end}"));
+            }
+            let status = h.wait_exit(Duration::from_secs(10));
+            let code = status.code().map_or("none".to_string(), |c| c.to_string());
+            t.step(&format!("the server exits with status {code}"));
+            t.server_says("stopped");
+            t.lines
+        });
+        lines.extend(part_lines);
+        drop(server);
+    }
+    insta::assert_snapshot!("echo_transcript", lines.join("\n"));
+}
+
+/// The transcript of a test driving a server: its steps, and the server's lines,
+/// each once, in the order they were waited for.
+struct Transcript {
+    server: Handle,
+    seen: usize,
+    lines: Vec<String>,
+}
+
+impl Transcript {
+    fn new(server: Handle) -> Transcript {
+        Transcript {
+            server,
+            seen: 0,
+            lines: Vec::new(),
+        }
+    }
+
+    fn step(&mut self, line: &str) {
+        self.lines.push(line.to_string());
+    }
+
+    /// Waits for a server line containing `text`, and adds the server's lines up to
+    /// it (those after it wait for the next look), the port replaced by `PORT`.
+    fn server_says(&mut self, text: &str) {
+        self.server.wait_log(text, Duration::from_secs(10));
+        let log = self.server.log();
+        let port = format!(":{}", self.server.addr.port());
+        for line in &log[self.seen..] {
+            self.lines
+                .push(format!("server: {}", line.replace(&port, ":PORT")));
+            self.seen += 1;
+            if line.contains(text) {
+                break;
+            }
+        }
+    }
+
+    fn round_trip(&mut self, name: &str, s: &mut std::net::TcpStream, data: &[u8]) {
+        echo_once(s, data);
+        let data = String::from_utf8_lossy(data);
+        self.step(&format!(
+            "client {name}: sends {data:?}, gets {data:?} back"
+        ));
+    }
+}
+
 /// A parsed HTTP response.
 #[derive(Debug)]
 struct Response {

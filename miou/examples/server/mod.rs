@@ -34,6 +34,7 @@ use miou::signal::{SIGINT, SIGTERM, Signals};
 use miou::sync::Computation;
 use miou::{Orphans, Promise};
 
+// ANCHOR: shutdown
 /// The server's shutdown state, shared by every domain.
 #[derive(Clone, Default)]
 pub struct Shutdown {
@@ -49,6 +50,7 @@ impl Shutdown {
         self.stop.peek().is_some()
     }
 }
+// ANCHOR_END: shutdown
 
 /// Parses the address in the first argument (or `default`), serves it with `handle`
 /// for each connection until a signal stops it, and returns the exit code.
@@ -83,6 +85,7 @@ where
     }
 }
 
+// ANCHOR: bind
 /// A listener on `addr` that other sockets may share (`SO_REUSEPORT`).
 fn bind(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
     use socket2::{Domain, Protocol, Socket, Type};
@@ -97,7 +100,9 @@ fn bind(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
     socket.listen(1024)?;
     Ok(socket.into())
 }
+// ANCHOR_END: bind
 
+// ANCHOR: serve_all
 async fn serve_all<H, Fut>(
     name: &'static str,
     addr: SocketAddr,
@@ -107,11 +112,11 @@ where
     H: Fn(TcpStream, Shutdown) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = io::Result<()>> + 'static,
 {
-    // Catch the signals before anyone can know our address: a signal sent as soon as
-    // the line below is printed is not lost.
+    // Catch the signals before anyone can know our address: a signal sent as
+    // soon as the line below is printed is not lost.
     let signals = Signals::new(&[SIGINT, SIGTERM])?;
-    // Bind every listener here, so that the address is served by all of them once it
-    // is printed; a port 0 becomes the port the first one got.
+    // Bind every listener here, so that the address is served by all of them
+    // once it is printed; a port 0 becomes the port the first one got.
     let first = bind(addr)?;
     let addr = first.local_addr()?;
     let workers = miou::domain::available();
@@ -170,6 +175,7 @@ where
     }
     failure.map_or(Ok(()), Err)
 }
+// ANCHOR_END: serve_all
 
 /// Counts the loops that are ready; `done` completes when all are.
 struct Countdown {
@@ -192,6 +198,7 @@ impl Countdown {
     }
 }
 
+// ANCHOR: watch
 /// Waits for the signals: the first one stops the server, the second forces it.
 async fn watch(name: &str, mut signals: Signals, shutdown: Shutdown) {
     let mut first = true;
@@ -202,8 +209,8 @@ async fn watch(name: &str, mut signals: Signals, shutdown: Shutdown) {
         };
         if first {
             eprintln!(
-                "{name}: {signal}: no new connections; waiting for the open ones to end \
-                 (again to close them now)"
+                "{name}: {signal}: no new connections; waiting for the open \
+                 ones to end"
             );
             shutdown.stop.try_return(());
             first = false;
@@ -213,6 +220,7 @@ async fn watch(name: &str, mut signals: Signals, shutdown: Shutdown) {
         }
     }
 }
+// ANCHOR_END: watch
 
 /// What an accept loop waits for.
 enum Event {
@@ -220,8 +228,9 @@ enum Event {
     Stop,
 }
 
-/// One domain's accept loop: serves each connection with `handle` until `stop`, then
-/// waits for the connections to end.
+// ANCHOR: serve
+/// One domain's accept loop: serves each connection with `handle` until
+/// `stop`, then waits for the connections to end.
 async fn serve<H, Fut>(
     name: &'static str,
     listener: TcpListener,
@@ -236,8 +245,8 @@ where
     let listener = Rc::new(listener);
     let clients = Orphans::new();
     let stop = shutdown.stop.clone();
-    // Children of this task: the one waiting for `stop` lives across iterations; an
-    // accept is started at each one.
+    // Children of this task: the one waiting for `stop` lives across
+    // iterations; an accept is started at each one.
     let mut waiting: Vec<Promise<Event>> = vec![miou::spawn(async move {
         let _ = stop.wait().await;
         Event::Stop
@@ -279,8 +288,8 @@ where
     for p in waiting {
         miou::cancel(p).await;
     }
-    // Close the listener: a connection still in its backlog is refused rather than
-    // left waiting.
+    // Close the listener: a connection still in its backlog is refused rather
+    // than left waiting.
     drop(listener);
     loop {
         match either(clients.get(), shutdown.force.wait()).await {
@@ -296,6 +305,7 @@ where
     }
     result
 }
+// ANCHOR_END: serve
 
 /// Errors of `accept` after which the listener still works.
 fn transient(e: &io::Error) -> bool {
