@@ -5,6 +5,14 @@
 //! cargo run -p miou --example merkle -- path/to/dir
 //! ```
 //!
+//! It runs on `MIOU_DOMAINS` worker domains when that is set to at least 1, else on one
+//! fewer than the cores (and at least one). To see its schedule in Perfetto
+//! (<https://ui.perfetto.dev>), on domain 0 and one worker:
+//!
+//! ```text
+//! MIOU_DOMAINS=1 MIOU_TRACE=trace.json cargo run --release -p miou --example merkle -- miou/src
+//! ```
+//!
 //! Sub-folders are hashed concurrently on the current domain with `spawn`; files are
 //! read and hashed in parallel on the worker domains with `call` (CPU and file work,
 //! which would otherwise hold up the domain's other tasks). A blob's id is
@@ -135,11 +143,18 @@ pub fn hex(id: &Id) -> String {
     id.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Hashes `path` on a runtime with at least one worker domain.
+/// Hashes `path` on a runtime with at least one worker domain (`call` needs one):
+/// `MIOU_DOMAINS` of them if it says at least 1, else one fewer than the cores.
 pub fn hash(path: PathBuf) -> io::Result<Option<Id>> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get().saturating_sub(1))
-        .max(1);
+    let workers = std::env::var("MIOU_DOMAINS")
+        .ok()
+        .and_then(|n| n.trim().parse::<usize>().ok())
+        .filter(|&n| n >= 1)
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map_or(1, |n| n.get().saturating_sub(1))
+                .max(1)
+        });
     miou::Builder::new().domains(workers).run(tree_id(path))
 }
 

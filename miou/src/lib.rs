@@ -167,6 +167,24 @@
 //! as `tracing` debug events. [`Builder::trace`] gives them to a function of the
 //! program, with or without `MIOU_DEBUG`.
 //!
+//! ## A timeline in Perfetto: `MIOU_TRACE`
+//!
+//! Run a program with `MIOU_TRACE=trace.json` (or set [`Builder::trace_file`]) and the
+//! run writes its schedule, when it ends, as a Chrome trace-event file: open it at
+//! <https://ui.perfetto.dev> (or in `chrome://tracing`). One track per domain, a slice
+//! per turn named after the task (`3@1 src/main.rs:12:9`: its id and where it was
+//! spawned), instants for spawns (with an arrow to the child's first turn), cancels,
+//! parks, panics and broken rules. Each domain keeps its first million events
+//! ([`Builder::trace_file_limit`]) and the file says how many it dropped.
+//!
+//! ```text
+//! MIOU_DOMAINS=1 MIOU_TRACE=trace.json cargo run --release -p miou --example merkle -- miou/src
+//! ```
+//!
+//! The environment variables, read once per run when it starts (a [`Builder`] setting
+//! overrides its variable): `MIOU_DOMAINS` (worker domains), `MIOU_QUANTA` (scheduling
+//! points per turn), `MIOU_DEBUG` (the debug log), `MIOU_TRACE` (the trace file).
+//!
 //! ## Domains
 //!
 //! Domain 0 is the thread that called [`run`]; [`Builder::domains`] adds worker domains.
@@ -212,6 +230,7 @@ mod task;
 mod task_state;
 pub mod time;
 pub mod trace;
+mod trace_file;
 
 pub use error::{Error, Failure, Panic};
 pub use events::{Events, Interrupter, Signal, Suspend, Syscall, SyscallId, suspend, syscall};

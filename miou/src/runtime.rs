@@ -4,6 +4,7 @@
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -15,6 +16,7 @@ use crate::events::Events;
 use crate::scheduler::{DomainLocal, DomainShared};
 use crate::task::{self, Handle, Here, Runnable, Task, TaskId};
 use crate::trace::TraceEvent;
+use crate::trace_file::{self, Outcome, TraceFile, WriteOnEnd};
 
 type MakeEvents = Arc<dyn Fn(DomainId) -> Box<dyn Events> + Send + Sync>;
 type Reporter = Arc<dyn Fn(&TraceEvent) + Send + Sync>;
@@ -24,6 +26,8 @@ pub(crate) struct RuntimeShared {
     pub(crate) quanta: usize,
     pub(crate) seed: u64,
     pub(crate) trace: Option<Reporter>,
+    /// The trace file (`MIOU_TRACE`, [`Builder::trace_file`]), if asked for.
+    pub(crate) trace_file: Option<Arc<TraceFile>>,
     /// Where the debug log goes (`MIOU_DEBUG`).
     pub(crate) debug: DebugLog,
     failed: AtomicBool,
@@ -111,7 +115,7 @@ impl DebugLog {
 
 /// Whether a `tracing` subscriber would see the debug events: a global default, or one
 /// set for the current thread (`tracing::subscriber::with_default`).
-fn subscriber_installed() -> bool {
+pub(crate) fn subscriber_installed() -> bool {
     tracing::dispatcher::has_been_set()
         || tracing::dispatcher::get_default(|d| !d.is::<tracing::subscriber::NoSubscriber>())
 }
@@ -133,6 +137,8 @@ pub struct Builder {
     seed: Option<u64>,
     events: Option<MakeEvents>,
     trace: Option<Reporter>,
+    trace_file: Option<PathBuf>,
+    trace_file_limit: Option<usize>,
     virtual_clock: bool,
 }
 
@@ -144,6 +150,8 @@ impl std::fmt::Debug for Builder {
             .field("seed", &self.seed)
             .field("events", &self.events.as_ref().map(|_| "custom"))
             .field("trace", &self.trace.as_ref().map(|_| "reporter"))
+            .field("trace_file", &self.trace_file)
+            .field("trace_file_limit", &self.trace_file_limit)
             .field("virtual_clock", &self.virtual_clock)
             .finish()
     }
@@ -160,6 +168,10 @@ impl Builder {
     /// installed a `tracing` subscriber, else one line per event on stderr,
     /// `miou: <domain> <task> <event>` (e.g. `miou: 0 2@0 Resume`). Which of the two is
     /// decided once, when the run starts.
+    ///
+    /// With `MIOU_TRACE` set to a path (e.g. `MIOU_TRACE=trace.json`), the run writes a
+    /// trace file there when it ends, for Perfetto: see [`trace_file`](Builder::trace_file),
+    /// which takes precedence over the variable. An empty value is the same as none.
     ///
     /// At least one worker domain by default, even on one CPU (a small VM, a container
     /// limited to one core): an idle worker sleeps and costs a thread, while none would
@@ -256,6 +268,82 @@ impl Builder {
     /// ```
     pub fn trace(mut self, reporter: impl Fn(&TraceEvent) + Send + Sync + 'static) -> Builder {
         self.trace = Some(Arc::new(reporter));
+        self
+    }
+
+    /// Writes the run's scheduling events to the file at `path` when the run ends, in
+    /// the Chrome trace-event JSON format: open it in Perfetto
+    /// (<https://ui.perfetto.dev>, "Open trace file") or `chrome://tracing`. The same as
+    /// setting `MIOU_TRACE=path`, which this overrides.
+    ///
+    /// What the file shows: one track per domain (`domain 0`, `domain 1`...), a slice
+    /// for each turn of a task, named after the task's id and where it was spawned
+    /// (its `args` give its parent and how the turn ended: `yield`, `park`, `finish`);
+    /// instants for each spawn (with an arrow to the child's first turn, on whichever
+    /// domain it runs), steal, cancel, park, panic and broken rule. Timestamps are
+    /// microseconds of real time since the run started. The `otherData` object holds
+    /// the seed, the limit, how many events were dropped and the outcome (`ok`, `failed`
+    /// with the failure's message, or `unwound`).
+    ///
+    /// When it is written: once the run is over, every domain stopped, whether the run
+    /// succeeded or failed (a broken rule, a panic of the root task: [`run`](Builder::run)
+    /// writes the file before it panics in turn), and also when a panic goes through
+    /// the runtime itself (outcome `unwound`). Not when the process exits or aborts in
+    /// the middle of the run. The file is written under a temporary name and renamed,
+    /// so it is always whole; with several runs writing the same path, the last to end
+    /// wins. A file that cannot be written is reported (a `tracing` error, or a line on
+    /// stderr without a subscriber); the run's result is unaffected.
+    ///
+    /// Each domain records into its own buffer (no lock per event), and keeps at most
+    /// [`trace_file_limit`](Builder::trace_file_limit) events: the first ones. Without
+    /// `trace_file` or `MIOU_TRACE`, nothing is recorded and nothing is allocated.
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("miou-doc-{}.json", std::process::id()));
+    /// miou::Builder::new()
+    ///     .domains(1)
+    ///     .trace_file(&path)
+    ///     .run(async {
+    ///         let here = miou::spawn(async { 1 });
+    ///         let there = miou::call(|| async { 2 });
+    ///         here.await.unwrap() + there.await.unwrap()
+    ///     });
+    /// let json = std::fs::read_to_string(&path).unwrap();
+    /// assert!(json.starts_with("{\"traceEvents\":["));
+    /// assert!(json.contains("\"name\":\"thread_name\",\"args\":{\"name\":\"domain 1\"}"));
+    /// assert!(json.contains("\"outcome\":\"ok\""));
+    /// # std::fs::remove_file(&path).unwrap();
+    /// ```
+    pub fn trace_file(mut self, path: impl Into<PathBuf>) -> Builder {
+        self.trace_file = Some(path.into());
+        self
+    }
+
+    /// How many events each domain keeps for the trace file
+    /// ([`trace_file`](Builder::trace_file), `MIOU_TRACE`); 1,000,000 by default. An
+    /// event is a turn or an instant (a spawn, a cancel...), about 64 bytes in memory
+    /// until the run ends. A domain keeps its first `n` events and counts the rest: the
+    /// file then has an `events dropped` instant at the end of that domain's track, and
+    /// its `otherData.dropped_events` says how many in all. What the file derives from
+    /// the kept events (metadata, arrows from spawns, `park` marks) is not counted.
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("miou-doc-limit-{}.json", std::process::id()));
+    /// miou::Builder::new()
+    ///     .domains(0)
+    ///     .trace_file(&path)
+    ///     .trace_file_limit(10)
+    ///     .run(async {
+    ///         for _ in 0..100 {
+    ///             miou::yield_now().await;
+    ///         }
+    ///     });
+    /// let json = std::fs::read_to_string(&path).unwrap();
+    /// assert!(json.contains("\"name\":\"events dropped\""));
+    /// # std::fs::remove_file(&path).unwrap();
+    /// ```
+    pub fn trace_file_limit(mut self, n: usize) -> Builder {
+        self.trace_file_limit = Some(n);
         self
     }
 
@@ -395,10 +483,25 @@ impl Builder {
             })
         });
         let seed = self.seed.unwrap_or_else(random_seed);
+        let trace_file = self
+            .trace_file
+            .or_else(|| {
+                std::env::var_os("MIOU_TRACE")
+                    .filter(|p| !p.is_empty())
+                    .map(PathBuf::from)
+            })
+            .map(|path| {
+                let limit = self.trace_file_limit.unwrap_or(trace_file::DEFAULT_LIMIT);
+                TraceFile::new(path, limit, run_at, seed, workers + 1)
+            });
+        // Before the workers start, so that on every way out (a return, or an unwind
+        // that `Stop` below joins the workers for first) it is dropped after them.
+        let write_trace = WriteOnEnd(trace_file.clone());
         let runtime = Arc::new(RuntimeShared {
             quanta,
             seed,
             trace: self.trace,
+            trace_file,
             debug: DebugLog::from_env(),
             failed: AtomicBool::new(false),
             failure: Mutex::new(None),
@@ -452,16 +555,23 @@ impl Builder {
         stop.stop_and_join();
         d0.shutdown();
         drop(installed);
+        // Domain 0's trace recorder hands its events over when the domain is dropped.
+        drop(d0);
         let result = root.take_output().expect("the root is complete");
         let failure = runtime
             .failure
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take();
-        match failure {
+        let result = match failure {
             Some(f) => Err(f),
             None => result.map_err(Failure::from),
-        }
+        };
+        write_trace.finish(|| match &result {
+            Ok(_) => Outcome::Ok,
+            Err(f) => Outcome::Failed(f.to_string()),
+        });
+        result
     }
 }
 

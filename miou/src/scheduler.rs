@@ -22,7 +22,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -40,6 +40,7 @@ use crate::rng::Rng;
 use crate::runtime::RuntimeShared;
 use crate::task::{Runnable, TaskId};
 use crate::trace::{TraceEvent, TraceKind};
+use crate::trace_file::Recorder;
 
 /// The part of a domain other threads may touch.
 pub(crate) struct DomainShared {
@@ -163,8 +164,13 @@ pub(crate) struct DomainLocal {
     pub(crate) shared: Arc<DomainShared>,
     pub(crate) runtime: Arc<RuntimeShared>,
     pub(crate) quanta: usize,
-    /// A trace reporter or `MIOU_DEBUG` is on (checked before building any event).
+    /// A trace reporter, `MIOU_DEBUG` or the trace file is on (checked before building
+    /// any event).
     tracing: bool,
+    /// This domain's part of the trace file, if there is one (see
+    /// [`crate::trace_file`]); it hands its events to the run's file when dropped.
+    /// Boxed: one word in the struct every turn touches, when the file is off.
+    recorder: Option<Box<RefCell<Recorder>>>,
     pub(crate) queue: RefCell<VecDeque<Arc<dyn Runnable>>>,
     /// The task being polled (moved here from the queue for the length of its turn).
     pub(crate) current: RefCell<Option<Arc<dyn Runnable>>>,
@@ -290,7 +296,13 @@ impl DomainLocal {
         let index = shared.id.index() as u64;
         Rc::new(DomainLocal {
             quanta: runtime.quanta,
-            tracing: runtime.trace.is_some() || runtime.debug.is_on(),
+            tracing: runtime.trace.is_some()
+                || runtime.debug.is_on()
+                || runtime.trace_file.is_some(),
+            recorder: runtime
+                .trace_file
+                .as_ref()
+                .map(|f| Box::new(RefCell::new(f.recorder(shared.id)))),
             rng: Cell::new(Rng::new(
                 runtime.seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15),
             )),
@@ -361,7 +373,7 @@ impl DomainLocal {
     #[inline]
     pub(crate) fn trace(&self, task: TaskId, kind: TraceKind) {
         if self.tracing {
-            self.report(task, kind, None);
+            self.report(task, kind, None, None);
         }
     }
 
@@ -369,12 +381,40 @@ impl DomainLocal {
     /// spawned, which task broke a rule and where the tasks involved were spawned).
     pub(crate) fn trace_detail(&self, task: TaskId, kind: TraceKind, detail: &dyn fmt::Display) {
         if self.tracing {
-            self.report(task, kind, Some(detail));
+            self.report(task, kind, Some(detail), None);
         }
     }
 
+    /// The `Spawn` of `task`, created at `at` (the debug log and the trace file name
+    /// the spawn site). The caller checked [`tracing`](DomainLocal::tracing).
+    pub(crate) fn trace_spawn(
+        &self,
+        task: TaskId,
+        parent: TaskId,
+        runner: DomainId,
+        at: &'static Location<'static>,
+    ) {
+        self.report(
+            task,
+            TraceKind::Spawn { parent, runner },
+            Some(&format_args!("spawned at {at}")),
+            Some(at),
+        );
+    }
+
+    /// Gives an event to whoever wants it: the reporter, the debug log, the trace file
+    /// (`site`: the spawn site of a `Spawn`'s task, for the file).
     #[cold]
-    fn report(&self, task: TaskId, kind: TraceKind, detail: Option<&dyn fmt::Display>) {
+    fn report(
+        &self,
+        task: TaskId,
+        kind: TraceKind,
+        detail: Option<&dyn fmt::Display>,
+        site: Option<&'static Location<'static>>,
+    ) {
+        if let Some(recorder) = &self.recorder {
+            recorder.borrow_mut().record(task, &kind, site);
+        }
         if let Some(reporter) = &self.runtime.trace {
             reporter(&TraceEvent {
                 task,

@@ -12,7 +12,6 @@ use crate::promise::Promise;
 use crate::scheduler::{DomainLocal, DomainShared, with_domain};
 use crate::select::await_all;
 use crate::task::{Called, Here, Place, Runnable, Task};
-use crate::trace::TraceKind;
 
 /// Creates a child of the current task on the current domain, at the back of the run
 /// queue. The caller keeps running: spawning is not a scheduling point.
@@ -288,14 +287,7 @@ where
         .insert(&parent.local().children, task.clone(), d.scope.get());
     if d.tracing() {
         let runner_id = target.as_ref().map_or(d.id(), |(r, _)| r.id);
-        d.trace_detail(
-            task.header().id,
-            TraceKind::Spawn {
-                parent: parent_id,
-                runner: runner_id,
-            },
-            &format_args!("spawned at {at}"),
-        );
+        d.trace_spawn(task.header().id, parent_id, runner_id, at);
     }
     match target {
         None => d.queue.borrow_mut().push_back(task.clone()),

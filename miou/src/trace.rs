@@ -5,7 +5,9 @@
 //! set, the same events are also logged: as `tracing` debug events when the program
 //! installed a `tracing` subscriber, else one line each on stderr (see
 //! [`Builder::new`](crate::Builder::new)). The log of a broken rule also names the task
-//! and where it and the children it left were spawned.
+//! and where it and the children it left were spawned. With `MIOU_TRACE=path` (or
+//! [`Builder::trace_file`](crate::Builder::trace_file)), they are written to a file for
+//! Perfetto when the run ends.
 
 use std::panic::Location;
 
