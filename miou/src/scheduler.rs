@@ -426,10 +426,10 @@ impl DomainLocal {
             match detail {
                 None => self
                     .runtime
-                    .debug_event(self.shared.id, task, &format_args!("{kind:?}")),
+                    .debug_event(self.shared.id, task, &format_args!("{kind}")),
                 Some(d) => {
                     self.runtime
-                        .debug_event(self.shared.id, task, &format_args!("{kind:?}: {d}"))
+                        .debug_event(self.shared.id, task, &format_args!("{kind}: {d}"))
                 }
             }
         }

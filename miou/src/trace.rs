@@ -9,6 +9,7 @@
 //! [`Builder::trace_file`](crate::Builder::trace_file)), they are written to a file for
 //! Perfetto when the run ends.
 
+use std::fmt;
 use std::panic::Location;
 
 use crate::domain::DomainId;
@@ -73,4 +74,33 @@ pub enum TraceKind {
         /// Whether its result is `Ok`.
         ok: bool,
     },
+}
+
+/// The event as the debug log writes it (`MIOU_DEBUG`): the variant's name, then what
+/// it says, in a few words.
+///
+/// ```
+/// let e = miou::TraceKind::Finish { ok: false };
+/// assert_eq!(e.to_string(), "Finish failed");
+/// ```
+impl fmt::Display for TraceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TraceKind::Spawn { parent, runner } => {
+                write!(f, "Spawn by {parent}, runs on {runner}")
+            }
+            TraceKind::Resume => f.write_str("Resume"),
+            TraceKind::Stolen { from } => write!(f, "Stolen from {from}"),
+            TraceKind::Yield => f.write_str("Yield"),
+            TraceKind::Park => f.write_str("Park"),
+            TraceKind::Cancel => f.write_str("Cancel"),
+            TraceKind::Panic => f.write_str("Panic"),
+            TraceKind::RuleBroken { error } => write!(f, "RuleBroken {error}"),
+            TraceKind::PromiseDropped { parent, spawned_at } => {
+                write!(f, "PromiseDropped by {parent}, spawned at {spawned_at}")
+            }
+            TraceKind::Finish { ok: true } => f.write_str("Finish ok"),
+            TraceKind::Finish { ok: false } => f.write_str("Finish failed"),
+        }
+    }
 }

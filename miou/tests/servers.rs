@@ -2,9 +2,8 @@
 //! outside: load, resets, keep-alive, pipelining, file descriptors, graceful shutdown;
 //! and the hyper example's runtime glue (`examples/hyper/rt.rs`) in this process.
 //!
-//! Integration tests do not build the examples: the first test that needs them runs
-//! `cargo build --example echo --example http --example hyper` (a no-op when they are
-//! up to date) into this test's own target directory and profile. Each server listens
+//! Integration tests do not build the examples: the first test that needs one builds
+//! it (`common::example`, a no-op when it is up to date). Each server listens
 //! on port 0 and prints the address it got, which the test reads from its stderr. Every
 //! test runs under a watchdog, and a guard kills the server if the test fails or hangs.
 
@@ -13,42 +12,15 @@ mod common;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-use common::watchdog;
+use common::{example, watchdog};
 use miou::net::TcpStream;
 use miou::sync::Computation;
-
-/// The examples' binaries, built once for this test run.
-fn example(name: &str) -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    let dir = BUILT.get_or_init(|| {
-        // .../target/<profile>/deps/servers-<hash>
-        let exe = std::env::current_exe().unwrap();
-        let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-        let target_dir = profile_dir.parent().unwrap();
-        let profile = match profile_dir.file_name().unwrap().to_str().unwrap() {
-            "debug" => "dev",
-            other => other,
-        };
-        let status = Command::new(env!("CARGO"))
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args(["build", "--quiet", "-p", "miou", "--example", "echo"])
-            .args(["--example", "http", "--example", "hyper"])
-            .args(["--profile", profile, "--target-dir"])
-            .arg(target_dir)
-            .status()
-            .expect("cannot run cargo");
-        assert!(status.success(), "cannot build the examples");
-        profile_dir.join("examples")
-    });
-    dir.join(name)
-}
 
 /// A running example, killed when dropped (the test failed) if it still runs.
 struct Server {

@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests: a watchdog so that a deadlock fails a test
-//! instead of hanging CI, an output buffer, destructor counters, and a virtual-clock
-//! events backend ([`clock`]).
+//! instead of hanging CI, the examples' binaries, an output buffer, destructor counters,
+//! and a virtual-clock events backend ([`clock`]).
 //!
 //! Each test binary uses a subset of these.
 #![allow(dead_code)]
@@ -11,10 +11,12 @@ use std::any::Any;
 use std::fmt::Debug;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
 use std::pin::Pin;
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -263,4 +265,33 @@ impl Rng {
     pub fn chance(&mut self, num: u64, den: u64) -> bool {
         self.below(den) < num
     }
+}
+
+/// The binary of the example `name`, built for this test run: the first call for a
+/// name runs `cargo build --example NAME` (a no-op when it is up to date) into this
+/// test's own target directory and profile, so that the test runs what it was built
+/// with.
+pub fn example(name: &str) -> PathBuf {
+    static BUILT: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
+    // .../target/<profile>/deps/<test>-<hash>
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+    let mut built = BUILT.get_or_init(Mutex::default).lock().unwrap();
+    if !built.iter().any(|b| b == name) {
+        let target_dir = profile_dir.parent().unwrap();
+        let profile = match profile_dir.file_name().unwrap().to_str().unwrap() {
+            "debug" => "dev",
+            other => other,
+        };
+        let status = Command::new(env!("CARGO"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["build", "--quiet", "-p", "miou", "--example", name])
+            .args(["--profile", profile, "--target-dir"])
+            .arg(target_dir)
+            .status()
+            .expect("cannot run cargo");
+        assert!(status.success(), "cannot build the example {name}");
+        built.push(name.to_string());
+    }
+    profile_dir.join("examples").join(name)
 }
