@@ -57,15 +57,26 @@ mod step_09_runs;
 #[rustfmt::skip]
 mod ticks;
 
-/// The pictures of the chapters about the `miou` crate, drawn from `miou`'s own
-/// trace of each example's run (`Builder::trace`, through `timeline::from_miou`).
-fn miou_pictures() -> Vec<Picture> {
+#[path = "../../miou/examples/fanout.rs"]
+#[allow(dead_code)]
+#[rustfmt::skip]
+mod fanout;
+
+/// The events of `run`'s miou run, as its `Builder::trace` reporter saw them.
+fn traced(run: impl FnOnce(miou::Builder)) -> Vec<miou::TraceEvent> {
     use std::sync::{Arc, Mutex};
     let events = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&events);
-    let builder = miou::Builder::new().trace(move |e| log.lock().unwrap().push(e.clone()));
-    ticks::run_with(builder);
-    let trace = timeline::from_miou(&events.lock().unwrap())
+    run(miou::Builder::new().trace(move |e| log.lock().unwrap().push(e.clone())));
+    let events = events.lock().unwrap();
+    events.clone()
+}
+
+/// The pictures of the chapters about the `miou` crate, drawn from `miou`'s own
+/// trace of each example's run (`Builder::trace`, through `timeline::from_miou`).
+fn miou_pictures() -> Vec<Picture> {
+    let ticks = traced(|builder| drop(ticks::run_with(builder)));
+    let ticks = timeline::from_miou(&ticks)
         .with_title("Four sleepers on a backend of your own")
         .with_description(
             "The ticks example's run, from miou's own trace: main (1@0) spawns \
@@ -73,11 +84,31 @@ fn miou_pictures() -> Vec<Picture> {
              sleeper parks in its syscall until the backend's select releases \
              it, and main sleeps one last tick.",
         );
-    vec![Picture {
-        name: "miou-ticks".to_string(),
-        trace: trace.to_text(),
-        varies: None,
-    }]
+    let fanout = traced(|builder| drop(fanout::run_with(builder)));
+    let fanout = timeline::from_miou(&fanout)
+        .with_title("Eight slices on two workers, from miou's trace")
+        .with_description(
+            "The fanout example's run: main (1@0), on domain 0, calls eight \
+             slices with parallel and parks while they are counted; domains 1 \
+             and 2 each run the slices pinned to them, one turn each.",
+        );
+    vec![
+        Picture {
+            name: "miou-ticks".to_string(),
+            trace: ticks.to_text(),
+            varies: None,
+        },
+        Picture {
+            name: "miou-fanout".to_string(),
+            trace: fanout.to_text(),
+            varies: Some(
+                "three domains run at the same time: how their events \
+                 interleave, and how often main finds a slice already counted, \
+                 change from run to run"
+                    .to_string(),
+            ),
+        },
+    ]
 }
 
 /// Every picture of the book, in chapter order.

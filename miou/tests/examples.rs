@@ -1,7 +1,11 @@
 //! The output of the examples the book shows, checked by hand and pinned as
 //! snapshots (the book's chapters include the snapshots). Each example is
-//! compiled here as a module, through `#[path]`, and run under a watchdog.
+//! compiled here as a module, through `#[path]`, and run under a watchdog; the
+//! debug log, which goes to stderr, is read from the example run as a program.
 
+mod common;
+
+use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -9,6 +13,11 @@ use std::time::Duration;
 #[allow(dead_code)]
 #[rustfmt::skip] // formatted as an example (examples/rustfmt.toml)
 mod ticks;
+
+#[path = "../examples/fanout.rs"]
+#[allow(dead_code)]
+#[rustfmt::skip] // formatted as an example (examples/rustfmt.toml)
+mod fanout;
 
 /// Runs `example` on its own thread and fails if it takes more than 60 s.
 fn within_a_minute<R: Send + 'static>(example: fn() -> R) -> R {
@@ -42,4 +51,34 @@ fn ticks_wakes_the_sleepers_in_deadline_order_and_forgets_the_cancelled_one() {
         ]
     );
     insta::assert_snapshot!("ticks", lines.join("\n"));
+}
+
+#[test]
+fn fanout_counts_the_primes_below_200000() {
+    let line = within_a_minute(|| fanout::run_with(miou::Builder::new()));
+    // π(200,000) = 17,984, whichever domain counted which slice.
+    assert_eq!(line, "17984 primes below 200000");
+    insta::assert_snapshot!("fanout", line);
+}
+
+#[test]
+fn the_debug_log_of_ticks_tells_its_run_turn_by_turn() {
+    let ticks = common::example("ticks");
+    let log = common::watchdog(60, move || {
+        let out = Command::new(ticks)
+            .env("MIOU_DEBUG", "1")
+            .env_remove("RUST_LOG")
+            .output()
+            .expect("the ticks example runs");
+        assert!(out.status.success());
+        String::from_utf8(out.stderr).expect("the log is UTF-8")
+    });
+    let lines: Vec<&str> = log.lines().collect();
+    // One domain, so one order: main (1@0) starts, spawns four tasks and
+    // yields at its first point; ... the last line is main finishing.
+    assert_eq!(lines[0], "miou: 0 1@0 Resume");
+    assert!(lines[1].starts_with("miou: 0 2@0 Spawn by 1@0, runs on 0: "));
+    assert_eq!(lines.last(), Some(&"miou: 0 1@0 Finish ok"));
+    assert_eq!(lines.iter().filter(|l| l.ends_with("Cancel")).count(), 1);
+    insta::assert_snapshot!("ticks_debug", log.trim_end());
 }
