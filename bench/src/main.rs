@@ -14,7 +14,7 @@
 //! - `--runs N`: runs per runtime (default 7; at least 5 unless `--quick`).
 //! - `--quanta N`: miou's quanta (default 1, miou's default); B3 adds a row with 61.
 //! - `--target-ms MS`: how long one run of the fastest runtime should last (default 30).
-//! - `--runtime NAME` (repeatable): run only these runtimes (`miou`, `tokio-ct`,
+//! - `--runtime NAME` (repeatable): run only these runtimes (`miou`, `miou-d0`, `tokio-ct`,
 //!   `tokio-mt`, `async-executor`, `async-executor-mt`, `floor`, `sequential`), e.g. to
 //!   profile one of them; ratios need miou and a peer.
 //! - `--no-rss`: skip the peak-memory children of B1 and B8 (they run only in a full,

@@ -12,6 +12,29 @@
 //! assert_eq!(v, "Hello World");
 //! ```
 //!
+//! ## Attributes
+//!
+//! With the default feature `macros`, [`macro@main`] and [`macro@test`] turn an
+//! `async fn` into a plain `fn` that runs its body as the root task, with the
+//! [`Builder`] options they are given:
+//!
+//! ```
+//! #[miou::main(domains = 1)]
+//! async fn main() {
+//!     let p = miou::call(|| async { miou::domain::current() });
+//!     assert_eq!(p.await.unwrap().index(), 1);
+//! }
+//! ```
+//!
+//! ```
+//! #[miou::test(domains = 0, seed = 42)]
+//! async fn children_run_in_order() {
+//!     let a = miou::spawn(async { 1 });
+//!     assert_eq!(a.await.unwrap(), 1);
+//! }
+//! # fn main() {} // a doctest is not built with `--test`: the test compiles, unrun
+//! ```
+//!
 //! ## The scheduling policy
 //!
 //! *Every effect yields, and events trigger tasks.* Each domain (a thread running one
@@ -191,6 +214,9 @@
 //! [`spawn`](fn@spawn) creates a child on the current domain; [`call`] creates one on
 //! another domain (never domain 0, never the caller's); [`parallel`] spreads work over
 //! the workers. A task never migrates. Idle domains sleep in their backend's `select`.
+//! The worker threads start with the first [`call`] or [`parallel`] of a run: a run that
+//! never calls stays on its thread, which makes [`run`] a cheap `block_on` (its future
+//! may borrow from the caller, see [`Builder::run`]).
 
 #![warn(missing_docs)]
 #![warn(clippy::undocumented_unsafe_blocks, missing_debug_implementations)]
@@ -212,6 +238,7 @@ mod loom;
 #[cfg(all(test, loom))]
 mod loom_models;
 mod mailbox;
+mod marker;
 pub mod net;
 mod orphans;
 mod ownership;
@@ -245,3 +272,9 @@ pub use select::{await_all, await_first, await_one};
 pub use spawn::{Spawn, call, parallel, spawn, try_call};
 pub use task::TaskId;
 pub use trace::{TraceEvent, TraceKind};
+
+/// `#[miou::main]` and `#[miou::test]`: an `async fn` run as the root task of a miou
+/// run (with the default feature `macros`). See the [crate's front page](crate#attributes).
+#[cfg(feature = "macros")]
+#[doc(inline)]
+pub use miou_macros::{main, test};

@@ -682,3 +682,115 @@ fn the_virtual_clock_never_jumps_past_handed_work() {
         domain0.join().unwrap();
     });
 }
+
+/// A worker domain as `runtime::worker` runs it, for the models of a lazily started
+/// worker: it installs its interrupter (`installed` stands for the `OnceLock` that holds
+/// it), then loops as `DomainLocal::run` and `idle` do: leave when the run stops, take
+/// a task from `fresh`, or announce its sleep under the mailbox lock (looking at
+/// `fresh` and at the stop there) and block until interrupted.
+fn model_worker(
+    mailbox: Arc<Mailbox<u32>>,
+    fresh: Arc<AtomicUsize>,
+    stopping: Arc<loom::sync::atomic::AtomicBool>,
+    installed: Arc<loom::sync::atomic::AtomicBool>,
+    latch: Arc<Latch>,
+    ran: Arc<Latch>,
+) -> thread::JoinHandle<()> {
+    thread::spawn(move || {
+        installed.store(true, Ordering::Release);
+        loop {
+            if stopping.load(Ordering::SeqCst) {
+                break;
+            }
+            if fresh.load(Ordering::Acquire) > 0 {
+                fresh.fetch_sub(1, Ordering::AcqRel);
+                ran.interrupt(); // the task ran: its parent, on domain 0, is woken
+                continue;
+            }
+            let nothing = || fresh.load(Ordering::Acquire) == 0 && !stopping.load(Ordering::SeqCst);
+            if mailbox.going_to_sleep(nothing) {
+                latch.wait();
+            }
+            mailbox.awake();
+        }
+    })
+}
+
+/// What domain 0 does to reach a worker: `interrupt` finds the interrupter only once the
+/// worker installed it (`DomainShared::interrupt`).
+fn interrupt_if_installed(installed: &loom::sync::atomic::AtomicBool, latch: &Latch) {
+    if installed.load(Ordering::Acquire) {
+        latch.interrupt();
+    }
+}
+
+fn shared_latch() -> Arc<Latch> {
+    Arc::new(Latch {
+        set: Mutex::new(false),
+        cv: Condvar::new(),
+    })
+}
+
+/// Workers start lazily, with the first `call`; a run may then stop at once (the call
+/// went to another worker, or the root returned): the stop comes while the worker is
+/// still starting, before its interrupter is installed. `Stop` sets the flag, then
+/// wakes the worker under its mailbox lock (`DomainShared::wake_to_stop`), where the
+/// worker looks at the flag before it sleeps: it either sees the stop or is
+/// interrupted, and the join returns (a deadlock here otherwise).
+#[test]
+fn a_worker_started_late_still_stops() {
+    loom::model(|| {
+        let mailbox = Arc::new(Mailbox::<u32>::new());
+        let fresh = Arc::new(AtomicUsize::new(0));
+        let stopping = Arc::new(loom::sync::atomic::AtomicBool::new(false));
+        let installed = Arc::new(loom::sync::atomic::AtomicBool::new(false));
+        let (latch, ran) = (shared_latch(), shared_latch());
+        let worker = model_worker(
+            mailbox.clone(),
+            fresh,
+            stopping.clone(),
+            installed.clone(),
+            latch.clone(),
+            ran,
+        );
+        // `Stop::stop`: the flag, then `wake_to_stop`.
+        stopping.store(true, Ordering::SeqCst);
+        if mailbox.claim_wake() {
+            interrupt_if_installed(&installed, &latch);
+        }
+        worker.join().unwrap();
+    });
+}
+
+/// The first `call` starts the worker and hands it the task at once, before the worker
+/// reached its loop (`push_fresh`: the task into `fresh`, then `claim_wake` and an
+/// interrupt that finds no interrupter yet). The worker finds the task before it first
+/// sleeps; domain 0 waits for it, then stops the run, and the worker leaves.
+#[test]
+fn a_lazily_started_worker_finds_its_first_task() {
+    loom::model(|| {
+        let mailbox = Arc::new(Mailbox::<u32>::new());
+        let fresh = Arc::new(AtomicUsize::new(0));
+        let stopping = Arc::new(loom::sync::atomic::AtomicBool::new(false));
+        let installed = Arc::new(loom::sync::atomic::AtomicBool::new(false));
+        let (latch, ran) = (shared_latch(), shared_latch());
+        let worker = model_worker(
+            mailbox.clone(),
+            fresh.clone(),
+            stopping.clone(),
+            installed.clone(),
+            latch.clone(),
+            ran.clone(),
+        );
+        fresh.fetch_add(1, Ordering::Release);
+        if mailbox.claim_wake() {
+            interrupt_if_installed(&installed, &latch);
+        }
+        ran.wait(); // the root awaits the called task
+        stopping.store(true, Ordering::SeqCst);
+        if mailbox.claim_wake() {
+            interrupt_if_installed(&installed, &latch);
+        }
+        worker.join().unwrap();
+    });
+}

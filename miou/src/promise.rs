@@ -3,12 +3,12 @@
 
 use std::fmt;
 use std::future::{Future, IntoFuture};
-use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::error::Error;
+use crate::marker::OnItsDomain;
 use crate::point;
 use crate::scheduler::{DomainLocal, try_with_domain, with_domain};
 use crate::scope;
@@ -34,6 +34,9 @@ use crate::trace::TraceKind;
 /// }
 /// ```
 ///
+/// The error names the promise (`` `Promise<u32>` cannot be sent to another domain or
+/// thread ``), as it does when a promise is moved into [`call`](crate::call).
+///
 /// ```
 /// let v = miou::Builder::new().domains(0).run(async {
 ///     let p = miou::spawn(async { 1 + 1 });
@@ -47,7 +50,8 @@ pub struct Promise<T> {
     /// Where the child sits in its parent's set of children; [`SETTLED`] once the
     /// promise was awaited or cancelled (its drop then has nothing to check).
     pub(crate) key: usize,
-    _not_send: PhantomData<*const ()>,
+    /// `!Send` and `!Sync`, with a compile error that names the promise.
+    _here: OnItsDomain<Promise<T>>,
 }
 
 /// The key of a settled promise: never a family key (those stay below `u32::MAX`).
@@ -187,7 +191,7 @@ impl<T: 'static> Promise<T> {
         Promise {
             task,
             key,
-            _not_send: PhantomData,
+            _here: OnItsDomain::new(),
         }
     }
 

@@ -5,8 +5,9 @@ use std::fmt;
 use std::future::Future;
 use std::panic::Location;
 use std::path::PathBuf;
+use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 
 use crate::clock::VirtualClock;
@@ -14,7 +15,7 @@ use crate::domain::DomainId;
 use crate::error::{Error, Failure};
 use crate::events::Events;
 use crate::scheduler::{DomainLocal, DomainShared};
-use crate::task::{self, Handle, Here, Runnable, Task, TaskId};
+use crate::task::{self, Here, RootTask, RootTurn, Runnable, TaskId};
 use crate::trace::TraceEvent;
 use crate::trace_file::{self, Outcome, TraceFile, WriteOnEnd};
 
@@ -34,15 +35,69 @@ pub(crate) struct RuntimeShared {
     failure: Mutex<Option<Failure>>,
     stopping: AtomicBool,
     root: Mutex<Option<Arc<dyn Runnable>>>,
-    /// Every domain of the run: domain 0 first, then the workers.
+    /// Every domain of the run: domain 0 first, then the workers. A worker's shared
+    /// part exists from the start (placement and stealing look at it), its thread only
+    /// once the workers are started ([`start_workers`](RuntimeShared::start_workers)).
     pub(crate) domains: Vec<Arc<DomainShared>>,
     /// The virtual clock ([`Builder::virtual_clock`]), or `None` for the real one.
     pub(crate) clock: Option<VirtualClock>,
+    /// The worker threads have been started (set after the last one is).
+    started: AtomicBool,
+    /// The worker threads started so far, joined when the run stops.
+    threads: Mutex<Vec<thread::JoinHandle<()>>>,
+    /// The events backend of each domain (`None`: the built-in one), made on its
+    /// thread when it starts.
+    make: Option<MakeEvents>,
 }
 
 impl RuntimeShared {
     pub(crate) fn is_failed(&self) -> bool {
         self.failed.load(Ordering::Acquire)
+    }
+
+    /// The run is stopping: the workers leave their loops.
+    pub(crate) fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+
+    /// Starts the worker threads, if they are not yet: a run starts them on the first
+    /// `call`, `try_call` or `parallel` that needs one, so that a run that never calls
+    /// (most short runs: a test, a `block_on` stand-in) costs what a `domains(0)` run
+    /// does.
+    ///
+    /// Race-free: the threads are spawned under the `threads` lock, each once (a spawn
+    /// that fails panics the caller and the next caller starts the rest); `started` is
+    /// set with a release after the last one, so that a caller that reads it with an
+    /// acquire (the fast path) finds every worker started. A worker may still be on its
+    /// way to its loop when a task is handed to it: the task waits in its queue, which
+    /// the worker looks at before it first sleeps (under its mailbox lock, the protocol
+    /// of [`Mailbox`](crate::mailbox::Mailbox)); and a run that stops right after the
+    /// start wakes the workers in that protocol too ([`Stop`]).
+    #[inline]
+    pub(crate) fn start_workers(self: &Arc<Self>) {
+        if !self.started.load(Ordering::Acquire) {
+            self.start_workers_slow();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn start_workers_slow(self: &Arc<Self>) {
+        let mut threads = self.threads.lock().unwrap_or_else(|e| e.into_inner());
+        if self.started.load(Ordering::Acquire) || self.is_stopping() {
+            return;
+        }
+        let workers = self.workers();
+        while threads.len() < workers.len() {
+            let shared = workers[threads.len()].clone();
+            let runtime = self.clone();
+            let handle = thread::Builder::new()
+                .name(format!("miou-domain-{}", shared.id.index()))
+                .spawn(move || worker(runtime, shared))
+                .expect("miou: cannot start a worker domain thread");
+            threads.push(handle);
+        }
+        self.started.store(true, Ordering::Release);
     }
 
     /// A rule was broken somewhere (by `task`, on `domain`): the run fails with
@@ -178,6 +233,11 @@ impl Builder {
     /// make every `call` and `parallel` fail with
     /// [`NoDomainAvailable`](crate::Error::NoDomainAvailable). Ask for `domains(0)` to
     /// run everything on the calling thread.
+    ///
+    /// The worker threads start with the run's first [`call`](crate::call),
+    /// [`try_call`](crate::try_call) or [`parallel`](crate::parallel), not before: a run
+    /// that never calls (a test, a `block_on` in a command-line tool) costs what a
+    /// `domains(0)` run does. The available parallelism is read once per process.
     pub fn new() -> Builder {
         Builder::default()
     }
@@ -198,7 +258,8 @@ impl Builder {
     }
 
     /// How many worker domains (threads) run besides domain 0. 0 is allowed: then
-    /// everything runs on the calling thread and `call` has nowhere to go.
+    /// everything runs on the calling thread and `call` has nowhere to go. The threads
+    /// start with the first `call` or `parallel` of the run (see [`Builder::new`]).
     ///
     /// ```
     /// let n = miou::Builder::new().domains(2).run(async { miou::domain::available() });
@@ -221,7 +282,10 @@ impl Builder {
     }
 
     /// Replaces the built-in events backend: `make` is called once per domain, on that
-    /// domain's thread, with its id.
+    /// domain's thread, with its id. With a backend of the program's, the worker domains
+    /// start with the run instead of with its first `call`: such a backend may
+    /// coordinate the domains (a virtual clock that advances when every domain is idle),
+    /// so it gets every one of them.
     ///
     /// ```
     /// use miou::{Events, Interrupter, Signal, SyscallId};
@@ -257,7 +321,7 @@ impl Builder {
     /// the run to `reporter`, from the thread of the domain where it happens.
     ///
     /// ```
-    /// use std::sync::{Arc, Mutex};
+    /// use std::sync::{Arc, Mutex, OnceLock};
     /// let seen = Arc::new(Mutex::new(Vec::new()));
     /// let log = seen.clone();
     /// miou::Builder::new()
@@ -417,8 +481,34 @@ impl Builder {
     /// });
     /// assert_eq!(v, 42);
     /// ```
+    ///
+    /// The root future need not be `'static` nor `Send`: it stays on the calling
+    /// thread, in `run`'s frame, and is dropped before `run` returns, so it may borrow
+    /// from the caller, as a `block_on` does:
+    ///
+    /// ```
+    /// let mut log = Vec::new();
+    /// let words = ["Hello", "World"];
+    /// let first = miou::Builder::new().domains(0).run(async {
+    ///     log.push(words.len());
+    ///     &words[0] // a borrow, returned
+    /// });
+    /// assert_eq!((*first, log), ("Hello", vec![2]));
+    /// ```
+    ///
+    /// Its children may not borrow: [`spawn`](fn@crate::spawn) and [`call`](crate::call)
+    /// still take `'static` futures, since a child of the root runs as a task of its own.
+    /// This does not compile:
+    ///
+    /// ```compile_fail,E0373
+    /// let name = String::from("miou");
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let p = miou::spawn(async { name.len() }); // error: may outlive `name`
+    ///     p.await.unwrap()
+    /// });
+    /// ```
     #[track_caller]
-    pub fn run<F: Future + 'static>(self, fut: F) -> F::Output {
+    pub fn run<F: Future>(self, fut: F) -> F::Output {
         match self.try_run_detailed(fut) {
             Ok(v) => v,
             Err(f) => {
@@ -444,7 +534,7 @@ impl Builder {
     /// assert!(matches!(r, Err(miou::Error::Panicked(_))));
     /// ```
     #[track_caller]
-    pub fn try_run<F: Future + 'static>(self, fut: F) -> Result<F::Output, Error> {
+    pub fn try_run<F: Future>(self, fut: F) -> Result<F::Output, Error> {
         self.try_run_detailed(fut).map_err(Failure::into_error)
     }
 
@@ -467,21 +557,14 @@ impl Builder {
     /// assert!(detail.ends_with(&format!("3@0 (spawned at {}:{line}:21)", file!())));
     /// ```
     #[track_caller]
-    pub fn try_run_detailed<F: Future + 'static>(self, fut: F) -> Result<F::Output, Failure> {
+    pub fn try_run_detailed<F: Future>(self, fut: F) -> Result<F::Output, Failure> {
         let run_at = Location::caller();
         let quanta = self
             .quanta
             .unwrap_or_else(|| env_usize("MIOU_QUANTA").filter(|&n| n > 0).unwrap_or(1));
-        let workers = self.domains.unwrap_or_else(|| {
-            env_usize("MIOU_DOMAINS").unwrap_or_else(|| {
-                // One domain per core besides domain 0, and one at least: see `new`.
-                thread::available_parallelism()
-                    .map(|n| n.get())
-                    .unwrap_or(1)
-                    .saturating_sub(1)
-                    .max(1)
-            })
-        });
+        let workers = self
+            .domains
+            .unwrap_or_else(|| env_usize("MIOU_DOMAINS").unwrap_or_else(default_workers));
         let seed = self.seed.unwrap_or_else(random_seed);
         let trace_file = self
             .trace_file
@@ -511,45 +594,43 @@ impl Builder {
                 .map(|i| DomainShared::new(DomainId(i)))
                 .collect(),
             clock: self.virtual_clock.then(|| VirtualClock::new(workers + 1)),
+            started: AtomicBool::new(false),
+            threads: Mutex::new(Vec::new()),
+            make: self.events,
         });
-        let make: Option<MakeEvents> = self.events;
-        let shareds = runtime.domains.clone();
 
-        // Workers start first so that `call` finds them; a call made before a worker
-        // entered its loop waits in that worker's inbox.
-        let mut stop = Stop {
+        // The workers start with the first call (`RuntimeShared::start_workers`); from
+        // here on, whatever happens, they are stopped and joined when the run ends.
+        let stop = Stop {
             runtime: runtime.clone(),
-            threads: Vec::new(),
         };
-        for shared in &shareds[1..] {
-            let (runtime, shared, make) = (runtime.clone(), shared.clone(), make.clone());
-            let handle = thread::Builder::new()
-                .name(format!("miou-domain-{}", shared.id.index()))
-                .spawn(move || worker(runtime, shared, make))
-                .expect("miou: cannot start a worker domain thread");
-            stop.threads.push(handle);
+        if runtime.make.is_some() || runtime.clock.is_some() {
+            // A backend of the program's may coordinate its domains (a virtual clock
+            // that advances when every domain is idle, as in miou's tests): it gets
+            // every domain from the start, as `Builder::events` promises. So does
+            // miou's own virtual clock, which jumps only when every domain of the run
+            // is idle: a worker that never started would never say so.
+            runtime.start_workers();
         }
-
         let d0 = DomainLocal::new(
-            shareds[0].clone(),
+            runtime.domains[0].clone(),
             runtime.clone(),
-            make.as_ref().map(|m| m(DomainId(0))),
+            runtime.make.as_ref().map(|m| m(DomainId(0))),
         );
         let installed = DomainLocal::install(&d0);
-        let root: Arc<dyn Handle<F::Output>> = Task::new(
-            d0.next_id(),
-            None,
-            run_at,
-            Here(d0.shared.clone()),
-            Vec::new(),
-            move || fut,
-        );
+        let root = RootTask::root(d0.next_id(), run_at, Here(d0.shared.clone()));
+        // The root's future stays in this frame, pinned, for the whole run: domain 0's
+        // loop polls it through `turn`. It is dropped in place when it returns (or is
+        // torn down), and at the latest when this frame unwinds; nothing else holds it,
+        // so it may borrow from the caller.
+        let fut = pin!(Some(fut));
+        let turn = RootTurn::new(&root, fut);
         *runtime.root.lock().unwrap_or_else(|e| e.into_inner()) = Some(root.clone());
         d0.queue.borrow_mut().push_back(root.clone());
         if runtime.is_failed() {
             task::schedule(root.clone());
         }
-        d0.run(|| root.header().is_complete());
+        d0.run(Some(&turn), || root.header().is_complete());
         *runtime.root.lock().unwrap_or_else(|e| e.into_inner()) = None;
 
         stop.stop_and_join();
@@ -557,7 +638,7 @@ impl Builder {
         drop(installed);
         // Domain 0's trace recorder hands its events over when the domain is dropped.
         drop(d0);
-        let result = root.take_output().expect("the root is complete");
+        let result = turn.take_output().expect("the root is complete");
         let failure = runtime
             .failure
             .lock()
@@ -575,25 +656,33 @@ impl Builder {
     }
 }
 
-/// Stops and joins the worker domains, also when domain 0 unwinds.
+/// Stops and joins the worker domains that were started, also when domain 0 unwinds.
 struct Stop {
     runtime: Arc<RuntimeShared>,
-    threads: Vec<thread::JoinHandle<()>>,
 }
 
 impl Stop {
-    fn stop_and_join(&mut self) {
-        self.runtime.stopping.store(true, Ordering::SeqCst);
-        for d in self.runtime.workers() {
-            d.interrupt();
+    /// Sets the stop flag, wakes every worker that sleeps, and joins the started
+    /// threads. A worker that is still starting sees the flag before it first sleeps:
+    /// it looks at it under its mailbox lock, where [`DomainShared::wake_to_stop`]
+    /// looks for its sleep (the loom model `a_worker_started_late_still_stops`).
+    fn stop(&self) -> Vec<thread::Result<()>> {
+        let runtime = &self.runtime;
+        // Under the lock that starts them: no worker starts after this.
+        let threads = {
+            let mut threads = runtime.threads.lock().unwrap_or_else(|e| e.into_inner());
+            runtime.stopping.store(true, Ordering::SeqCst);
+            std::mem::take(&mut *threads)
+        };
+        for d in &runtime.workers()[..threads.len()] {
+            d.wake_to_stop();
         }
-        let mut panicked = None;
-        for t in self.threads.drain(..) {
-            if let Err(p) = t.join() {
-                panicked.get_or_insert(p);
-            }
-        }
-        if let Some(p) = panicked {
+        threads.into_iter().map(|t| t.join()).collect()
+    }
+
+    fn stop_and_join(self) {
+        let joined = self.stop();
+        if let Some(p) = joined.into_iter().find_map(Result::err) {
             std::panic::resume_unwind(p);
         }
     }
@@ -601,23 +690,18 @@ impl Stop {
 
 impl Drop for Stop {
     fn drop(&mut self) {
-        if !self.threads.is_empty() {
-            self.runtime.stopping.store(true, Ordering::SeqCst);
-            for d in self.runtime.workers() {
-                d.interrupt();
-            }
-            for t in self.threads.drain(..) {
-                let _ = t.join();
-            }
+        if !self.runtime.is_stopping() {
+            let _ = self.stop();
         }
     }
 }
 
-fn worker(runtime: Arc<RuntimeShared>, shared: Arc<DomainShared>, make: Option<MakeEvents>) {
+fn worker(runtime: Arc<RuntimeShared>, shared: Arc<DomainShared>) {
     let id = shared.id;
-    let local = DomainLocal::new(shared, runtime.clone(), make.map(|m| m(id)));
+    let events = runtime.make.as_ref().map(|m| m(id));
+    let local = DomainLocal::new(shared, runtime.clone(), events);
     let _installed = DomainLocal::install(&local);
-    local.run(|| runtime.stopping.load(Ordering::SeqCst));
+    local.run(None, || runtime.is_stopping());
     local.shutdown();
 }
 
@@ -631,9 +715,55 @@ fn worker(runtime: Arc<RuntimeShared>, shared: Arc<DomainShared>, make: Option<M
 /// });
 /// assert_eq!(hello, "Hello");
 /// ```
+///
+/// It stands in for a `block_on`: the future may borrow from the caller, and a run that
+/// never calls starts no worker thread (they start with the first [`call`](crate::call)
+/// or [`parallel`](crate::parallel)), so it costs a few microseconds.
+///
+/// ```
+/// use std::sync::mpsc;
+/// use std::task::Poll;
+///
+/// /// A receiver whose `recv` borrows it, as async channels' do.
+/// struct Receiver(mpsc::Receiver<u32>);
+/// impl Receiver {
+///     fn recv(&self) -> impl Future<Output = u32> + '_ {
+///         std::future::poll_fn(|cx| match self.0.try_recv() {
+///             Ok(v) => Poll::Ready(v),
+///             Err(_) => {
+///                 cx.waker().wake_by_ref(); // poll again at the next turn
+///                 Poll::Pending
+///             }
+///         })
+///     }
+/// }
+///
+/// let (tx, rx) = mpsc::channel();
+/// let rx = Receiver(rx);
+/// tx.send(7).unwrap();
+/// assert_eq!(miou::run(rx.recv()), 7);
+/// tx.send(8).unwrap();
+/// assert_eq!(miou::run(rx.recv()), 8); // the caller still has `rx`
+/// ```
 #[track_caller]
-pub fn run<F: Future + 'static>(fut: F) -> F::Output {
+pub fn run<F: Future>(fut: F) -> F::Output {
     Builder::new().run(fut)
+}
+
+/// One worker domain per core besides domain 0, and one at least (see
+/// [`Builder::new`]). Computed once per process: `available_parallelism` reads the
+/// cgroup's CPU quota on Linux (a dozen system calls, four times what the rest of a
+/// short run costs), and neither the cores nor the quota are expected to change while a
+/// program runs.
+fn default_workers() -> usize {
+    static WORKERS: OnceLock<usize> = OnceLock::new();
+    *WORKERS.get_or_init(|| {
+        thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .saturating_sub(1)
+            .max(1)
+    })
 }
 
 fn env_usize(name: &str) -> Option<usize> {

@@ -38,7 +38,7 @@ use crate::hook::HookEntry;
 use crate::mailbox::{Mailbox, Pushed};
 use crate::rng::Rng;
 use crate::runtime::RuntimeShared;
-use crate::task::{Runnable, TaskId};
+use crate::task::{PollRoot, Runnable, TaskId};
 use crate::trace::{TraceEvent, TraceKind};
 use crate::trace_file::Recorder;
 
@@ -151,6 +151,15 @@ impl DomainShared {
 
     pub(crate) fn is_sleeping(&self) -> bool {
         self.mailbox.is_sleeping()
+    }
+
+    /// The run stops (its flag is already set): wakes this domain if it sleeps, under
+    /// its mailbox lock, where it decides to sleep after looking at the flag. Either it
+    /// sees the flag, or it announced its sleep first and is interrupted here.
+    pub(crate) fn wake_to_stop(&self) {
+        if self.mailbox.claim_wake() {
+            self.interrupt();
+        }
     }
 
     /// Tasks handed to this domain that have not started (a placement hint).
@@ -435,9 +444,11 @@ impl DomainLocal {
         }
     }
 
-    // ANCHOR: domain_loop
-    /// Runs the loop until `done` says so.
-    pub(crate) fn run(&self, mut done: impl FnMut() -> bool) {
+    /// Runs the loop until `done` says so. `root` is the body of the run's root task,
+    /// on domain 0 (`None` on a worker): the root, the only task without a parent, is
+    /// polled through it (see [`RootTurn`](crate::task::RootTurn)).
+    pub(crate) fn run(&self, root: Option<&dyn PollRoot>, mut done: impl FnMut() -> bool) {
+        // ANCHOR: domain_loop
         loop {
             crate::hook::run_hooks(self);
             self.drain_inbox();
@@ -447,7 +458,7 @@ impl DomainLocal {
             let next = self.queue.borrow_mut().pop_front();
             match next {
                 Some(task) => {
-                    self.run_task(task);
+                    self.run_task(task, root);
                     if self.active_syscalls.get() > 0 {
                         self.poll_events(false);
                     }
@@ -455,8 +466,8 @@ impl DomainLocal {
                 None => self.idle(),
             }
         }
+        // ANCHOR_END: domain_loop
     }
-    // ANCHOR_END: domain_loop
 
     #[inline]
     fn drain_inbox(&self) {
@@ -514,10 +525,16 @@ impl DomainLocal {
             return;
         }
         let (fresh, pinned) = (&self.shared.fresh, &self.shared.pinned);
+        // The stop of the run is looked at under the mailbox lock too: the stopping
+        // thread sets it, then wakes every sleeping worker under that lock
+        // (`RuntimeShared::stop_workers`), so a worker that is about to sleep either
+        // sees the stop or is woken. It may have started an instant before the stop, its
+        // interrupter just installed, and never seen a task.
+        let runtime = &self.runtime;
         let block = self
             .shared
             .mailbox
-            .going_to_sleep(|| fresh.is_empty() && pinned.is_empty());
+            .going_to_sleep(|| fresh.is_empty() && pinned.is_empty() && !runtime.is_stopping());
         // The last look: a task pushed to a busy domain before we announced the sleep
         // is visible now (its sender checked our lock before we took it, or will see
         // us asleep and interrupt us).
@@ -596,8 +613,8 @@ impl DomainLocal {
         released
     }
 
-    /// One turn of one task.
-    fn run_task(&self, task: Arc<dyn Runnable>) {
+    /// One turn of one task (through `root` if it is the root).
+    fn run_task(&self, task: Arc<dyn Runnable>, root: Option<&dyn PollRoot>) {
         let header = task.header();
         if header.is_complete() {
             return; // a stale entry: the task completed after it was queued
@@ -611,7 +628,11 @@ impl DomainLocal {
         let polled = {
             let current = self.current.borrow();
             let task = current.as_ref().expect("the current task");
-            task.poll_once(self)
+            match root {
+                // Only the root has no parent, and only domain 0 runs it.
+                Some(root) if task.header().parent.is_none() => root.turn(self),
+                _ => task.poll_once(self),
+            }
         };
         self.current_id.set(None);
         let task = self.current.borrow_mut().take().expect("the current task");

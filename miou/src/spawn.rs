@@ -53,6 +53,26 @@ where
 /// assert_eq!(here.index(), 0);
 /// assert_eq!(there.index(), 1);
 /// ```
+///
+/// What stays on its domain cannot go into `f`: a socket of [`net`](crate::net) (it is
+/// registered with this domain's reactor; move it with `into_std` and `from_std`), or a
+/// [`Promise`] (only the parent awaits its child). The compiler says so, naming the type
+/// (`` `miou::net::TcpStream` cannot be sent to another domain or thread ``):
+///
+/// ```compile_fail,E0277
+/// async fn serve(stream: miou::net::TcpStream) {
+///     let p = miou::call(move || async move { drop(stream) }); // error: `TcpStream`
+///     p.await.unwrap();
+/// }
+/// ```
+///
+/// ```compile_fail,E0277
+/// miou::Builder::new().domains(1).run(async {
+///     let child = miou::spawn(async { 1 });
+///     let p = miou::call(move || async move { child.await }); // error: `Promise<i32>`
+///     p.await.unwrap();
+/// });
+/// ```
 #[track_caller]
 pub fn call<F, Fut>(f: F) -> Promise<Fut::Output>
 where
@@ -148,6 +168,7 @@ where
         if targets.is_empty() {
             panic!("miou::parallel: {}", Error::NoDomainAvailable);
         }
+        d.runtime.start_workers();
         items
             .into_iter()
             .enumerate()
@@ -309,6 +330,8 @@ fn pick_domain(d: &DomainLocal) -> Option<Arc<DomainShared>> {
     if candidates.is_empty() {
         return None;
     }
+    // The first call of a run starts the worker threads (a no-op afterwards).
+    d.runtime.start_workers();
     // Each domain's state is read once: it changes under our feet (other threads), and
     // reading it twice could leave no domain matching the best score.
     let scored: Vec<_> = candidates

@@ -29,7 +29,7 @@
 //! all of them are complete, then drops its future where it stood (destructors run),
 //! runs its resources' finalisers, and completes with the reason.
 
-use std::cell::{OnceCell, RefCell, RefMut};
+use std::cell::{Cell, OnceCell, RefCell, RefMut};
 use std::fmt;
 use std::future::Future;
 use std::mem::ManuallyDrop;
@@ -375,7 +375,7 @@ where
     Fut: Future + 'static,
     Fut::Output: 'static,
 {
-    /// A new task, queued. `parent` is `None` for the root.
+    /// A new task, queued, child of `parent`.
     pub(crate) fn new(
         id: TaskId,
         parent: Option<TaskId>,
@@ -400,45 +400,144 @@ where
 
     /// A waker for this task that borrows the caller's reference instead of counting one.
     fn waker_ref(&self) -> ManuallyDrop<Waker> {
-        // SAFETY: every `Task` lives in an `Arc` (the only constructor returns one), so
-        // `self` points at the data of a live `Arc` allocation. The `Arc` rebuilt here is
-        // never dropped (it is wrapped in `ManuallyDrop` inside a `ManuallyDrop<Waker>`),
-        // so the strong count is left as it was; cloning the waker counts properly
-        // through `Wake`. The caller holds a strong reference for as long as it uses the
-        // waker (it is polling the task), so the allocation outlives it.
+        // SAFETY: every `Task` lives in an `Arc` (the only constructors, `new` and
+        // `root`, return one), so `self` points at the data of a live `Arc` allocation.
+        // The `Arc` rebuilt here is never dropped (it is wrapped in `ManuallyDrop` inside
+        // a `ManuallyDrop<Waker>`), so the strong count is left as it was; cloning the
+        // waker counts properly through `Wake`. The caller holds a strong reference for
+        // as long as it uses the waker (it is polling the task), so the allocation
+        // outlives it.
         let arc = ManuallyDrop::new(unsafe { Arc::from_raw(self as *const Self) });
         ManuallyDrop::new(Waker::from(ManuallyDrop::into_inner(arc)))
     }
+}
 
-    /// Publishes the result and wakes whoever waits for it.
-    fn complete(&self, domain: &DomainLocal, result: Result<Fut::Output, Error>) {
-        let ok = result.is_ok();
-        domain.trace(self.header.id, TraceKind::Finish { ok });
-        *self.stage.borrow_mut() = Stage::Finished(result);
-        if let Some(w) = self.header.state.complete(ok) {
-            w.wake();
-        }
+/// The root task as other threads and the run see it: a [`Task`] whose stage stays
+/// empty, because its future and its value live in a [`RootTurn`] on the stack of the
+/// `run` that polls it. Its types are `'static` whatever the root future borrows: a
+/// waker of the root kept after the run, or the run's record of its root
+/// (`RuntimeShared::fail` schedules it), holds nothing of the future.
+pub(crate) type RootTask = Task<fn() -> std::future::Ready<()>, std::future::Ready<()>, Here>;
+
+impl RootTask {
+    /// The root of a run on `domain` (domain 0), queued, run at `run_at`.
+    pub(crate) fn root(id: TaskId, run_at: &'static Location<'static>, domain: Here) -> Arc<Self> {
+        let never_built: fn() -> std::future::Ready<()> = || std::future::ready(());
+        let task = RootTask::new(id, None, run_at, domain, Vec::new(), never_built);
+        // Nothing in the stage: the root's body is its `RootTurn`. `Consumed` is also what
+        // `Drop` expects of a task whose last reference goes away on another thread.
+        *task.stage.borrow_mut() = Stage::Consumed;
+        task
     }
+}
 
-    /// Drops the future where it stands, catching a panicking destructor (it is logged:
-    /// the task is already ending, and other destructors must still run).
+/// What a turn polls and where the result goes: the part of a task that differs between
+/// a spawned or called [`Task`] (its future and value in its own allocation, `'static`)
+/// and the root ([`RootTurn`]: on the stack of `run`, so that the root future may borrow
+/// from `run`'s caller). The turn itself, the rules checked at return, the teardown and
+/// the completion are written once, as the provided methods, and monomorphised for each.
+pub(crate) trait Body {
+    /// The task's value.
+    type Output;
+    /// The task as the queues, its waker and its children see it.
+    type Task: Runnable;
+
+    fn task(&self) -> &Self::Task;
+    /// A waker for the task that borrows the caller's reference (see
+    /// [`Task::waker_ref`]).
+    fn waker(&self) -> ManuallyDrop<Waker>;
+    /// The domain polling the task takes it, if it had no runner yet.
+    fn start_on(&self, domain: &Arc<DomainShared>);
+    /// Polls the future once. On the first turn, builds it first and sets the budget to 0
+    /// (a new task runs to its first scheduling point: its first turn services no
+    /// operation, "yield then do"); on later turns, sets the budget to the quanta.
+    fn poll_future(&self, domain: &DomainLocal, cx: &mut Context<'_>) -> Polled<Self::Output>;
+    /// Drops the future where it stands, if it is still there, catching a panicking
+    /// destructor (it is logged: the task is already ending, and other destructors must
+    /// still run).
     ///
     /// The future is pinned: it must be dropped where it is, never moved out first (an
     /// async block may hold references into itself, which its destructors follow).
-    fn drop_future(&self) {
-        let mut stage = self.stage.borrow_mut();
-        if let Err(p) = drop_stage_in_place(&mut stage) {
-            tracing::error!(task = %self.header.id, panic = ?Panic::new(p), "a destructor panicked while a task was torn down");
+    fn drop_future(&self);
+    /// Stores the result, for whoever takes it once `COMPLETE` is published.
+    fn store(&self, result: Result<Self::Output, Error>);
+    /// Keeps the value of a future that returned while the task waits for children
+    /// to reap (see [`Body::returned`]).
+    fn keep(&self, value: Self::Output);
+    /// Whether the task keeps such a value: it waits for children to reap.
+    fn is_reaping(&self) -> bool;
+    /// Takes the kept value back.
+    fn take_kept(&self) -> Option<Self::Output>;
+
+    /// One turn: polls the task once on its runner. `Ready` when it completed.
+    #[inline]
+    fn turn(&self, domain: &DomainLocal) -> Poll<()> {
+        let header = self.task().header();
+        let state = header.state();
+        if state & COMPLETE != 0 {
+            return Poll::Ready(());
+        }
+        // A called task belongs to the first domain that polls it (a no-op for a spawned
+        // one). No one reads the runner before: a task is created queued, so nothing
+        // enqueues it before its first turn ends.
+        self.start_on(&domain.shared);
+        if state & CANCEL != 0 || domain.runtime.is_failed() {
+            self.start_teardown(Error::Cancelled);
+        }
+        if self.task().local().in_teardown() {
+            return self.poll_teardown(domain);
+        }
+        if self.is_reaping() {
+            return self.poll_reap(domain);
+        }
+        let waker = self.waker();
+        let mut cx = Context::from_waker(&waker);
+        match self.poll_future(domain, &mut cx) {
+            Polled::Pending => Poll::Pending,
+            Polled::Ready(value) => {
+                self.drop_future();
+                self.returned(domain, value)
+            }
+            Polled::BuildPanicked(p) => {
+                self.start_teardown(self.panicked(p));
+                self.poll_teardown(domain)
+            }
+            Polled::Panicked(p) => {
+                domain.trace(header.id, TraceKind::Panic);
+                // The teardown is recorded before the future is dropped: a promise
+                // dropped with it is not reported as forgotten, the teardown cancels
+                // its child.
+                self.start_teardown(self.panicked(p));
+                self.drop_future();
+                self.poll_teardown(domain)
+            }
+        }
+    }
+
+    /// Publishes the result and wakes whoever waits for it.
+    fn complete(&self, domain: &DomainLocal, result: Result<Self::Output, Error>) {
+        let header = self.task().header();
+        let ok = result.is_ok();
+        domain.trace(header.id, TraceKind::Finish { ok });
+        self.store(result);
+        if let Some(w) = header.state.complete(ok) {
+            w.wake();
         }
     }
 
     /// Finalises what the task still owns (see [`crate::ownership::finalise_all`]).
     fn finalise(&self) -> usize {
-        crate::ownership::finalise_all(self.header.id, self.header.parent, &self.local)
+        let header = self.task().header();
+        crate::ownership::finalise_all(header.id, header.parent, self.task().local())
     }
 
     fn start_teardown(&self, reason: Error) {
-        let mut rare = self.local.rare.get_or_init(Box::default).borrow_mut();
+        let mut rare = self
+            .task()
+            .local()
+            .rare
+            .get_or_init(Box::default)
+            .borrow_mut();
         if rare.teardown.is_none() {
             rare.teardown = Some(Teardown {
                 reason,
@@ -451,9 +550,10 @@ where
     /// Cancel every child, wait for all of them, then drop the future, finalise the
     /// resources and complete with the reason.
     fn poll_teardown(&self, domain: &DomainLocal) -> Poll<()> {
-        let children = &self.local.children;
+        let local = self.task().local();
+        let children = &local.children;
         let first_poll = {
-            let mut td = self.local.teardown();
+            let mut td = local.teardown();
             let first = !std::mem::replace(&mut td.requested, true);
             if first {
                 td.next = children.first();
@@ -476,9 +576,9 @@ where
             }
         }
         {
-            let waker = self.waker_ref();
+            let waker = self.waker();
             let family = domain.family.borrow();
-            let mut td = self.local.teardown();
+            let mut td = local.teardown();
             while let Some(k) = td.next {
                 let child = family.get(k).expect("a child stays listed until drained");
                 if !child.header().register_waiter(&waker) {
@@ -492,11 +592,12 @@ where
         let drained = domain.family.borrow_mut().drain(children);
         children.close();
         let reason = {
-            let mut rare = self.local.rare.get().expect("in teardown").borrow_mut();
+            let mut rare = local.rare.get().expect("in teardown").borrow_mut();
             rare.teardown.take().expect("in teardown").reason
         };
+        let id = self.task().header().id;
         for c in drained {
-            crate::ownership::adopt_handed_up(self.header.id, &self.local, &*c);
+            crate::ownership::adopt_handed_up(id, local, &*c);
             c.drop_output();
         }
         self.drop_future();
@@ -507,26 +608,27 @@ where
 
     /// The future returned: check the rules (resources first, then children), then
     /// complete, or fail the run.
-    fn returned(&self, domain: &DomainLocal, value: Fut::Output) -> Poll<()> {
+    fn returned(&self, domain: &DomainLocal, value: Self::Output) -> Poll<()> {
         // Children left to be reaped (a cancel scope that was dropped asked them to
         // cancel, and their promises are gone) are waited for first, so that what they
         // hand up is adopted before the finalisers run and the rules are checked. The
-        // value waits in the stage meanwhile.
-        if !self.local.children.is_empty() && self.only_reaped(domain) {
-            *self.stage.borrow_mut() = Stage::Finished(Ok(value));
+        // value is kept meanwhile.
+        if !self.task().local().children.is_empty() && self.only_reaped(domain) {
+            self.keep(value);
             return self.poll_reap(domain);
         }
         // Finalisers run first: a leaked resource is finalised, then the run fails.
         let leaked = self.finalise();
+        let children = &self.task().local().children;
         let broken: Option<BrokenRule> = if leaked > 0 {
             Some((|| Error::ResourceLeaked, "ResourceLeaked"))
-        } else if !self.local.children.is_empty() {
+        } else if !children.is_empty() {
             Some((|| Error::StillHasChildren, "StillHasChildren"))
         } else {
             None
         };
         let Some(broken) = broken else {
-            self.local.children.close();
+            children.close();
             self.complete(domain, Ok(value));
             return Poll::Ready(());
         };
@@ -543,7 +645,7 @@ where
     /// Whether every child left is one to be reaped (see [`crate::scope`]).
     fn only_reaped(&self, domain: &DomainLocal) -> bool {
         let family = domain.family.borrow();
-        let mut key = self.local.children.first();
+        let mut key = self.task().local().children.first();
         while let Some(k) = key {
             if family.tag(k) != crate::scope::REAP {
                 return false;
@@ -554,12 +656,13 @@ where
     }
 
     /// The future returned with children left to be reaped: wait until they are
-    /// complete, settle them, then return as usual with the value kept in the stage.
+    /// complete, settle them, then return as usual with the value kept meanwhile.
     fn poll_reap(&self, domain: &DomainLocal) -> Poll<()> {
+        let local = self.task().local();
         {
-            let waker = self.waker_ref();
+            let waker = self.waker();
             let family = domain.family.borrow();
-            let mut key = self.local.children.first();
+            let mut key = local.children.first();
             while let Some(k) = key {
                 let child = family.get(k).expect("a listed child");
                 if !child.header().register_waiter(&waker) {
@@ -568,15 +671,13 @@ where
                 key = family.next(k);
             }
         }
-        let drained = domain.family.borrow_mut().drain(&self.local.children);
+        let drained = domain.family.borrow_mut().drain(&local.children);
+        let id = self.task().header().id;
         for c in drained {
-            crate::ownership::adopt_handed_up(self.header.id, &self.local, &*c);
+            crate::ownership::adopt_handed_up(id, local, &*c);
             c.drop_output();
         }
-        let stage = std::mem::replace(&mut *self.stage.borrow_mut(), Stage::Consumed);
-        let Stage::Finished(Ok(value)) = stage else {
-            unreachable!("a task that reaps keeps its value in its stage")
-        };
+        let value = self.take_kept().expect("a task that reaps keeps its value");
         self.returned(domain, value)
     }
 
@@ -585,7 +686,8 @@ where
     #[cold]
     #[inline(never)]
     fn broke_rule(&self, domain: &DomainLocal, (rule, error): BrokenRule, leaked: usize) {
-        let me = self.header.name();
+        let header = self.task().header();
+        let me = header.name();
         let detail = if leaked > 0 {
             let s = if leaked == 1 { "" } else { "s" };
             format!("{me} returned still owning {leaked} resource{s}")
@@ -593,7 +695,7 @@ where
             let family = domain.family.borrow();
             let mut names = Vec::new();
             let mut count = 0;
-            let mut key = self.local.children.first();
+            let mut key = self.task().local().children.first();
             while let Some(k) = key {
                 // Those left to be reaped are not forgotten: they are not named.
                 if family.tag(k) != crate::scope::REAP {
@@ -620,10 +722,110 @@ where
                 names.join(", ")
             )
         };
-        domain.trace_detail(self.header.id, TraceKind::RuleBroken { error }, &detail);
+        domain.trace_detail(header.id, TraceKind::RuleBroken { error }, &detail);
         domain
             .runtime
-            .fail(domain, self.header.id, Failure::new(rule(), detail));
+            .fail(domain, header.id, Failure::new(rule(), detail));
+    }
+
+    /// The error of this task's panic: the payload, the task's id and where it was
+    /// spawned.
+    fn panicked(&self, payload: Box<dyn std::any::Any + Send>) -> Error {
+        Error::Panicked(Panic::in_task(payload, self.task().header().name()))
+    }
+}
+
+/// What one poll of a task's future gave.
+pub(crate) enum Polled<T> {
+    Pending,
+    Ready(T),
+    /// Building the future (a task's closure, on its first turn) panicked.
+    BuildPanicked(Box<dyn std::any::Any + Send>),
+    /// Polling it panicked.
+    Panicked(Box<dyn std::any::Any + Send>),
+}
+
+impl<C, Fut, P> Body for Task<C, Fut, P>
+where
+    P: Place,
+    C: FnOnce() -> Fut + 'static,
+    Fut: Future + 'static,
+    Fut::Output: 'static,
+{
+    type Output = Fut::Output;
+    type Task = Self;
+
+    #[inline]
+    fn task(&self) -> &Self {
+        self
+    }
+
+    #[inline]
+    fn waker(&self) -> ManuallyDrop<Waker> {
+        self.waker_ref()
+    }
+
+    #[inline]
+    fn start_on(&self, domain: &Arc<DomainShared>) {
+        self.place.start_on(domain);
+    }
+
+    #[inline]
+    fn poll_future(&self, domain: &DomainLocal, cx: &mut Context<'_>) -> Polled<Fut::Output> {
+        let mut stage = self.stage.borrow_mut();
+        if let Stage::Init(_) = &*stage {
+            domain.budget.set(0);
+            let Stage::Init(make) = std::mem::replace(&mut *stage, Stage::Consumed) else {
+                unreachable!()
+            };
+            match catch_unwind(AssertUnwindSafe(make)) {
+                Ok(fut) => *stage = Stage::Running(fut),
+                Err(p) => return Polled::BuildPanicked(p),
+            }
+        } else {
+            domain.budget.set(domain.quanta);
+        }
+        let Stage::Running(fut) = &mut *stage else {
+            unreachable!("a task that is not complete holds its future")
+        };
+        // SAFETY: the future lives inside the task's `Arc` allocation and is never moved:
+        // it leaves the `Running` variant only by being dropped in place (assignment or
+        // `mem::replace` of the whole stage, after which it is dropped, never polled).
+        let fut = unsafe { Pin::new_unchecked(fut) };
+        match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+            Ok(Poll::Pending) => Polled::Pending,
+            Ok(Poll::Ready(value)) => Polled::Ready(value),
+            Err(p) => Polled::Panicked(p),
+        }
+    }
+
+    fn drop_future(&self) {
+        let mut stage = self.stage.borrow_mut();
+        if let Err(p) = drop_stage_in_place(&mut stage) {
+            tracing::error!(task = %self.header.id, panic = ?Panic::new(p), "a destructor panicked while a task was torn down");
+        }
+    }
+
+    #[inline]
+    fn store(&self, result: Result<Fut::Output, Error>) {
+        *self.stage.borrow_mut() = Stage::Finished(result);
+    }
+
+    fn keep(&self, value: Fut::Output) {
+        *self.stage.borrow_mut() = Stage::Finished(Ok(value));
+    }
+
+    fn is_reaping(&self) -> bool {
+        // Before completion (the only time `turn` asks), a finished stage is a kept
+        // value.
+        matches!(*self.stage.borrow(), Stage::Finished(_))
+    }
+
+    fn take_kept(&self) -> Option<Fut::Output> {
+        match std::mem::replace(&mut *self.stage.borrow_mut(), Stage::Consumed) {
+            Stage::Finished(Ok(value)) => Some(value),
+            _ => None,
+        }
     }
 }
 
@@ -646,82 +848,118 @@ where
         &self.place
     }
 
+    #[inline]
     fn poll_once(&self, domain: &DomainLocal) -> Poll<()> {
-        let state = self.header.state();
-        if state & COMPLETE != 0 {
-            return Poll::Ready(());
-        }
-        // A called task belongs to the first domain that polls it (a no-op for a spawned
-        // one). No one reads the runner before: a task is created queued, so nothing
-        // enqueues it before its first turn ends.
-        self.place.start_on(&domain.shared);
-        if state & CANCEL != 0 || domain.runtime.is_failed() {
-            self.start_teardown(Error::Cancelled);
-        }
-        if self.local.in_teardown() {
-            return self.poll_teardown(domain);
-        }
-
-        let mut stage = self.stage.borrow_mut();
-        if let Stage::Init(_) = &*stage {
-            // A new task runs to its first scheduling point and yields there: its first
-            // turn services no operation ("yield then do").
-            domain.budget.set(0);
-            let Stage::Init(make) = std::mem::replace(&mut *stage, Stage::Consumed) else {
-                unreachable!()
-            };
-            match catch_unwind(AssertUnwindSafe(make)) {
-                Ok(fut) => *stage = Stage::Running(fut),
-                Err(p) => {
-                    drop(stage);
-                    self.start_teardown(self.panicked(p));
-                    return self.poll_teardown(domain);
-                }
-            }
-        } else {
-            domain.budget.set(domain.quanta);
-        }
-        let fut = match &mut *stage {
-            Stage::Running(fut) => fut,
-            // The future returned; the task waits for children to reap (see `returned`).
-            Stage::Finished(_) => {
-                drop(stage);
-                return self.poll_reap(domain);
-            }
-            _ => unreachable!("a task that is not complete holds its future or its value"),
-        };
-        // SAFETY: the future lives inside the task's `Arc` allocation and is never moved:
-        // it leaves the `Running` variant only by being dropped in place (assignment or
-        // `mem::replace` of the whole stage, after which it is dropped, never polled).
-        let fut = unsafe { Pin::new_unchecked(fut) };
-        let waker = self.waker_ref();
-        let mut cx = Context::from_waker(&waker);
-        let polled = catch_unwind(AssertUnwindSafe(|| fut.poll(&mut cx)));
-        drop(stage);
-        match polled {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(value)) => {
-                self.drop_future();
-                self.returned(domain, value)
-            }
-            Err(p) => {
-                domain.trace(self.header.id, TraceKind::Panic);
-                // The teardown is recorded before the future is dropped: a promise
-                // dropped with it is not reported as forgotten, the teardown cancels
-                // its child.
-                self.start_teardown(self.panicked(p));
-                self.drop_future();
-                self.poll_teardown(domain)
-            }
-        }
+        // The root's body is its `RootTurn`, which domain 0's loop polls instead
+        // (`DomainLocal::run_task`): a root never gets here (its empty stage would).
+        debug_assert!(
+            self.header.parent.is_some(),
+            "the root is polled through its RootTurn"
+        );
+        self.turn(domain)
     }
 }
 
-impl<C, Fut: Future, P: Place> Task<C, Fut, P> {
-    /// The error of this task's panic: the payload, the task's id and where it was
-    /// spawned.
-    fn panicked(&self, payload: Box<dyn std::any::Any + Send>) -> Error {
-        Error::Panicked(Panic::in_task(payload, self.header.name()))
+/// The root task's body, on the stack of the `run` that polls it: its future (which may
+/// borrow from `run`'s caller: neither it nor its value is `'static`) and its value.
+/// Domain 0's loop polls the root through it (`DomainLocal::run_task`), so the future
+/// never leaves `run`'s frame and no type of the runtime needs to name its lifetime;
+/// the [`RootTask`] the queues and wakers hold carries only the header and the task's
+/// runner-only data.
+pub(crate) struct RootTurn<'a, F: Future> {
+    task: &'a Arc<RootTask>,
+    /// `Some` until the future is dropped (when it returns, or in the teardown).
+    fut: RefCell<Pin<&'a mut Option<F>>>,
+    out: RefCell<Option<Result<F::Output, Error>>>,
+    /// The value of a future that returned while the root waits for children to
+    /// reap (see [`Body::keep`]).
+    kept: RefCell<Option<F::Output>>,
+    started: Cell<bool>,
+}
+
+impl<'a, F: Future> RootTurn<'a, F> {
+    pub(crate) fn new(task: &'a Arc<RootTask>, fut: Pin<&'a mut Option<F>>) -> Self {
+        RootTurn {
+            task,
+            fut: RefCell::new(fut),
+            out: RefCell::new(None),
+            kept: RefCell::new(None),
+            started: Cell::new(false),
+        }
+    }
+
+    /// The root's result, once it is complete.
+    pub(crate) fn take_output(&self) -> Option<Result<F::Output, Error>> {
+        self.out.borrow_mut().take()
+    }
+}
+
+/// How domain 0's loop polls its root (the type of the future erased).
+pub(crate) trait PollRoot {
+    fn turn(&self, domain: &DomainLocal) -> Poll<()>;
+}
+
+impl<F: Future> PollRoot for RootTurn<'_, F> {
+    fn turn(&self, domain: &DomainLocal) -> Poll<()> {
+        Body::turn(self, domain)
+    }
+}
+
+impl<F: Future> Body for RootTurn<'_, F> {
+    type Output = F::Output;
+    type Task = RootTask;
+
+    fn task(&self) -> &RootTask {
+        self.task
+    }
+
+    fn waker(&self) -> ManuallyDrop<Waker> {
+        self.task.waker_ref()
+    }
+
+    fn start_on(&self, _: &Arc<DomainShared>) {}
+
+    fn poll_future(&self, domain: &DomainLocal, cx: &mut Context<'_>) -> Polled<F::Output> {
+        // The same budget as any task: 0 on the first turn, then the quanta.
+        if self.started.replace(true) {
+            domain.budget.set(domain.quanta);
+        } else {
+            domain.budget.set(0);
+        }
+        let mut slot = self.fut.borrow_mut();
+        let Some(fut) = slot.as_mut().as_pin_mut() else {
+            unreachable!("a root that is not complete holds its future")
+        };
+        match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+            Ok(Poll::Pending) => Polled::Pending,
+            Ok(Poll::Ready(value)) => Polled::Ready(value),
+            Err(p) => Polled::Panicked(p),
+        }
+    }
+
+    fn drop_future(&self) {
+        let mut slot = self.fut.borrow_mut();
+        // `Pin::set` drops the future in place; if its destructor panics, the slot is
+        // still overwritten with `None` (an assignment writes its value on unwinding).
+        if let Err(p) = catch_unwind(AssertUnwindSafe(|| slot.set(None))) {
+            tracing::error!(task = %self.task.header.id, panic = ?Panic::new(p), "a destructor panicked while a task was torn down");
+        }
+    }
+
+    fn store(&self, result: Result<F::Output, Error>) {
+        *self.out.borrow_mut() = Some(result);
+    }
+
+    fn keep(&self, value: F::Output) {
+        *self.kept.borrow_mut() = Some(value);
+    }
+
+    fn is_reaping(&self) -> bool {
+        self.kept.borrow().is_some()
+    }
+
+    fn take_kept(&self) -> Option<F::Output> {
+        self.kept.borrow_mut().take()
     }
 }
 

@@ -532,27 +532,27 @@ fn lazy_is_computed_once_across_domains() {
     }
 }
 
-#[test]
-fn lazy_force_passes_a_point_only_when_unforced() {
-    let log = one_domain().run(async {
-        let log: Log<&str> = Rc::default();
-        let forced = Lazy::from_val(1);
-        let unforced = Lazy::from_fun(|| 2);
-        let l = log.clone();
-        let p = spawn(async move { l.borrow_mut().push("child") });
-        assert_eq!(*forced.force().await, 1); // no point: the child has not run
-        log.borrow_mut().push("forced");
-        assert_eq!(*unforced.force().await, 2); // a point: the child runs
-        log.borrow_mut().push("unforced");
-        p.await.unwrap();
-        let l = log.clone();
-        let p = spawn(async move { l.borrow_mut().push("child2") });
-        assert_eq!(*unforced.force().await, 2); // forced now: no point
-        log.borrow_mut().push("again");
-        p.await.unwrap();
-        log.take()
-    });
-    assert_eq!(log, ["forced", "child", "unforced", "again", "child2"]);
+#[miou::test(domains = 0, quanta = 1)]
+async fn lazy_force_passes_a_point_only_when_unforced() {
+    let log: Log<&str> = Rc::default();
+    let forced = Lazy::from_val(1);
+    let unforced = Lazy::from_fun(|| 2);
+    let l = log.clone();
+    let p = spawn(async move { l.borrow_mut().push("child") });
+    assert_eq!(*forced.force().await, 1); // no point: the child has not run
+    log.borrow_mut().push("forced");
+    assert_eq!(*unforced.force().await, 2); // a point: the child runs
+    log.borrow_mut().push("unforced");
+    p.await.unwrap();
+    let l = log.clone();
+    let p = spawn(async move { l.borrow_mut().push("child2") });
+    assert_eq!(*unforced.force().await, 2); // forced now: no point
+    log.borrow_mut().push("again");
+    p.await.unwrap();
+    assert_eq!(
+        *log.borrow(),
+        ["forced", "child", "unforced", "again", "child2"]
+    );
 }
 
 #[test]

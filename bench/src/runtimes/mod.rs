@@ -10,8 +10,12 @@ use std::sync::Arc;
 /// One runtime of the comparison, by the name `--json` prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Runtime {
-    /// miou, one domain (`domains(0)`), with the quanta the case says.
+    /// miou, one domain (`domains(0)`), with the quanta the case says; in B11, miou as
+    /// a user gets it (`miou::run`, default settings).
     Miou,
+    /// miou with `domains(0)`, in B11 only: the baseline of a default run (a run that
+    /// never calls should cost what a run without worker domains does).
+    MiouD0,
     /// tokio's `current_thread` scheduler, no drivers (as tokio's own scheduler benches).
     TokioCt,
     /// tokio's `multi_thread` scheduler with [`workers`] worker threads; the root runs
@@ -47,6 +51,16 @@ pub const MULTI: &[Runtime] = &[Runtime::Miou, Runtime::TokioMt, Runtime::AsyncE
 /// B8's: miou against tokio's hand-built abort tree.
 pub const TOKIO_CT_ONLY: &[Runtime] = &[Runtime::Miou, Runtime::TokioCt];
 
+/// B11's: miou's default run and its `domains(0)` baseline, the peers' fresh runtimes,
+/// and a bare `block_on`.
+pub const SHORT_RUNS: &[Runtime] = &[
+    Runtime::Miou,
+    Runtime::MiouD0,
+    Runtime::TokioCt,
+    Runtime::AsyncExecutor,
+    Runtime::Floor,
+];
+
 /// B10's: miou's worker domains, tokio's blocking pool, plain threads, and one thread.
 pub const PARALLEL: &[Runtime] = &[
     Runtime::Miou,
@@ -59,6 +73,7 @@ impl Runtime {
     /// Every runtime, in the table's column order.
     pub const ALL: &[Runtime] = &[
         Runtime::Miou,
+        Runtime::MiouD0,
         Runtime::TokioCt,
         Runtime::TokioMt,
         Runtime::AsyncExecutor,
@@ -71,6 +86,7 @@ impl Runtime {
     pub fn name(self) -> &'static str {
         match self {
             Runtime::Miou => "miou",
+            Runtime::MiouD0 => "miou-d0",
             Runtime::TokioCt => "tokio-ct",
             Runtime::TokioMt => "tokio-mt",
             Runtime::AsyncExecutor => "async-executor",

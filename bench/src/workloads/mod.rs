@@ -12,6 +12,7 @@
 //! and goal.
 
 pub mod b10_parallel_hash;
+pub mod b11_short_runs;
 pub mod b1_spawn_many;
 pub mod b2_chained_spawn;
 pub mod b3_yield_many;
@@ -199,6 +200,7 @@ pub fn all(cfg: &Config) -> Vec<Case> {
     cases.extend(b8_cancel_tree::cases(cfg));
     cases.extend(b9_tcp_echo::cases(cfg));
     cases.extend(b10_parallel_hash::cases(cfg));
+    cases.extend(b11_short_runs::cases(cfg));
     cases.extend(http::cases(cfg));
     cases
 }

@@ -12,18 +12,52 @@ use mio::event::Source;
 
 use crate::events::reactor::{Direction, Reactor};
 use crate::events::{Suspend, suspend_parked, syscall};
+use crate::marker::LeavesItsDomain;
 use crate::point;
 use crate::scheduler::with_domain;
 
 /// A non-blocking socket registered with its domain's reactor. Dropping it deregisters
 /// the socket, then closes it; [`into_inner`](Self::into_inner) deregisters it and gives
 /// it back open (so that it can be registered again, on this domain or another).
+///
+/// Neither `Send` nor `Sync` (it holds its domain's reactor, an `Rc`), through the
+/// impls below rather than through the `Rc`: a socket moved into `call` is then an error
+/// that names the public type ([`Socket::Public`]), not `Rc<Reactor>` (see
+/// [`crate::marker`]).
 pub(crate) struct Registered<S: Source> {
     /// Always `Some`, except inside `into_inner` (which takes it out before the drop).
     source: Option<S>,
     key: usize,
     reactor: Rc<Reactor>,
 }
+
+/// A `mio` socket and the public type of `net` that wraps it, for compile errors.
+pub(crate) trait Socket: Source {
+    type Public: ?Sized;
+}
+
+impl Socket for mio::net::TcpListener {
+    type Public = crate::net::TcpListener;
+}
+impl Socket for mio::net::TcpStream {
+    type Public = crate::net::TcpStream;
+}
+impl Socket for mio::net::UdpSocket {
+    type Public = crate::net::UdpSocket;
+}
+impl Socket for mio::net::UnixListener {
+    type Public = crate::net::UnixListener;
+}
+impl Socket for mio::net::UnixStream {
+    type Public = crate::net::UnixStream;
+}
+
+// SAFETY: the bound never holds (see `crate::marker`): these impls never apply, and a
+// `Registered` is neither `Send` nor `Sync`, as its `Rc` would make it. They replace the
+// automatic impls only so that the compiler names the public socket type.
+unsafe impl<S: Socket> Send for Registered<S> where (): LeavesItsDomain<S::Public> {}
+// SAFETY: as for `Send` above: the impl never applies.
+unsafe impl<S: Socket> Sync for Registered<S> where (): LeavesItsDomain<S::Public> {}
 
 impl<S: Source> Registered<S> {
     pub(crate) fn new(mut source: S, what: &str) -> io::Result<Registered<S>> {

@@ -125,6 +125,19 @@ impl TcpListener {
 
 /// A TCP connection. Its operations are scheduling points; it also implements the
 /// `futures-io` `AsyncRead` and `AsyncWrite` traits. See [`TcpListener`] for an example.
+///
+/// It belongs to the domain that made it (it is registered with that domain's reactor),
+/// so it is neither `Send` nor `Sync`; moving it to another domain goes through
+/// [`into_std`](TcpStream::into_std) and [`from_std`](TcpStream::from_std) (see the
+/// [module](crate::net)). Moving it into [`call`](crate::call) does not compile, and the
+/// error names it (`` `miou::net::TcpStream` cannot be sent to another domain or
+/// thread ``):
+///
+/// ```compile_fail,E0277
+/// fn send_away(stream: miou::net::TcpStream) {
+///     std::thread::spawn(move || drop(stream)); // error: `TcpStream` stays on its domain
+/// }
+/// ```
 pub struct TcpStream {
     io: Registered<mio::net::TcpStream>,
     reading: PollState,
