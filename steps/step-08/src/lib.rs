@@ -734,18 +734,20 @@ impl<E: Events> Scheduler<E> {
             Ok(Poll::Pending) if yielded => return Outcome::Yielded,
             Ok(Poll::Pending) => return Outcome::Parked,
             Ok(Poll::Ready(())) => {
+                // The rules, resources first, as Miou checks them: what the
+                // task still owns is finalised now (a leak), then its
+                // children must all have been settled.
+                let leaked = finalise_all(id) > 0;
                 let left = self.world.family()[id].children.len();
-                if left > 0 {
-                    self.fail_the_run(Error::StillHasChildren);
+                let broken = if leaked {
+                    Error::ResourceLeaked
+                } else if left > 0 {
                     Error::StillHasChildren
-                } else if finalise_all(id) > 0 {
-                    // It returned owning resources, which are finalised
-                    // now: a leak, which fails the run.
-                    self.fail_the_run(Error::ResourceLeaked);
-                    return Outcome::Finished(Some(Error::ResourceLeaked));
                 } else {
                     return Outcome::Finished(None);
-                }
+                };
+                self.fail_the_run(broken.clone());
+                broken
             }
             Err(payload) => Error::Panicked(panic_message(&*payload)),
         };

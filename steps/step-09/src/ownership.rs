@@ -178,9 +178,9 @@ pub(crate) fn give(
     log
 }
 
-/// Task `id` has ended: runs the finalisers of what it still owns, each
-/// outside the tree's lock and each in spite of the others panicking, and
-/// returns how many there were.
+/// Task `id` has ended: runs the finalisers of what it still owns, newest
+/// first, each outside the tree's lock and each in spite of the others
+/// panicking, and returns how many there were.
 pub(crate) fn finalise_all(id: usize) -> usize {
     let owned = {
         let world = world();
@@ -191,7 +191,9 @@ pub(crate) fn finalise_all(id: usize) -> usize {
         }
         owned
     };
-    for resource in &owned {
+    // The newest first, as Rust drops a function's locals and Miou runs its
+    // finalisers: what was opened last may depend on what was opened first.
+    for resource in owned.iter().rev() {
         let finalise = || resource.finalise();
         let _ =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(finalise));

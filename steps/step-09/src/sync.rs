@@ -302,7 +302,15 @@ impl Condition {
             done: false,
         }
         .await;
-        mutex.lock().await
+        // The signal is this task's until it has the lock back and can see the
+        // change: cancelled in the line for the lock, it passes the signal on.
+        let mut pass_on = PassOn {
+            condition: self,
+            armed: true,
+        };
+        let guard = mutex.lock().await;
+        pass_on.armed = false;
+        guard
     }
 
     /// How many tasks wait for a signal.
@@ -332,6 +340,21 @@ impl Condition {
     }
 }
 // ANCHOR_END: condition
+
+/// Sends `condition` a signal when dropped while `armed`: the signal of a
+/// waiter that went away before it could use it.
+struct PassOn<'a> {
+    condition: &'a Condition,
+    armed: bool,
+}
+
+impl Drop for PassOn<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.condition.signal();
+        }
+    }
+}
 
 // ANCHOR: signalled
 /// Parks until the waiter `ticket` is signalled.

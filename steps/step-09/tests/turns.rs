@@ -14,9 +14,11 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use runs::{on_domains, under};
+use std::collections::VecDeque;
 use step_09::examples::{
     Queue, cancelled_in_line, in_line, producers_and_consumers, shared_counter,
 };
+
 use step_09::sync::{Condition, Mutex};
 use step_09::{call, print, spawn, yield_now};
 
@@ -264,4 +266,47 @@ fn a_queue_of_one_alternates_a_producer_and_a_consumer() {
         })
     });
     assert_eq!(report.output, ["[1, 2, 3], longest 1"]);
+}
+
+#[test]
+fn a_waiter_cancelled_while_it_takes_the_lock_back_passes_its_signal_on() {
+    // c1 and c2 wait for an item. main pushes one and signals, under the lock:
+    // c1 wakes and lines up for the lock, which main still holds. main cancels
+    // c1 there, then lets go: c1's signal goes to c2, which gets the item.
+    let report = within_a_minute(|| {
+        under(1, 0, async {
+            let items: Mutex<VecDeque<u32>> =
+                Mutex::new("items", VecDeque::new());
+            let not_empty = Condition::new("not_empty");
+            let mut consumers = Vec::new();
+            for name in ["c1", "c2"] {
+                let (items, not_empty) = (items.clone(), not_empty.clone());
+                let consumer = spawn(name, async move {
+                    let mut held = items.lock().await;
+                    while held.is_empty() {
+                        held = not_empty.wait(held).await;
+                    }
+                    let item = held.pop_front().unwrap();
+                    print(format!("{name} got {item}")).await;
+                })
+                .await;
+                consumers.push(consumer);
+            }
+            while not_empty.waiting() < 2 {
+                yield_now().await;
+            }
+            let mut held = items.lock().await;
+            held.push_back(1);
+            not_empty.signal();
+            while items.waiting() < 1 {
+                yield_now().await;
+            }
+            let c2 = consumers.pop().unwrap();
+            let c1 = consumers.pop().unwrap();
+            c1.cancel().await.unwrap();
+            drop(held);
+            print(format!("c2: {:?}", c2.await)).await;
+        })
+    });
+    assert_eq!(report.output, ["c2 got 1", "c2: Ok(())"]);
 }
