@@ -23,12 +23,12 @@
 //! | `domains = EXPR` | `Builder::domains(EXPR)`: the worker domains besides domain 0 |
 //! | `quanta = EXPR` | `Builder::quanta(EXPR)`: scheduling points per turn (at least 1) |
 //! | `seed = EXPR` | `Builder::seed(EXPR)`: the seed of every random choice |
+//! | `virtual_clock` | `Builder::virtual_clock()`: `miou::time` on virtual time, for tests |
 //!
 //! `EXPR` is any expression of the method's argument type (a literal, a constant).
-//! The grammar also has room for *flags*, a bare name that turns a builder setting on
-//! (`#[miou::test(domains = 0, a_flag)]`): none exists yet, and the planned
-//! `virtual_clock` (for `Builder::virtual_clock()`) will be the first. A flag or an
-//! option the attribute does not know is a compile error that lists the known ones.
+//! `virtual_clock` is a *flag*, a bare name that turns a builder setting on
+//! (`#[miou::test(domains = 1, virtual_clock)]`). An option the attribute does not
+//! know is a compile error that lists the known ones.
 //!
 //! # Errors
 //!
@@ -134,10 +134,11 @@ struct Options {
     domains: Option<Expr>,
     quanta: Option<Expr>,
     seed: Option<Expr>,
+    virtual_clock: bool,
 }
 
 /// The names the error for an unknown option lists.
-const KNOWN: &str = "`domains = N`, `quanta = N`, `seed = N`";
+const KNOWN: &str = "`domains = N`, `quanta = N`, `seed = N`, `virtual_clock`";
 
 impl Options {
     fn parse(kind: Kind, args: TokenStream) -> syn::Result<Options> {
@@ -172,11 +173,17 @@ impl Options {
                     }
                     *slot = Some(nv.value);
                 }
-                // A flag: a bare name turning a builder setting on. None exists yet;
-                // `virtual_clock` (`Builder::virtual_clock()`) will be matched here, as
-                // `Some("virtual_clock") => options.virtual_clock = true`, and listed in
-                // `KNOWN`.
-                Meta::Path(path) => return Err(unknown(kind, &path)),
+                // A flag: a bare name turning a builder setting on.
+                Meta::Path(path) => match path.get_ident().map(Ident::to_string).as_deref() {
+                    Some("virtual_clock") if options.virtual_clock => {
+                        return Err(syn::Error::new(
+                            path.span(),
+                            "`virtual_clock` is given twice",
+                        ));
+                    }
+                    Some("virtual_clock") => options.virtual_clock = true,
+                    _ => return Err(unknown(kind, &path)),
+                },
                 Meta::List(list) => return Err(unknown(kind, &list.path)),
             }
         }
@@ -194,6 +201,9 @@ impl Options {
         }
         if let Some(n) = &self.seed {
             b.extend(quote!(.seed(#n)));
+        }
+        if self.virtual_clock {
+            b.extend(quote!(.virtual_clock()));
         }
         b
     }
@@ -368,13 +378,13 @@ mod tests {
                 Kind::Main,
                 "workers = 2",
                 "async fn main() {}",
-                "unknown option `workers` of #[miou::main]; expected one of `domains = N`, `quanta = N`, `seed = N`",
+                "unknown option `workers` of #[miou::main]; expected one of `domains = N`, `quanta = N`, `seed = N`, `virtual_clock`",
             ),
             (
                 Kind::Test,
-                "virtual_clock",
+                "virtual_clock, virtual_clock",
                 "async fn t() {}",
-                "unknown option `virtual_clock` of #[miou::test]; expected one of `domains = N`, `quanta = N`, `seed = N`",
+                "`virtual_clock` is given twice",
             ),
             (
                 Kind::Test,

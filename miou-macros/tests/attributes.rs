@@ -18,6 +18,16 @@ async fn options_take_expressions() {
     assert!(miou::try_call(|| async {}).is_err());
 }
 
+/// `virtual_clock`, a flag: an hour of sleep takes no time, and the clock says
+/// exactly an hour has passed.
+#[miou::test(domains = 1, virtual_clock)]
+async fn virtual_clock_runs_time_on_virtual_time() {
+    let (start, real) = (miou::time::Instant::now(), std::time::Instant::now());
+    miou::time::sleep(std::time::Duration::from_secs(3600)).await;
+    assert_eq!(start.elapsed(), std::time::Duration::from_secs(3600));
+    assert!(real.elapsed() < std::time::Duration::from_secs(60));
+}
+
 /// A test may return a `Result` and use `?` in its body.
 #[miou::test(domains = 0)]
 async fn a_test_returns_a_result() -> Result<(), miou::Error> {
