@@ -57,6 +57,11 @@ mod step_09_runs;
 #[rustfmt::skip]
 mod ticks;
 
+#[path = "../../miou/examples/family.rs"]
+#[allow(dead_code)]
+#[rustfmt::skip]
+mod family;
+
 #[path = "../../miou/examples/fanout.rs"]
 #[allow(dead_code)]
 #[rustfmt::skip]
@@ -92,7 +97,22 @@ fn miou_pictures() -> Vec<Picture> {
              slices with parallel and parks while they are counted; domains 1 \
              and 2 each run the slices pinned to them, one turn each.",
         );
+    let family = traced(|builder| drop(family::run_with(builder)));
+    let family = timeline::from_miou(&family)
+        .with_title("Chapter 6's family, on the crate")
+        .with_description(
+            "main (1@0) spawns a (2@0) and b (3@0), which is no scheduling \
+             point, and yields at its first await; a spawns a1 (4@0) and \
+             yields at its first await; b finishes in its first turn; main \
+             parks awaiting a; a1 finishes; a, whose child is done, returns \
+             11; main, woken, takes both results.",
+        );
     vec![
+        Picture {
+            name: "miou-family".to_string(),
+            trace: family.to_text(),
+            varies: None,
+        },
         Picture {
             name: "miou-ticks".to_string(),
             trace: ticks.to_text(),

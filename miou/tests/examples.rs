@@ -14,6 +14,11 @@ use std::time::Duration;
 #[rustfmt::skip] // formatted as an example (examples/rustfmt.toml)
 mod ticks;
 
+#[path = "../examples/family.rs"]
+#[allow(dead_code)]
+#[rustfmt::skip] // formatted as an example (examples/rustfmt.toml)
+mod family;
+
 #[path = "../examples/fanout.rs"]
 #[allow(dead_code)]
 #[rustfmt::skip] // formatted as an example (examples/rustfmt.toml)
@@ -81,4 +86,12 @@ fn the_debug_log_of_ticks_tells_its_run_turn_by_turn() {
     assert_eq!(lines.last(), Some(&"miou: 0 1@0 Finish ok"));
     assert_eq!(lines.iter().filter(|l| l.ends_with("Cancel")).count(), 1);
     insta::assert_snapshot!("ticks_debug", log.trim_end());
+}
+
+#[test]
+fn family_gives_what_chapter_6_s_gave() {
+    let line = within_a_minute(|| family::run_with(miou::Builder::new()));
+    // a1 gives 10, a adds 1, b gives 20: the output of the book's step 6.
+    assert_eq!(line, "a: Ok(11), b: Ok(20)");
+    insta::assert_snapshot!("family", line);
 }
