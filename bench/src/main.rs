@@ -5,6 +5,7 @@
 //! ```text
 //! cargo run -p bench --release -- [NAME...] [--quick] [--json] [--runs N] [--quanta N]
 //!                                 [--target-ms MS] [--no-rss]
+//! cargo run -p bench --release -- --tuning PATH [--quick] [--runs N]
 //! ```
 //!
 //! - `NAME`: a workload (`B1`, `spawn_many`) or one case (`B1/25000`, `B3/quanta=61`);
@@ -19,6 +20,9 @@
 //!   profile one of them; ratios need miou and a peer.
 //! - `--no-rss`: skip the peak-memory children of B1 and B8 (they run only in a full,
 //!   non-JSON run that selects B1 or B8).
+//! - `--tuning PATH`: instead of the workloads, B7 on miou alone for quanta 1, 4, 16
+//!   and 61 and K = 1 and 10 ([`tuning`]): prints the figures as a markdown table and
+//!   writes their plot, an SVG, to `PATH` (the book's is `book/plots/tuning.svg`).
 //!
 //! Internal: `bench --rss B1|B8 RUNTIME N` runs B1 (or B8) once and prints its peak RSS
 //! in bytes;
@@ -28,9 +32,11 @@
 mod harness;
 mod http_tokio;
 mod hyper_tokio;
+mod plot;
 mod report;
 mod rss;
 mod runtimes;
+mod tuning;
 mod workloads;
 
 use std::process::ExitCode;
@@ -39,7 +45,7 @@ use std::time::Duration;
 use harness::Settings;
 use workloads::{Case, Config};
 
-const USAGE: &str = "usage: bench [NAME...] [--quick] [--json] [--runs N] [--quanta N] [--target-ms MS] [--runtime NAME]... [--no-rss]\n       bench --rss B1|B8 RUNTIME N [--quanta N]\n       bench --http-tokio ADDR\n       bench --hyper-tokio ADDR";
+const USAGE: &str = "usage: bench [NAME...] [--quick] [--json] [--runs N] [--quanta N] [--target-ms MS] [--runtime NAME]... [--no-rss]\n       bench --tuning PATH [--quick] [--runs N]\n       bench --rss B1|B8 RUNTIME N [--quanta N]\n       bench --http-tokio ADDR\n       bench --hyper-tokio ADDR";
 
 #[derive(Debug, Default)]
 struct Options {
@@ -54,6 +60,7 @@ struct Options {
     rss: Option<Vec<String>>,
     http_tokio: Option<String>,
     hyper_tokio: Option<String>,
+    tuning: Option<std::path::PathBuf>,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -77,6 +84,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
                     .ok_or_else(|| format!("unknown runtime {name}"))?;
                 o.only.push(rt);
             }
+            "--tuning" => o.tuning = Some(it.next().ok_or("--tuning needs a path")?.into()),
             "--rss" => o.rss = Some(it.by_ref().take(3).cloned().collect()),
             "--http-tokio" => {
                 o.http_tokio = Some(it.next().ok_or("--http-tokio needs an address")?.clone())
@@ -143,6 +151,15 @@ fn main() -> ExitCode {
             "bench: a figure is the median of at least 5 runs (bench/WORKLOADS.md); use --quick for a smoke run"
         );
         return ExitCode::from(2);
+    }
+    if let Some(path) = &o.tuning {
+        return match tuning::main(path, o.quick, runs) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("bench: cannot write the plot: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
     let cfg = Config {
         quick: o.quick,
@@ -239,6 +256,7 @@ fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn args(s: &str) -> Vec<String> {
         s.split_whitespace().map(String::from).collect()
@@ -260,6 +278,10 @@ mod tests {
         let o = parse(&args("--rss B1 miou 25000 --quanta 1")).unwrap();
         assert_eq!(o.rss.unwrap(), ["B1", "miou", "25000"]);
         assert_eq!(o.quanta, Some(1));
+        let o = parse(&args("--tuning book/plots/tuning.svg --quick")).unwrap();
+        assert_eq!(o.tuning.unwrap(), Path::new("book/plots/tuning.svg"));
+        assert!(o.quick);
+        assert!(parse(&args("--tuning")).is_err());
         assert!(parse(&args("--bogus")).is_err());
         assert!(parse(&args("--runs x")).is_err());
     }

@@ -16,6 +16,14 @@
 //! [`check_generated`] generates them in memory and fails on any difference, so a step
 //! edited without regenerating, or a picture of a run the code no longer does, fails the
 //! tests.
+//!
+//! A third kind is generated but not from the code alone: `book/plots/NAME.svg`, a plot
+//! of measured figures (`cargo run --release -p bench -- --tuning
+//! book/plots/tuning.svg`), which changes with the machine and the day. The check only
+//! asks that every plot a chapter shows exists and has alternative text
+//! ([`Rule::PlotMissing`]) and that every file of `book/plots/` is shown
+//! ([`Rule::PlotUnused`]); it never reads a plot's content, and `regenerate` leaves the
+//! folder alone.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -23,7 +31,7 @@ use std::path::{Path, PathBuf};
 
 use similar::TextDiff;
 
-use crate::{Problem, Rule, chapter_number, files_ending_with, read_chapters, relative};
+use crate::{Chapter, Problem, Rule, chapter_number, files_ending_with, read_chapters, relative};
 
 /// A picture of the book: the name of its SVG (without `.svg`) and the trace of the run
 /// it is drawn from, in the `timeline` crate's text format.
@@ -43,6 +51,8 @@ pub struct Picture {
 pub const DIFFS: &str = "book/diffs";
 /// The folder of generated pictures, relative to the root.
 pub const PICTURES: &str = "book/pictures";
+/// The folder of plots of measured data, relative to the root (never compared).
+pub const PLOTS: &str = "book/plots";
 
 /// The steps under `root/steps/`, by number, sorted.
 fn steps(root: &Path) -> Vec<u32> {
@@ -174,7 +184,9 @@ fn committed(root: &Path) -> Vec<PathBuf> {
 /// nothing else lies in the generated folders ([`Rule::GeneratedUnknown`]), chapter NN
 /// shows `diffs/step-NN.diff` ([`Rule::DiffNotShown`]), every picture is shown by some
 /// chapter ([`Rule::PictureUnused`]), and every picture a chapter shows exists and has
-/// alternative text ([`Rule::PictureMissing`]).
+/// alternative text ([`Rule::PictureMissing`]); likewise for the plots of `book/plots/`
+/// ([`Rule::PlotUnused`], [`Rule::PlotMissing`]), which are checked to exist, never
+/// compared.
 pub fn check_generated(root: &Path, pictures: &[Picture]) -> Vec<Problem> {
     let (files, mut problems) = generate(root, pictures);
     let regenerate = "run `cargo run -p book-check --bin regenerate` and commit the result";
@@ -234,7 +246,7 @@ pub fn check_generated(root: &Path, pictures: &[Picture]) -> Vec<Problem> {
                 });
             }
         }
-        for (line, alt, name) in images(&chapter.text) {
+        for (line, alt, name) in images(&chapter.text, "pictures/") {
             let path = Path::new(PICTURES).join(&name);
             let problem = |message: String| Problem {
                 file: file.clone(),
@@ -256,9 +268,11 @@ pub fn check_generated(root: &Path, pictures: &[Picture]) -> Vec<Problem> {
     }
     for path in files.keys().filter(|p| p.starts_with(PICTURES)) {
         let name = path.file_name().expect("a file").to_string_lossy();
-        let shown = chapters
-            .iter()
-            .any(|c| images(&c.text).iter().any(|(_, _, n)| *n == name));
+        let shown = chapters.iter().any(|c| {
+            images(&c.text, "pictures/")
+                .iter()
+                .any(|(_, _, n)| *n == name)
+        });
         if !shown {
             problems.push(Problem {
                 file: path.clone(),
@@ -268,12 +282,55 @@ pub fn check_generated(root: &Path, pictures: &[Picture]) -> Vec<Problem> {
             });
         }
     }
+    problems.extend(check_plots(root, &chapters));
     problems
 }
 
-/// The images of a chapter that point into `pictures/`: line, alternative text (which
-/// may run over several lines), file name.
-fn images(text: &str) -> Vec<(usize, String, String)> {
+/// The plots half of check 7: what the chapters show from `plots/` exists under
+/// `book/plots/` and has alternative text; every file there is shown.
+fn check_plots(root: &Path, chapters: &[Chapter]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let on_disk = files_under(&root.join(PLOTS));
+    let mut shown = Vec::new();
+    for chapter in chapters {
+        let file = relative(root, &chapter.path);
+        for (line, alt, name) in images(&chapter.text, "plots/") {
+            let problem = |message: String| Problem {
+                file: file.clone(),
+                line: Some(line),
+                rule: Rule::PlotMissing,
+                message,
+            };
+            if !on_disk.contains(&PathBuf::from(&name)) {
+                problems.push(problem(format!(
+                    "shows plots/{name}, which is not in {PLOTS}/: draw it (e.g. `cargo \
+                     run --release -p bench -- --tuning book/plots/tuning.svg`)"
+                )));
+            }
+            if alt.trim().is_empty() {
+                problems.push(problem(format!(
+                    "plots/{name} has no alternative text: ![what it shows](...)"
+                )));
+            }
+            shown.push(PathBuf::from(name));
+        }
+    }
+    for name in on_disk.iter().filter(|n| !shown.contains(n)) {
+        problems.push(Problem {
+            file: Path::new(PLOTS).join(name),
+            line: None,
+            rule: Rule::PlotUnused,
+            message: "no chapter shows this plot (`![alt](plots/NAME.svg)`): show it or \
+                      remove it"
+                .into(),
+        });
+    }
+    problems
+}
+
+/// The images of a chapter whose target starts with `folder` (`pictures/`, `plots/`):
+/// line, alternative text (which may run over several lines), file name within it.
+fn images(text: &str, folder: &str) -> Vec<(usize, String, String)> {
     let mut found = Vec::new();
     let mut at = 0;
     while let Some(start) = text[at..].find("![") {
@@ -287,7 +344,7 @@ fn images(text: &str) -> Vec<(usize, String, String)> {
         let Some(end) = text[target..].find(')') else {
             break;
         };
-        if let Some(name) = text[target..target + end].strip_prefix("pictures/") {
+        if let Some(name) = text[target..target + end].strip_prefix(folder) {
             let line = text[..open].matches('\n').count() + 1;
             found.push((
                 line,

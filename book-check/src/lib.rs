@@ -23,7 +23,8 @@
 //!    "What's next";
 //! 7. [`check_generated`]: what is generated from the code is current: each step's diff
 //!    from the previous one (`book/diffs/`) and each picture drawn from a real run
-//!    (`book/pictures/`), and each is shown by a chapter.
+//!    (`book/pictures/`), and each is shown by a chapter; the plots of measured data
+//!    (`book/plots/`) exist and are shown, and are never compared (they are data).
 //!
 //! `cargo run -p book-check --bin regenerate` rewrites the generated files of check 7.
 //!
@@ -118,6 +119,12 @@ pub enum Rule {
     /// Check 7: a chapter shows a picture that nothing generates, or shows one without
     /// alternative text.
     PictureMissing,
+    /// Check 7: a chapter shows a plot (`![alt](plots/NAME.svg)`) that is not under
+    /// `book/plots/`, or shows one without alternative text. A plot is drawn from a
+    /// measurement (`bench --tuning`), so its content is never compared.
+    PlotMissing,
+    /// Check 7: a file under `book/plots/` is shown by no chapter.
+    PlotUnused,
 }
 
 impl Rule {
@@ -148,6 +155,8 @@ impl Rule {
             Rule::DiffNotShown => "diff-not-shown",
             Rule::PictureUnused => "picture-unused",
             Rule::PictureMissing => "picture-missing",
+            Rule::PlotMissing => "plot-missing",
+            Rule::PlotUnused => "plot-unused",
         }
     }
 }

@@ -2,7 +2,8 @@
 //! every other fixture breaks one rule (`listings/` several), which the matching check must
 //! report at the right file and line. These prove the checks can fail; `real_book.rs`
 //! applies them to the book. Check 7 is tried on a copy of `generated/` in a temporary
-//! folder, generated first and then broken one way at a time.
+//! folder, generated first and then broken one way at a time, and its plots half on
+//! `plots/`.
 
 use book_check::{
     Picture, Problem, Rule, check_config, check_coverage, check_generated, check_html,
@@ -497,4 +498,32 @@ fn a_picture_of_a_varying_run_is_drawn_and_shown_but_not_compared() {
         "book/pictures/one-turn.svg",
         None,
     );
+}
+
+#[test]
+fn plots_missing_unshown_or_without_alt_text_fail_and_are_never_compared() {
+    let root = fixture("plots");
+    let problems = check_generated(&root, &[]);
+    let chapter = "book/results.md";
+    let p = expect(&problems, Rule::PlotMissing, chapter, Some(5));
+    assert!(p.message.contains("alternative text"), "{p}");
+    let p = expect(&problems, Rule::PlotMissing, chapter, Some(7));
+    assert!(p.message.contains("gone.svg"), "{p}");
+    expect(&problems, Rule::PlotUnused, "book/plots/unshown.svg", None);
+    assert_eq!(problems.len(), 3, "{}", format_problems(&problems));
+    // A plot is data: whatever it holds, a shown plot with alt text passes, and
+    // regenerating the diffs and pictures leaves the folder alone.
+    let dir = copy_of("plots");
+    let root = dir.path();
+    fs::write(root.join("book/plots/shown.svg"), "not even an SVG").unwrap();
+    fs::remove_file(root.join("book/plots/unshown.svg")).unwrap();
+    fs::write(
+        root.join("book/results.md"),
+        "# Results\n\n![Latency against throughput](plots/shown.svg)\n",
+    )
+    .unwrap();
+    let problems = check_generated(root, &[]);
+    assert!(problems.is_empty(), "{}", format_problems(&problems));
+    write_generated(root, &[]).unwrap();
+    assert!(root.join("book/plots/shown.svg").exists());
 }

@@ -186,6 +186,7 @@ where
 }
 
 /// Runs `fut` as the root of a fresh single-domain miou run.
+// ANCHOR: builder
 pub fn miou<F: Future + 'static>(quanta: usize, fut: F) -> F::Output {
     miou::Builder::new()
         .domains(0)
@@ -193,6 +194,7 @@ pub fn miou<F: Future + 'static>(quanta: usize, fut: F) -> F::Output {
         .seed(1)
         .run(fut)
 }
+// ANCHOR_END: builder
 
 /// Runs `fut` on a fresh tokio `current_thread` runtime.
 pub fn tokio_ct<F: Future>(fut: F) -> F::Output {

@@ -51,6 +51,7 @@ pub fn busy_work(mut x: u64) -> u64 {
 
 /// A busy task's body, the same in every runtime but for its mutex: loop until `stop`,
 /// one [`busy_work`] and one uncontended lock per iteration; returns the iterations.
+// ANCHOR: busy
 macro_rules! busy {
     ($mutex:ty, $seed:expr, $stop:expr, $started:expr) => {{
         let (seed, stop, started): (u64, Arc<AtomicBool>, Arc<AtomicUsize>) =
@@ -70,6 +71,7 @@ macro_rules! busy {
         }
     }};
 }
+// ANCHOR_END: busy
 
 /// How one B7 case runs.
 #[derive(Clone, Copy, Debug)]
@@ -81,24 +83,30 @@ pub struct Setup {
     pub quanta: usize,
 }
 
-/// The B7 cases: K = 1 and K = 10 busy tasks; 2,000 requests (200 with `--quick`, and
-/// a 100 ms stall limit instead of 1 s).
-pub fn cases(cfg: &Config) -> Vec<Case> {
-    let (requests, warmup, stall) = if cfg.quick {
+/// The set-up of a B7 case with `busy` tasks and miou's `quanta`: 2,000 timed
+/// requests after 50 (200 after 10 with `quick`), a stall limit of 1 s (100 ms).
+pub fn setup(quick: bool, busy: usize, quanta: usize) -> Setup {
+    let (requests, warmup, stall) = if quick {
         (200, 10, Duration::from_millis(100))
     } else {
         (2_000, 50, Duration::from_secs(1))
     };
+    Setup {
+        busy,
+        warmup,
+        requests,
+        stall,
+        quanta,
+    }
+}
+
+/// The B7 cases: K = 1 and K = 10 busy tasks, set up by [`setup`].
+pub fn cases(cfg: &Config) -> Vec<Case> {
     [1, 10]
         .into_iter()
         .map(|busy| {
-            let setup = Setup {
-                busy,
-                warmup,
-                requests,
-                stall,
-                quanta: cfg.quanta,
-            };
+            let setup = setup(cfg.quick, busy, cfg.quanta);
+            let requests = setup.requests;
             let p99_goal = if busy == 10 {
                 vec![Target::Runtime(Runtime::TokioCt, 0.2)]
             } else {
@@ -157,6 +165,7 @@ pub fn run(rt: Runtime, setup: Setup) -> Measured {
     let (iterations, busy_time) = match rt {
         Runtime::Miou => runtimes::miou(setup.quanta, async move {
             let l = miou::net::TcpListener::from_std(listener).expect("B7: listener");
+            // ANCHOR: miou_run
             let server = miou::spawn(async move {
                 let (s, _) = l.accept().await?;
                 echo::miou(s, SIZE).await
@@ -180,6 +189,7 @@ pub fn run(rt: Runtime, setup: Setup) -> Measured {
                 iterations += b.await.expect("B7: busy task");
             }
             (iterations, elapsed)
+            // ANCHOR_END: miou_run
         }),
         Runtime::TokioCt => runtimes::tokio_ct_io(async move {
             let l = tokio::net::TcpListener::from_std(listener).expect("B7: listener");
