@@ -57,6 +57,11 @@ mod step_09_runs;
 #[rustfmt::skip]
 mod ticks;
 
+#[path = "../../miou/examples/echo_pair.rs"]
+#[allow(dead_code)]
+#[rustfmt::skip]
+mod echo_pair;
+
 #[path = "../../miou/examples/family.rs"]
 #[allow(dead_code)]
 #[rustfmt::skip]
@@ -107,7 +112,26 @@ fn miou_pictures() -> Vec<Picture> {
              parks awaiting a; a1 finishes; a, whose child is done, returns \
              11; main, woken, takes both results.",
         );
+    let pair = traced(|builder| drop(echo_pair::run_with(builder)));
+    let pair = timeline::from_miou(&pair)
+        .with_title("One echo connection, turn by turn")
+        .with_description(
+            "The echo_pair example's run on one domain: main (1@0) spawns the \
+             server (2@0), which accepts and echoes, and the client (3@0), \
+             which connects, sends two messages and reads each back; each \
+             parks on its socket until the reactor says it is ready, and the \
+             server finishes when the client has closed.",
+        );
     vec![
+        Picture {
+            name: "miou-echo-pair".to_string(),
+            trace: pair.to_text(),
+            varies: Some(
+                "real sockets: whether a read finds its data at once or waits \
+                 for the reactor depends on the loopback's timing"
+                    .to_string(),
+            ),
+        },
         Picture {
             name: "miou-family".to_string(),
             trace: family.to_text(),

@@ -14,6 +14,11 @@ use std::time::Duration;
 #[rustfmt::skip] // formatted as an example (examples/rustfmt.toml)
 mod ticks;
 
+#[path = "../examples/echo_pair.rs"]
+#[allow(dead_code)]
+#[rustfmt::skip] // formatted as an example (examples/rustfmt.toml)
+mod echo_pair;
+
 #[path = "../examples/family.rs"]
 #[allow(dead_code)]
 #[rustfmt::skip] // formatted as an example (examples/rustfmt.toml)
@@ -94,4 +99,10 @@ fn family_gives_what_chapter_6_s_gave() {
     // a1 gives 10, a adds 1, b gives 20: the output of the book's step 6.
     assert_eq!(line, "a: Ok(11), b: Ok(20)");
     insta::assert_snapshot!("family", line);
+}
+
+#[test]
+fn echo_pair_gets_both_messages_back() {
+    let got = within_a_minute(|| echo_pair::run_with(miou::Builder::new()));
+    assert_eq!(got.expect("the run succeeds"), ["hello", "world"]);
 }
