@@ -12,6 +12,11 @@
 
 use crate::Picture;
 
+#[path = "../../steps/step-01/demo/runs.rs"]
+#[allow(dead_code)]
+#[rustfmt::skip]
+mod step_01_runs;
+
 #[path = "../../steps/step-02/demo/runs.rs"]
 #[allow(dead_code)]
 #[rustfmt::skip]
@@ -168,6 +173,7 @@ pub fn pictures() -> Vec<Picture> {
         )*};
     }
     gather!(
+        step_01_runs,
         step_02_runs,
         step_03_runs,
         step_04_runs,
