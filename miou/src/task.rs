@@ -47,7 +47,10 @@ use crate::scheduler::{DomainLocal, DomainShared};
 use crate::task_state::{TaskState, Wakeable};
 use crate::trace::TraceKind;
 
-/// The identity of a task, unique within one run.
+/// The identity of a task, unique within one run. It displays as `n@d`: the
+/// task was the `n`-th created on domain `d`, the domain of the task that created
+/// it. A `call`ed task runs elsewhere (`2@0` may run on domain 1); a spawned one
+/// runs where it was created. The root is `1@0`.
 ///
 /// ```
 /// miou::Builder::new().domains(0).run(async {
@@ -61,7 +64,8 @@ use crate::trace::TraceKind;
 pub struct TaskId(pub(crate) NonZeroU64);
 
 impl TaskId {
-    /// The domain the task runs on (its runner), and its number within that domain.
+    /// The `n`-th task created on `domain` (by a task running there, whatever the
+    /// domain the new task will run on).
     pub(crate) fn new(domain: usize, n: u64) -> TaskId {
         // `n` starts at 1, so the id is never 0: `Option<TaskId>` is one word.
         TaskId(NonZeroU64::new((n << 16) | domain as u64).expect("task numbers start at 1"))
@@ -80,7 +84,7 @@ impl fmt::Debug for TaskId {
 }
 
 impl fmt::Display for TaskId {
-    /// `n@d`: the task's number `n` on its domain `d` (the root is `1@0`).
+    /// `n@d`: the `n`-th task created on domain `d` (the root is `1@0`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}@{}", self.0.get() >> 16, self.0.get() & 0xffff)
     }
