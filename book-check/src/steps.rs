@@ -77,86 +77,81 @@ mod family;
 #[rustfmt::skip]
 mod fanout;
 
-/// The events of `run`'s miou run, as its `Builder::trace` reporter saw them.
-fn traced(run: impl FnOnce(miou::Builder)) -> Vec<miou::TraceEvent> {
+/// The picture `name` of a miou example's run: `run` runs it with a `Builder`
+/// whose trace reporter keeps every event, and `timeline::from_miou` draws them.
+fn drawn(
+    name: &str,
+    run: impl FnOnce(miou::Builder),
+    title: &str,
+    description: &str,
+    varies: Option<&str>,
+) -> Picture {
     use std::sync::{Arc, Mutex};
     let events = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&events);
     run(miou::Builder::new().trace(move |e| log.lock().unwrap().push(e.clone())));
-    let events = events.lock().unwrap();
-    events.clone()
+    let trace = timeline::from_miou(&events.lock().unwrap())
+        .with_title(title)
+        .with_description(description);
+    Picture {
+        name: name.to_string(),
+        trace: trace.to_text(),
+        varies: varies.map(str::to_string),
+    }
 }
 
 /// The pictures of the chapters about the `miou` crate, drawn from `miou`'s own
 /// trace of each example's run (`Builder::trace`, through `timeline::from_miou`).
 fn miou_pictures() -> Vec<Picture> {
-    let ticks = traced(|builder| drop(ticks::run_with(builder)));
-    let ticks = timeline::from_miou(&ticks)
-        .with_title("Four sleepers on a backend of your own")
-        .with_description(
-            "The ticks example's run, from miou's own trace: main (1@0) spawns \
-             three sleepers and a fourth due at 100, which it cancels; each \
-             sleeper parks in its syscall until the backend's select releases \
-             it, and main sleeps one last tick.",
-        );
-    let fanout = traced(|builder| drop(fanout::run_with(builder)));
-    let fanout = timeline::from_miou(&fanout)
-        .with_title("Eight slices on two workers, from miou's trace")
-        .with_description(
-            "The fanout example's run: main (1@0), on domain 0, calls eight \
-             slices with parallel and parks while they are counted; domains 1 \
-             and 2 each run the slices pinned to them, one turn each.",
-        );
-    let family = traced(|builder| drop(family::run_with(builder)));
-    let family = timeline::from_miou(&family)
-        .with_title("Chapter 6's family, on the crate")
-        .with_description(
-            "main (1@0) spawns a (2@0) and b (3@0), which is no scheduling \
-             point, and yields at its first await; a spawns a1 (4@0) and \
-             yields at its first await; b finishes in its first turn; main \
-             parks awaiting a; a1 finishes; a, whose child is done, returns \
-             11; main, woken, takes both results.",
-        );
-    let pair = traced(|builder| drop(echo_pair::run_with(builder)));
-    let pair = timeline::from_miou(&pair)
-        .with_title("One echo connection, turn by turn")
-        .with_description(
+    vec![
+        drawn(
+            "miou-echo-pair",
+            |builder| drop(echo_pair::run_with(builder)),
+            "One echo connection, turn by turn",
             "The echo_pair example's run on one domain: main (1@0) spawns the \
              server (2@0), which accepts and echoes, and the client (3@0), \
              which connects, sends two messages and reads each back; each \
              parks on its socket until the reactor says it is ready, and the \
              server finishes when the client has closed.",
-        );
-    vec![
-        Picture {
-            name: "miou-echo-pair".to_string(),
-            trace: pair.to_text(),
-            varies: Some(
+            Some(
                 "real sockets: whether a read finds its data at once or waits \
-                 for the reactor depends on the loopback's timing"
-                    .to_string(),
+                 for the reactor depends on the loopback's timing",
             ),
-        },
-        Picture {
-            name: "miou-family".to_string(),
-            trace: family.to_text(),
-            varies: None,
-        },
-        Picture {
-            name: "miou-ticks".to_string(),
-            trace: ticks.to_text(),
-            varies: None,
-        },
-        Picture {
-            name: "miou-fanout".to_string(),
-            trace: fanout.to_text(),
-            varies: Some(
+        ),
+        drawn(
+            "miou-family",
+            |builder| drop(family::run_with(builder)),
+            "Chapter 6's family, on the crate",
+            "main (1@0) spawns a (2@0) and b (3@0), which is no scheduling \
+             point, and yields at its first await; a spawns a1 (4@0) and \
+             yields at its first await; b finishes in its first turn; main \
+             parks awaiting a; a1 finishes; a, whose child is done, returns \
+             11; main, woken, takes both results.",
+            None,
+        ),
+        drawn(
+            "miou-ticks",
+            |builder| drop(ticks::run_with(builder)),
+            "Four sleepers on a backend of your own",
+            "The ticks example's run, from miou's own trace: main (1@0) spawns \
+             three sleepers and a fourth due at 100, which it cancels; each \
+             sleeper parks in its syscall until the backend's select releases \
+             it, and main sleeps one last tick.",
+            None,
+        ),
+        drawn(
+            "miou-fanout",
+            |builder| drop(fanout::run_with(builder)),
+            "Eight slices on two workers, from miou's trace",
+            "The fanout example's run: main (1@0), on domain 0, calls eight \
+             slices with parallel and parks while they are counted; domains 1 \
+             and 2 each run the slices pinned to them, one turn each.",
+            Some(
                 "three domains run at the same time: how their events \
                  interleave, and how often main finds a slice already counted, \
-                 change from run to run"
-                    .to_string(),
+                 change from run to run",
             ),
-        },
+        ),
     ]
 }
 

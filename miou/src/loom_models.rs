@@ -323,6 +323,13 @@ struct Latch {
 }
 
 impl Latch {
+    fn new() -> Latch {
+        Latch {
+            set: Mutex::new(false),
+            cv: Condvar::new(),
+        }
+    }
+
     fn interrupt(&self) {
         *self.set.lock().unwrap() = true;
         self.cv.notify_one();
@@ -344,10 +351,7 @@ impl Latch {
 fn the_mailbox_never_strands_a_task() {
     loom::model(|| {
         let mailbox = Arc::new(Mailbox::new());
-        let latch = Arc::new(Latch {
-            set: Mutex::new(false),
-            cv: Condvar::new(),
-        });
+        let latch = Arc::new(Latch::new());
         let (m, l) = (mailbox.clone(), latch.clone());
         let sender = thread::spawn(move || {
             if let Ok(Pushed::Interrupt) = m.push(7u32) {
@@ -379,10 +383,7 @@ fn fresh_work_is_never_stranded() {
     loom::model(|| {
         let mailbox = Arc::new(Mailbox::<u32>::new());
         let fresh = Arc::new(AtomicUsize::new(0));
-        let latch = Arc::new(Latch {
-            set: Mutex::new(false),
-            cv: Condvar::new(),
-        });
+        let latch = Arc::new(Latch::new());
         let (m, f, l) = (mailbox.clone(), fresh.clone(), latch.clone());
         let sender = thread::spawn(move || {
             f.fetch_add(1, Ordering::Release);
@@ -517,10 +518,7 @@ fn an_idle_worker_never_misses_work_behind_a_busy_domain() {
         let worker = Arc::new(Mailbox::<u32>::new());
         // The busy domain's fresh queue, as the idle worker sees it.
         let busy_fresh = Arc::new(AtomicUsize::new(0));
-        let latch = Arc::new(Latch {
-            set: Mutex::new(false),
-            cv: Condvar::new(),
-        });
+        let latch = Arc::new(Latch::new());
         let (w, f, l) = (worker.clone(), busy_fresh.clone(), latch.clone());
         let sender = thread::spawn(move || {
             f.fetch_add(1, Ordering::Release);
@@ -553,10 +551,7 @@ fn an_idle_worker_never_misses_work_behind_a_busy_domain() {
 fn one_wake_per_sleep_loses_nothing() {
     loom::model(|| {
         let mailbox = Arc::new(Mailbox::new());
-        let latch = Arc::new(Latch {
-            set: Mutex::new(false),
-            cv: Condvar::new(),
-        });
+        let latch = Arc::new(Latch::new());
         let senders: Vec<_> = (0..2u32)
             .map(|i| {
                 let (m, l) = (mailbox.clone(), latch.clone());
@@ -584,13 +579,6 @@ fn one_wake_per_sleep_loses_nothing() {
     });
 }
 
-fn latch() -> Latch {
-    Latch {
-        set: Mutex::new(false),
-        cv: Condvar::new(),
-    }
-}
-
 /// The virtual clock never jumps past work handed to an idle domain (`clock.rs`, module
 /// doc). Domain 1 has a sleeper due at 10 s and goes idle; domain 0 runs a task that
 /// hands domain 1 work (a flag, then an interrupt: what a wake-up through the mailbox
@@ -613,7 +601,7 @@ fn the_virtual_clock_never_jumps_past_handed_work() {
 
     loom::model(|| {
         let clock = Arc::new(VirtualClock::new(2));
-        let latches = Arc::new([latch(), latch()]);
+        let latches = Arc::new([Latch::new(), Latch::new()]);
         // Under a mutex, as a domain's inbox is.
         let work = Arc::new(Mutex::new(false));
         let done = Arc::new(AtomicBool::new(false));
@@ -724,13 +712,6 @@ fn interrupt_if_installed(installed: &loom::sync::atomic::AtomicBool, latch: &La
     }
 }
 
-fn shared_latch() -> Arc<Latch> {
-    Arc::new(Latch {
-        set: Mutex::new(false),
-        cv: Condvar::new(),
-    })
-}
-
 /// Workers start lazily, with the first `call`; a run may then stop at once (the call
 /// went to another worker, or the root returned): the stop comes while the worker is
 /// still starting, before its interrupter is installed. `Stop` sets the flag, then
@@ -744,7 +725,7 @@ fn a_worker_started_late_still_stops() {
         let fresh = Arc::new(AtomicUsize::new(0));
         let stopping = Arc::new(loom::sync::atomic::AtomicBool::new(false));
         let installed = Arc::new(loom::sync::atomic::AtomicBool::new(false));
-        let (latch, ran) = (shared_latch(), shared_latch());
+        let (latch, ran) = (Arc::new(Latch::new()), Arc::new(Latch::new()));
         let worker = model_worker(
             mailbox.clone(),
             fresh,
@@ -773,7 +754,7 @@ fn a_lazily_started_worker_finds_its_first_task() {
         let fresh = Arc::new(AtomicUsize::new(0));
         let stopping = Arc::new(loom::sync::atomic::AtomicBool::new(false));
         let installed = Arc::new(loom::sync::atomic::AtomicBool::new(false));
-        let (latch, ran) = (shared_latch(), shared_latch());
+        let (latch, ran) = (Arc::new(Latch::new()), Arc::new(Latch::new()));
         let worker = model_worker(
             mailbox.clone(),
             fresh.clone(),

@@ -466,10 +466,9 @@ pub(crate) trait Body {
     /// Stores the result, for whoever takes it once `COMPLETE` is published.
     fn store(&self, result: Result<Self::Output, Error>);
     /// Keeps the value of a future that returned while the task waits for children
-    /// to reap (see [`Body::returned`]).
+    /// to reap (see [`Body::returned`]); [`Body::poll_future`] then answers
+    /// [`Polled::Reaping`] instead of polling.
     fn keep(&self, value: Self::Output);
-    /// Whether the task keeps such a value: it waits for children to reap.
-    fn is_reaping(&self) -> bool;
     /// Takes the kept value back.
     fn take_kept(&self) -> Option<Self::Output>;
 
@@ -491,13 +490,11 @@ pub(crate) trait Body {
         if self.task().local().in_teardown() {
             return self.poll_teardown(domain);
         }
-        if self.is_reaping() {
-            return self.poll_reap(domain);
-        }
         let waker = self.waker();
         let mut cx = Context::from_waker(&waker);
         match self.poll_future(domain, &mut cx) {
             Polled::Pending => Poll::Pending,
+            Polled::Reaping => self.poll_reap(domain),
             Polled::Ready(value) => {
                 self.drop_future();
                 self.returned(domain, value)
@@ -743,6 +740,9 @@ pub(crate) trait Body {
 pub(crate) enum Polled<T> {
     Pending,
     Ready(T),
+    /// The future returned before, and the task waits for children to reap (its
+    /// value is kept, see [`Body::keep`]): nothing was polled.
+    Reaping,
     /// Building the future (a task's closure, on its first turn) panicked.
     BuildPanicked(Box<dyn std::any::Any + Send>),
     /// Polling it panicked.
@@ -789,8 +789,11 @@ where
         } else {
             domain.budget.set(domain.quanta);
         }
-        let Stage::Running(fut) = &mut *stage else {
-            unreachable!("a task that is not complete holds its future")
+        let fut = match &mut *stage {
+            Stage::Running(fut) => fut,
+            // Before completion, a finished stage is a kept value.
+            Stage::Finished(_) => return Polled::Reaping,
+            _ => unreachable!("a task that is not complete holds its future or its value"),
         };
         // SAFETY: the future lives inside the task's `Arc` allocation and is never moved:
         // it leaves the `Running` variant only by being dropped in place (assignment or
@@ -817,12 +820,6 @@ where
 
     fn keep(&self, value: Fut::Output) {
         *self.stage.borrow_mut() = Stage::Finished(Ok(value));
-    }
-
-    fn is_reaping(&self) -> bool {
-        // Before completion (the only time `turn` asks), a finished stage is a kept
-        // value.
-        matches!(*self.stage.borrow(), Stage::Finished(_))
     }
 
     fn take_kept(&self) -> Option<Fut::Output> {
@@ -932,7 +929,10 @@ impl<F: Future> Body for RootTurn<'_, F> {
         }
         let mut slot = self.fut.borrow_mut();
         let Some(fut) = slot.as_mut().as_pin_mut() else {
-            unreachable!("a root that is not complete holds its future")
+            // The future returned and was dropped, and the root is not complete
+            // (nor tearing down: `turn` looked): it waits for children to reap,
+            // its value kept.
+            return Polled::Reaping;
         };
         match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
             Ok(Poll::Pending) => Polled::Pending,
@@ -956,10 +956,6 @@ impl<F: Future> Body for RootTurn<'_, F> {
 
     fn keep(&self, value: F::Output) {
         *self.kept.borrow_mut() = Some(value);
-    }
-
-    fn is_reaping(&self) -> bool {
-        self.kept.borrow().is_some()
     }
 
     fn take_kept(&self) -> Option<F::Output> {

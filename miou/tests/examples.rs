@@ -6,8 +6,8 @@
 mod common;
 
 use std::process::Command;
-use std::sync::mpsc;
-use std::time::Duration;
+
+use common::watchdog;
 
 #[path = "../examples/ticks.rs"]
 #[allow(dead_code)]
@@ -29,20 +29,9 @@ mod family;
 #[rustfmt::skip] // formatted as an example (examples/rustfmt.toml)
 mod fanout;
 
-/// Runs `example` on its own thread and fails if it takes more than 60 s.
-fn within_a_minute<R: Send + 'static>(example: fn() -> R) -> R {
-    let (send, receive) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = send.send(example());
-    });
-    receive
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the example finishes within a minute")
-}
-
 #[test]
 fn ticks_wakes_the_sleepers_in_deadline_order_and_forgets_the_cancelled_one() {
-    let lines = within_a_minute(ticks::run);
+    let lines = watchdog(60, ticks::run);
     // Sleeps of 3, 1 and 2 ticks from 0: the clock jumps to each deadline in
     // turn; the sleeper due at 100 is cancelled, forgotten at the next select,
     // and the clock goes on from 3 to main's deadline, 4.
@@ -65,7 +54,7 @@ fn ticks_wakes_the_sleepers_in_deadline_order_and_forgets_the_cancelled_one() {
 
 #[test]
 fn fanout_counts_the_primes_below_200000() {
-    let line = within_a_minute(|| fanout::run_with(miou::Builder::new()));
+    let line = watchdog(60, || fanout::run_with(miou::Builder::new()));
     // π(200,000) = 17,984, whichever domain counted which slice.
     assert_eq!(line, "17984 primes below 200000");
     insta::assert_snapshot!("fanout", line);
@@ -74,7 +63,7 @@ fn fanout_counts_the_primes_below_200000() {
 #[test]
 fn the_debug_log_of_ticks_tells_its_run_turn_by_turn() {
     let ticks = common::example("ticks");
-    let log = common::watchdog(60, move || {
+    let log = watchdog(60, move || {
         let out = Command::new(ticks)
             .env("MIOU_DEBUG", "1")
             .env_remove("RUST_LOG")
@@ -95,7 +84,7 @@ fn the_debug_log_of_ticks_tells_its_run_turn_by_turn() {
 
 #[test]
 fn family_gives_what_chapter_6_s_gave() {
-    let line = within_a_minute(|| family::run_with(miou::Builder::new()));
+    let line = watchdog(60, || family::run_with(miou::Builder::new()));
     // a1 gives 10, a adds 1, b gives 20: the output of the book's step 6.
     assert_eq!(line, "a: Ok(11), b: Ok(20)");
     insta::assert_snapshot!("family", line);
@@ -103,6 +92,6 @@ fn family_gives_what_chapter_6_s_gave() {
 
 #[test]
 fn echo_pair_gets_both_messages_back() {
-    let got = within_a_minute(|| echo_pair::run_with(miou::Builder::new()));
+    let got = watchdog(60, || echo_pair::run_with(miou::Builder::new()));
     assert_eq!(got.expect("the run succeeds"), ["hello", "world"]);
 }
