@@ -258,6 +258,7 @@ pub(crate) fn on_domain(shared: &Arc<DomainShared>) -> bool {
 pub(crate) fn enqueue(task: Arc<dyn Runnable>) {
     let task = try_with_domain(move |d| match d {
         Some(d) if Arc::ptr_eq(&d.shared, task.runner()) => {
+            d.trace(task.header().id, TraceKind::Wake);
             d.queue.borrow_mut().push_back(task);
             None
         }
@@ -472,7 +473,19 @@ impl DomainLocal {
     #[inline]
     fn drain_inbox(&self) {
         let mut queue = self.queue.borrow_mut();
+        let before = queue.len();
         self.shared.mailbox.drain_into(&mut queue);
+        if self.tracing && queue.len() > before {
+            // Every task in the mailbox was woken from another thread (new tasks come
+            // through `fresh` and `pinned`). Report them outside the queue's borrow: a
+            // reporter is user code.
+            let woken: Vec<TaskId> = queue.range(before..).map(|t| t.header().id).collect();
+            drop(queue);
+            for task in woken {
+                self.trace(task, TraceKind::Wake);
+            }
+            queue = self.queue.borrow_mut();
+        }
         if self.shared.id.index() == 0 {
             // Domain 0 is never handed a `call`ed task: nothing more to look at.
             drop(queue);

@@ -48,6 +48,13 @@ pub enum TraceKind {
     Yield,
     /// The task's turn ended waiting for something (a child, a lock, a syscall...).
     Park,
+    /// The task was woken (or asked to cancel): it is back in its domain's queue.
+    ///
+    /// Its own domain reports it when it takes the task back: at once for a wake on the
+    /// domain's own thread, at the domain's next turn of the loop for a wake from
+    /// another thread (the event's domain is always the runner). A wake that finds the
+    /// task already queued, running or complete changes nothing and is not reported.
+    Wake,
     /// Cancellation of the task was requested.
     Cancel,
     /// The task panicked.
@@ -93,6 +100,7 @@ impl fmt::Display for TraceKind {
             TraceKind::Stolen { from } => write!(f, "Stolen from {from}"),
             TraceKind::Yield => f.write_str("Yield"),
             TraceKind::Park => f.write_str("Park"),
+            TraceKind::Wake => f.write_str("Wake"),
             TraceKind::Cancel => f.write_str("Cancel"),
             TraceKind::Panic => f.write_str("Panic"),
             TraceKind::RuleBroken { error } => write!(f, "RuleBroken {error}"),

@@ -47,12 +47,13 @@
 //!   `end` (`yield`, `park`, `finish`, or `unfinished` when the domain unwound during
 //!   the turn) and, for `finish`, `ok`.
 //! - `i` (cat `task`, thread scope): `spawn` (args `task`, `parent`, `runner`,
-//!   `spawned_at`), `stolen` (`from`), `cancel`, `panic`, `rule broken` (`error`),
-//!   `promise dropped` (`parent`, `spawned_at`), each with the `task` it is about. A
-//!   `Cancel` is on the track of the domain that asked for it.
-//! - `i` (cat `turn`): `park` at the end of each turn that parked. Wake-ups are not
-//!   recorded ([`TraceKind`] has none: they come from any thread); the task's next turn
-//!   shows when it ran again.
+//!   `spawned_at`), `stolen` (`from`), `cancel`, `wake`, `panic`, `rule broken`
+//!   (`error`), `promise dropped` (`parent`, `spawned_at`), each with the `task` it is
+//!   about. A `cancel` is on the track of the domain that asked for it; a `wake` is on
+//!   the runner's track, when the runner took the task back (see [`TraceKind::Wake`]),
+//!   so the gap from a `park` to the `wake` is the wait, and from the `wake` to the next
+//!   turn the time spent in the queue.
+//! - `i` (cat `turn`): `park` at the end of each turn that parked.
 //! - `s` and `f` (cat `spawn`, id the child's [`TaskId::as_u64`]): a flow arrow from a
 //!   recorded spawn to the child's first recorded turn, across domains for a `call`.
 //! - `i` (cat `miou`): `events dropped` (args `dropped`, `limit`) at the end of a domain
@@ -303,6 +304,7 @@ impl TraceFile {
                                 ("stolen", format!(",\"from\":{}", from.index()))
                             }
                             Mark::Cancel => ("cancel", String::new()),
+                            Mark::Wake => ("wake", String::new()),
                             Mark::Panic => ("panic", String::new()),
                             Mark::RuleBroken { error } => {
                                 ("rule broken", format!(",\"error\":{}", Json(error)))
@@ -430,6 +432,7 @@ impl Recorder {
             },
             TraceKind::Stolen { from } => Mark::Stolen { from },
             TraceKind::Cancel => Mark::Cancel,
+            TraceKind::Wake => Mark::Wake,
             TraceKind::Panic => Mark::Panic,
             TraceKind::RuleBroken { error } => Mark::RuleBroken { error },
             TraceKind::PromiseDropped { parent, spawned_at } => Mark::PromiseDropped {
@@ -539,6 +542,7 @@ enum Mark {
         from: DomainId,
     },
     Cancel,
+    Wake,
     Panic,
     RuleBroken {
         error: &'static str,

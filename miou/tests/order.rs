@@ -237,6 +237,11 @@ where
     let mut lines = Vec::new();
     for ev in events {
         assert_eq!(ev.domain.index(), 0, "{ev:?}");
+        if ev.kind == TraceKind::Wake {
+            // These tests pin turns; `wake_is_reported_where_the_task_is_queued` pins
+            // the wakes.
+            continue;
+        }
         let who = *name
             .entry(ev.task)
             .or_insert_with(|| fresh.next().expect("more tasks than names"));
@@ -290,6 +295,107 @@ fn trace_of_spawn_yield_await() {
             "R Finish ok",
         ]
     );
+}
+
+/// The same run as [`trace_of_spawn_yield_await`], wakes included.
+///
+/// Derivation. A spawned task is queued directly and a yielding one is put back by the
+/// loop: neither is a wake. The only wake is R's: it parked awaiting p, and p's
+/// completion wakes it, right after p's `Finish` (the result is published, then the
+/// waiter woken), before R's next turn.
+#[test]
+fn wake_is_reported_where_the_task_is_queued() {
+    let events: Arc<Mutex<Vec<TraceEvent>>> = Arc::default();
+    let e = events.clone();
+    watchdog(10, move || {
+        Builder::new()
+            .domains(0)
+            .quanta(1)
+            .trace(move |ev| e.lock().unwrap().push(ev.clone()))
+            .run(async {
+                let p = spawn(async {
+                    yield_now().await;
+                    7
+                });
+                assert_eq!(exn(p.await), 7);
+            })
+    });
+    let events = events.lock().unwrap();
+    let root = events[0].task;
+    let lines: Vec<String> = events
+        .iter()
+        .map(|ev| {
+            let who = if ev.task == root { "R" } else { "p" };
+            format!("{who} {}", ev.kind)
+        })
+        .filter(|l| !l.contains("Spawn"))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "R Resume",
+            "R Yield",
+            "p Resume",
+            "p Yield",
+            "R Resume",
+            "R Park",
+            "p Resume",
+            "p Finish ok",
+            "R Wake",
+            "R Resume",
+            "R Finish ok",
+        ]
+    );
+}
+
+/// A wake from another thread is reported by the task's own domain, when it takes the
+/// task back from its mailbox: after the waker's event, before the task's next turn.
+#[test]
+fn a_wake_from_another_domain_is_reported_by_the_runner() {
+    let events: Arc<Mutex<Vec<TraceEvent>>> = Arc::default();
+    let e = events.clone();
+    watchdog(10, move || {
+        Builder::new()
+            .domains(1)
+            .trace(move |ev| e.lock().unwrap().push(ev.clone()))
+            .run(async {
+                // The child sleeps, so the root is parked on it when it finishes.
+                let p = miou::call(|| async {
+                    miou::time::sleep(std::time::Duration::from_millis(50)).await;
+                });
+                exn(p.await);
+            })
+    });
+    let events = events.lock().unwrap();
+    let root = events[0].task;
+    let at = |task_is_root: bool, kind: TraceKind| {
+        events
+            .iter()
+            .position(|ev| (ev.task == root) == task_is_root && ev.kind == kind)
+            .unwrap_or_else(|| panic!("no {kind} in {events:#?}"))
+    };
+    let finish = at(false, TraceKind::Finish { ok: true });
+    assert_eq!(
+        events[finish].domain.index(),
+        1,
+        "the child ran on the worker"
+    );
+    let park = at(true, TraceKind::Park);
+    let wakes: Vec<usize> = (0..events.len())
+        .filter(|&i| events[i].task == root && events[i].kind == TraceKind::Wake)
+        .collect();
+    assert_eq!(wakes.len(), 1, "{events:#?}");
+    let wake = wakes[0];
+    assert_eq!(
+        events[wake].domain.index(),
+        0,
+        "reported by the root's domain"
+    );
+    assert!(park < finish && finish < wake, "{events:#?}");
+    let next_turn = (wake..events.len())
+        .find(|&i| events[i].task == root && events[i].kind == TraceKind::Resume)
+        .expect("the root runs again");
+    assert!(wake < next_turn);
 }
 
 /// `a = spawn(loop yield); b = spawn(panic); yield_now; cancel(a); b.await` with

@@ -224,7 +224,30 @@ fn a_run_on_three_domains_writes_a_chrome_trace() {
     );
     let cancels = named(events, "i", "cancel");
     assert_eq!(cancels.len(), 1, "{cancels:?}");
-    assert!(!named(events, "i", "park").is_empty(), "the root parked");
+    let parks = named(events, "i", "park");
+    assert!(!parks.is_empty(), "the root parked");
+    // Every park is answered by a wake of the same task on the same track (the runner
+    // reports it, whoever woke the task), no earlier than the park and no later than
+    // the task's next turn there. The root's wakes include some from the workers.
+    let wakes = named(events, "i", "wake");
+    let ts = |e: &Value| e["ts"].as_f64().expect("a timestamp");
+    for p in &parks {
+        let task = &p["args"]["task"];
+        let next = turns
+            .iter()
+            .filter(|t| &t["args"]["task"] == task && tid(t) == tid(p) && ts(t) >= ts(p))
+            .map(|t| ts(t))
+            .fold(f64::INFINITY, f64::min);
+        assert!(next.is_finite(), "{p} parks and never runs again");
+        assert!(
+            wakes.iter().any(|w| &w["args"]["task"] == task
+                && tid(w) == tid(p)
+                && ts(w) >= ts(p)
+                && ts(w) <= next),
+            "no wake of {task} between its park at {} and its next turn at {next}",
+            ts(p)
+        );
+    }
 
     let other = &trace["otherData"];
     assert_eq!(other["outcome"], "ok");

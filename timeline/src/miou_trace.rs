@@ -30,7 +30,8 @@ struct Open {
 /// - Notes: `spawn n@d` or `call n@d on domain N` on the parent's turn; `cancel n@d` on
 ///   the canceller's turn and `cancel requested` on the cancelled task's turn;
 ///   `panicked`; `broke a rule: StillHasChildren`; `stolen from domain N` on the stolen
-///   task's first turn. Several notes are joined with `; `.
+///   task's first turn. Several notes are joined with `; `. A `Wake` draws nothing: the
+///   task's next turn shows it ran again.
 /// - A turn still open when the events end has the stop point `running`.
 ///
 /// Miou does not report its run queues, so the trace has no `queue`. Events from
@@ -135,6 +136,8 @@ impl Builder {
                 }
                 self.note(domain, task, "cancel requested".to_string());
             }
+            // A timeline shows turns: the wake is where the next turn can begin.
+            TraceKind::Wake => {}
             TraceKind::Panic => self.note(domain, task, "panicked".to_string()),
             TraceKind::RuleBroken { error } => {
                 self.note(domain, task, format!("broke a rule: {error}"));
