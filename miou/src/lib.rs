@@ -258,6 +258,7 @@ mod task_state;
 pub mod time;
 pub mod trace;
 mod trace_file;
+mod turn;
 
 pub use error::{Error, Failure, Panic};
 pub use events::{Events, Interrupter, Signal, Suspend, Syscall, SyscallId, suspend, syscall};

@@ -1,11 +1,10 @@
 //! Scheduling points: "every effect yields".
 //!
-//! Every `.await` on a miou operation passes one scheduling point. A turn (one poll of
-//! the task by its domain) allows `quanta` of them; at the next one the task goes to the
-//! back of its domain's queue, and the operation is done when the task comes back
-//! ("yield, then do"). A task's first turn allows none: a new task runs to its first
-//! scheduling point and yields there. An operation that had to wait (a child not yet
-//! finished, a lock held) uses up one point of the turn in which it completes.
+//! Every `.await` on a miou operation passes one scheduling point: the operations call
+//! the functions here, which ask the domain's [`Turn`](crate::turn::Turn) whether the
+//! turn has a point left (the quanta rule is stated and kept there) and, when the turn
+//! ends, make sure the task is put back: by the loop, which holds it, or through a
+//! foreign waker the task is also polled under.
 
 use std::fmt;
 use std::future::Future;
@@ -24,25 +23,23 @@ pub(crate) fn poll_point(cx: &mut Context<'_>) -> Poll<()> {
 /// [`poll_point`] for a caller that holds the domain already.
 #[inline]
 pub(crate) fn poll_point_on(d: &DomainLocal, cx: &mut Context<'_>) -> Poll<()> {
-    let b = d.budget.get();
-    if b > 0 {
-        d.budget.set(b - 1);
+    if d.turn.pass() {
         Poll::Ready(())
     } else {
-        end_turn(d, cx);
+        wake_if_foreign(d, cx);
         Poll::Pending
     }
 }
 
-/// Ends the current task's turn: it goes to the back of its domain's queue.
-fn end_turn(d: &DomainLocal, cx: &mut Context<'_>) {
+/// The turn ended at a point: the loop puts the task it holds at the back of the queue
+/// (no waker clone, no atomic), but a task polled under another waker must be woken
+/// through it too.
+fn wake_if_foreign(d: &DomainLocal, cx: &mut Context<'_>) {
     let ours = d
         .current
         .borrow()
         .as_ref()
         .is_some_and(|t| std::ptr::eq(Arc::as_ptr(t) as *const (), cx.waker().data()));
-    // The loop re-queues the task it holds: no waker clone, no atomic.
-    d.yielded.set(true);
     if !ours {
         // Polled under some other waker too (a future combinator with its own wakers,
         // or another executor inside the task): wake that one as well.
@@ -52,7 +49,7 @@ fn end_turn(d: &DomainLocal, cx: &mut Context<'_>) {
 
 /// An operation that waited completes: it uses one point of this turn.
 pub(crate) fn consume_after_park() {
-    with_domain(|d| d.budget.set(d.budget.get().saturating_sub(1)));
+    with_domain(|d| d.turn.waited());
 }
 
 /// Puts the current task at the back of its domain's run queue and ends its turn,
@@ -99,7 +96,10 @@ impl Future for YieldNow {
             Poll::Ready(())
         } else {
             self.yielded = true;
-            with_domain(|d| end_turn(d, cx));
+            with_domain(|d| {
+                d.turn.end_here();
+                wake_if_foreign(d, cx);
+            });
             Poll::Pending
         }
     }

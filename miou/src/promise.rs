@@ -335,7 +335,7 @@ impl<T: 'static> Future for Join<T> {
                     return Poll::Pending;
                 }
             } else if promise.task.header().register_waiter(cx.waker()) {
-                d.budget.set(d.budget.get().saturating_sub(1));
+                d.turn.waited();
             } else {
                 return Poll::Pending;
             }

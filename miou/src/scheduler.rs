@@ -41,6 +41,7 @@ use crate::runtime::RuntimeShared;
 use crate::task::{PollRoot, Runnable, TaskId};
 use crate::trace::{TraceEvent, TraceKind};
 use crate::trace_file::Recorder;
+use crate::turn::Turn;
 
 /// The part of a domain other threads may touch.
 pub(crate) struct DomainShared {
@@ -172,7 +173,6 @@ impl DomainShared {
 pub(crate) struct DomainLocal {
     pub(crate) shared: Arc<DomainShared>,
     pub(crate) runtime: Arc<RuntimeShared>,
-    pub(crate) quanta: usize,
     /// A trace reporter, `MIOU_DEBUG` or the trace file is on (checked before building
     /// any event).
     tracing: bool,
@@ -187,10 +187,8 @@ pub(crate) struct DomainLocal {
     current_id: Cell<Option<TaskId>>,
     /// The children of every task of this domain.
     pub(crate) family: RefCell<Family>,
-    /// Scheduling points left in the current turn.
-    pub(crate) budget: Cell<usize>,
-    /// Set by a scheduling point that ends the turn: the loop puts the task back.
-    pub(crate) yielded: Cell<bool>,
+    /// The turn under way: its points left, and whether one ended it.
+    pub(crate) turn: Turn,
     pub(crate) rng: Cell<Rng>,
     next_task: Cell<u64>,
     pub(crate) hooks: RefCell<Vec<HookEntry>>,
@@ -305,7 +303,7 @@ impl DomainLocal {
         let _ = shared.interrupter.set(interrupter);
         let index = shared.id.index() as u64;
         Rc::new(DomainLocal {
-            quanta: runtime.quanta,
+            turn: Turn::new(runtime.quanta),
             tracing: runtime.trace.is_some()
                 || runtime.debug.is_on()
                 || runtime.trace_file.is_some(),
@@ -322,8 +320,6 @@ impl DomainLocal {
             current: RefCell::new(None),
             current_id: Cell::new(None),
             family: RefCell::new(Family::new()),
-            budget: Cell::new(0),
-            yielded: Cell::new(false),
             next_task: Cell::new(1),
             hooks: RefCell::new(Vec::new()),
             events: RefCell::new(events),
@@ -637,7 +633,6 @@ impl DomainLocal {
         self.trace(id, TraceKind::Resume);
         *self.current.borrow_mut() = Some(task);
         self.current_id.set(Some(id));
-        self.yielded.set(false);
         let polled = {
             let current = self.current.borrow();
             let task = current.as_ref().expect("the current task");
@@ -649,8 +644,11 @@ impl DomainLocal {
         };
         self.current_id.set(None);
         let task = self.current.borrow_mut().take().expect("the current task");
+        // Asked whatever the outcome: a task can complete in a turn a point also ended
+        // (a combinator's other branch), and the next turn must start clear.
+        let ended_at_point = self.turn.ended_at_point();
         if polled.is_pending() {
-            if self.yielded.get() {
+            if ended_at_point {
                 self.trace(id, TraceKind::Yield);
                 task.header().state.yielded();
                 self.queue.borrow_mut().push_back(task);

@@ -452,9 +452,8 @@ pub(crate) trait Body {
     fn waker(&self) -> ManuallyDrop<Waker>;
     /// The domain polling the task takes it, if it had no runner yet.
     fn start_on(&self, domain: &Arc<DomainShared>);
-    /// Polls the future once. On the first turn, builds it first and sets the budget to 0
-    /// (a new task runs to its first scheduling point: its first turn services no
-    /// operation, "yield then do"); on later turns, sets the budget to the quanta.
+    /// Polls the future once, in a turn it begins (see [`crate::turn`]); on the first
+    /// turn, builds the future first.
     fn poll_future(&self, domain: &DomainLocal, cx: &mut Context<'_>) -> Polled<Self::Output>;
     /// Drops the future where it stands, if it is still there, catching a panicking
     /// destructor (it is logged: the task is already ending, and other destructors must
@@ -777,8 +776,9 @@ where
     #[inline]
     fn poll_future(&self, domain: &DomainLocal, cx: &mut Context<'_>) -> Polled<Fut::Output> {
         let mut stage = self.stage.borrow_mut();
-        if let Stage::Init(_) = &*stage {
-            domain.budget.set(0);
+        let first = matches!(&*stage, Stage::Init(_));
+        domain.turn.begin(first);
+        if first {
             let Stage::Init(make) = std::mem::replace(&mut *stage, Stage::Consumed) else {
                 unreachable!()
             };
@@ -786,8 +786,6 @@ where
                 Ok(fut) => *stage = Stage::Running(fut),
                 Err(p) => return Polled::BuildPanicked(p),
             }
-        } else {
-            domain.budget.set(domain.quanta);
         }
         let fut = match &mut *stage {
             Stage::Running(fut) => fut,
@@ -921,12 +919,7 @@ impl<F: Future> Body for RootTurn<'_, F> {
     fn start_on(&self, _: &Arc<DomainShared>) {}
 
     fn poll_future(&self, domain: &DomainLocal, cx: &mut Context<'_>) -> Polled<F::Output> {
-        // The same budget as any task: 0 on the first turn, then the quanta.
-        if self.started.replace(true) {
-            domain.budget.set(domain.quanta);
-        } else {
-            domain.budget.set(0);
-        }
+        domain.turn.begin(!self.started.replace(true));
         let mut slot = self.fut.borrow_mut();
         let Some(fut) = slot.as_mut().as_pin_mut() else {
             // The future returned and was dropped, and the root is not complete
