@@ -27,10 +27,9 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use crate::clock::{VirtualClock, VirtualTimers};
+use crate::clock::VirtualClock;
 use crate::domain::DomainId;
-use crate::events::reactor::{Builtin, Reactor};
-use crate::events::{Events, Interrupter, SyscallId};
+use crate::events::{DomainEvents, Events, Interrupter};
 use crate::family::Family;
 use crossbeam_deque::{Injector, Steal};
 
@@ -192,16 +191,8 @@ pub(crate) struct DomainLocal {
     pub(crate) rng: Cell<Rng>,
     next_task: Cell<u64>,
     pub(crate) hooks: RefCell<Vec<HookEntry>>,
-    events: RefCell<Box<dyn Events>>,
-    /// The built-in backend's state, for `time` and `net` (`None` with a user backend).
-    pub(crate) reactor: Option<Rc<Reactor>>,
-    /// Tasks suspended on a syscall of this domain right now.
-    pub(crate) active_syscalls: Cell<usize>,
-    /// Syscalls given up (their task was cancelled) since the last `select`.
-    pub(crate) cancelled_syscalls: RefCell<Vec<SyscallId>>,
-    /// The sleepers of this domain when the run is on virtual time (see
-    /// [`crate::clock`]); unused on the real clock, where the reactor keeps them.
-    pub(crate) virtual_timers: RefCell<VirtualTimers>,
+    /// The backend, the reactor, and the syscalls of this domain's tasks.
+    pub(crate) events: DomainEvents,
     /// A task ran on this domain since it was last idle (virtual time: see
     /// [`crate::clock`]).
     ran: Cell<bool>,
@@ -287,18 +278,7 @@ impl DomainLocal {
         runtime: Arc<RuntimeShared>,
         events: Option<Box<dyn Events>>,
     ) -> Rc<DomainLocal> {
-        let (events, reactor): (Box<dyn Events>, _) = match events {
-            Some(e) => (e, None),
-            None => {
-                let r = Reactor::new().unwrap_or_else(|e| {
-                    panic!(
-                        "miou: cannot create the events backend of domain {}: {e}",
-                        shared.id
-                    )
-                });
-                (Box::new(Builtin(r.clone())), Some(r))
-            }
-        };
+        let events = DomainEvents::new(shared.id, events, runtime.clock.is_some());
         let interrupter = events.interrupter();
         let _ = shared.interrupter.set(interrupter);
         let index = shared.id.index() as u64;
@@ -322,11 +302,7 @@ impl DomainLocal {
             family: RefCell::new(Family::new()),
             next_task: Cell::new(1),
             hooks: RefCell::new(Vec::new()),
-            events: RefCell::new(events),
-            reactor,
-            active_syscalls: Cell::new(0),
-            cancelled_syscalls: RefCell::new(Vec::new()),
-            virtual_timers: RefCell::new(VirtualTimers::default()),
+            events,
             ran: Cell::new(false),
             scope: Cell::new(0),
             unwinding: Cell::new(0),
@@ -456,7 +432,7 @@ impl DomainLocal {
             match next {
                 Some(task) => {
                     self.run_task(task, root);
-                    if self.active_syscalls.get() > 0 {
+                    if self.events.has_suspended() {
                         self.poll_events(false);
                     }
                 }
@@ -564,13 +540,7 @@ impl DomainLocal {
     /// do after it read generation `seen`: tell the clock, which may make time jump.
     fn idle_virtual(&self, clock: &VirtualClock, seen: u64) {
         let me = self.shared.id.index();
-        let (earliest, sleepers) = {
-            let mut timers = self.virtual_timers.borrow_mut();
-            (timers.next_deadline(), timers.len())
-        };
-        // Tasks suspended on something else than a sleeper wait for events. Only the
-        // built-in backend can block for a while (see `clock::GRACE`).
-        let io = self.reactor.is_some() && self.active_syscalls.get() > sleepers;
+        let (earliest, io) = self.events.idle_state();
         let entered = clock.enter_idle(me, seen, earliest, io);
         for d in entered.interrupt {
             self.runtime.domains[d].interrupt();
@@ -580,7 +550,7 @@ impl DomainLocal {
         } else if entered.due {
             // Time jumped to our own sleepers: release them, do not block.
             self.fire_due_timers();
-        } else if let (Some(at), Some(reactor)) = (entered.recheck_at, &self.reactor) {
+        } else if let (Some(at), Some(reactor)) = (entered.recheck_at, self.events.reactor()) {
             reactor.wake_at(Some(at));
             self.poll_events(true);
             reactor.wake_at(None);
@@ -593,11 +563,7 @@ impl DomainLocal {
     /// Asks the backend for events (blocking if `block`) and, on virtual time, releases
     /// the sleepers that are due; returns how many syscalls were released.
     fn poll_events(&self, block: bool) -> usize {
-        let cancelled = std::mem::take(&mut *self.cancelled_syscalls.borrow_mut());
-        if self.runtime.clock.is_some() && !cancelled.is_empty() {
-            self.virtual_timers.borrow_mut().cancel(&cancelled);
-        }
-        let signals = self.events.borrow_mut().select(block, &cancelled);
+        let signals = self.events.select(block);
         let mut released = signals.len();
         for signal in signals {
             signal.fire(self);
@@ -614,7 +580,7 @@ impl DomainLocal {
         let Some(clock) = self.runtime.clock.as_ref() else {
             return 0;
         };
-        let due = self.virtual_timers.borrow_mut().due(clock.now());
+        let due = self.events.due_sleepers(clock.now());
         let released = due.len();
         for signal in due {
             signal.fire(self);
@@ -699,8 +665,7 @@ impl DomainLocal {
             }
         }
         self.queue.borrow_mut().clear();
-        let events = &mut **self.events.borrow_mut();
-        if let Err(p) = catch_unwind(AssertUnwindSafe(|| events.finalise())) {
+        if let Err(p) = catch_unwind(AssertUnwindSafe(|| self.events.finalise())) {
             tracing::error!(domain = %self.shared.id, panic = ?crate::Panic::new(p), "an events backend's finalise panicked");
         }
     }

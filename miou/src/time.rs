@@ -271,11 +271,10 @@ pub async fn sleep_until(deadline: Instant) {
     let s = syscall();
     with_domain(|d| {
         s.mark_builtin();
-        if d.runtime.clock.is_some() {
-            d.virtual_timers.borrow_mut().add(deadline.0, s.clone());
+        if d.events.sleep_virtual(deadline.0, &s) {
             return;
         }
-        let reactor = d.reactor.as_ref().unwrap_or_else(|| {
+        let reactor = d.events.reactor().unwrap_or_else(|| {
             panic!(
                 "miou::time::sleep needs the built-in events backend, but this run uses its own \
                  (Builder::events): sleep with that backend's own syscalls instead, or run on \

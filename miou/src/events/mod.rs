@@ -7,7 +7,10 @@
 //! it with the backend (a timer, a socket...), and [`suspend`]s on it; the backend
 //! releases it by returning its [`Signal`] from `select`.
 
+mod domain_events;
 pub(crate) mod reactor;
+
+pub(crate) use domain_events::DomainEvents;
 
 use std::fmt;
 use std::future::Future;
@@ -296,7 +299,7 @@ impl Future for Suspend {
                         inner.task
                     );
                     assert!(
-                        d.reactor.is_none() || inner.builtin.load(Ordering::Relaxed),
+                        d.events.reactor().is_none() || inner.builtin.load(Ordering::Relaxed),
                         "miou::suspend: {} was not registered with any backend: the built-in \
                          backend only signals the syscalls of miou::time and miou::net; to \
                          signal your own, install a backend with miou::Builder::events",
@@ -312,7 +315,7 @@ impl Future for Suspend {
                     .waker
                     .lock()
                     .unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
-                with_domain(|d| d.active_syscalls.set(d.active_syscalls.get() + 1));
+                with_domain(|d| d.events.suspend());
                 self.state = SuspendState::Waiting;
                 if self.syscall.inner.signalled.load(Ordering::Acquire) {
                     return self.finish();
@@ -343,7 +346,7 @@ impl Future for Suspend {
 impl Suspend {
     fn finish(&mut self) -> Poll<()> {
         self.state = SuspendState::Done;
-        with_domain(|d| d.active_syscalls.set(d.active_syscalls.get() - 1));
+        with_domain(|d| d.events.resume());
         Poll::Ready(())
     }
 }
@@ -357,10 +360,7 @@ impl Drop for Suspend {
             let waiting = self.state == SuspendState::Waiting;
             crate::scheduler::try_with_domain(|d| {
                 if let Some(d) = d {
-                    if waiting {
-                        d.active_syscalls.set(d.active_syscalls.get() - 1);
-                    }
-                    d.cancelled_syscalls.borrow_mut().push(id);
+                    d.events.give_up(id, waiting);
                 }
             });
         }

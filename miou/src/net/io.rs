@@ -61,7 +61,7 @@ unsafe impl<S: Socket> Sync for Registered<S> where (): LeavesItsDomain<S::Publi
 
 impl<S: Source> Registered<S> {
     pub(crate) fn new(mut source: S, what: &str) -> io::Result<Registered<S>> {
-        let reactor = with_domain(|d| d.reactor.clone()).ok_or_else(|| {
+        let reactor = with_domain(|d| d.events.reactor().cloned()).ok_or_else(|| {
             io::Error::other(format!(
                 "miou::net::{what} needs the built-in events backend, but this run uses its own \
                  (Builder::events)"
