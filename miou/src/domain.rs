@@ -1,39 +1,8 @@
 //! Domains: the threads of a run. Domain 0 is the thread that called `run`; the others
 //! are worker domains, where `call` and `parallel` send tasks.
 
-use std::fmt;
-
+pub use crate::id::DomainId;
 use crate::scheduler::with_domain;
-
-/// The identity of a domain within a run: 0 for the thread that called `run`, 1..=n
-/// for the worker domains.
-///
-/// ```
-/// miou::Builder::new().domains(0).run(async {
-///     assert_eq!(miou::domain::current().index(), 0);
-/// });
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct DomainId(pub(crate) usize);
-
-impl DomainId {
-    /// The domain's index: 0 is domain 0.
-    pub fn index(self) -> usize {
-        self.0
-    }
-}
-
-impl fmt::Debug for DomainId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "DomainId({})", self.0)
-    }
-}
-
-impl fmt::Display for DomainId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
 
 /// The domain running the current task. Panics outside a run.
 ///

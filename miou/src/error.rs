@@ -9,7 +9,8 @@ use std::any::Any;
 use std::fmt;
 use std::panic::Location;
 
-use crate::task::{TaskId, TaskName};
+use crate::id::TaskId;
+use crate::task::TaskName;
 
 /// Why a task did not produce its value, or why an operation was refused.
 ///

@@ -183,16 +183,19 @@ fn some(key: u32) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::DomainId;
+    use crate::id::{DomainId, DomainKey, RunId, TaskId};
     use crate::scheduler::DomainShared;
-    use crate::task::{Here, Task, TaskId};
+    use crate::task::{Here, Task};
 
     fn child(n: u64) -> Arc<dyn Child> {
         Task::new(
             TaskId::new(0, n),
             None,
             std::panic::Location::caller(),
-            Here(DomainShared::new(DomainId(0))),
+            Here(DomainShared::new(DomainKey {
+                run: RunId::next(),
+                domain: DomainId(0),
+            })),
             Vec::new(),
             || async {},
         )

@@ -3,10 +3,9 @@
 
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::domain::DomainId;
+use crate::id::DomainKey;
 use crate::scheduler::{DomainLocal, with_domain};
 
 pub(crate) struct HookEntry {
@@ -34,16 +33,15 @@ static NEXT_HOOK: AtomicU64 = AtomicU64::new(1);
 /// ```
 pub struct Hook {
     id: u64,
-    domain: DomainId,
-    /// Which run's domain (domain ids repeat across runs).
-    domain_ptr: usize,
+    /// The domain, of which run, it was added on.
+    domain: DomainKey,
 }
 
 impl fmt::Debug for Hook {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Hook")
             .field("id", &self.id)
-            .field("domain", &self.domain)
+            .field("domain", &self.domain.domain)
             .finish()
     }
 }
@@ -56,8 +54,7 @@ impl Hook {
             d.hooks.borrow_mut().push(HookEntry { id, f: Box::new(f) });
             Hook {
                 id,
-                domain: d.id(),
-                domain_ptr: Arc::as_ptr(&d.shared) as usize,
+                domain: d.shared.key(),
             }
         })
     }
@@ -67,10 +64,10 @@ impl Hook {
     pub fn remove(self) {
         with_domain(|d| {
             assert!(
-                self.domain_ptr == Arc::as_ptr(&d.shared) as usize,
-                "miou::Hook::remove: this hook belongs to domain {}, not to the current domain {} \
+                self.domain == d.shared.key(),
+                "miou::Hook::remove: this hook belongs to {}, not to the current domain {} \
                  (rule: a hook is removed from the domain it was added on)",
-                self.domain,
+                self.domain.seen_from(d.shared.key()),
                 d.id()
             );
             d.hooks.borrow_mut().retain(|h| h.id != self.id);

@@ -234,6 +234,7 @@ mod error;
 mod events;
 mod family;
 mod hook;
+mod id;
 mod loom;
 #[cfg(all(test, loom))]
 mod loom_models;
@@ -263,6 +264,7 @@ mod turn;
 pub use error::{Error, Failure, Panic};
 pub use events::{Events, Interrupter, Signal, Suspend, Syscall, SyscallId, suspend, syscall};
 pub use hook::Hook;
+pub use id::TaskId;
 pub use orphans::Orphans;
 pub use ownership::Ownership;
 pub use point::{YieldNow, yield_now};
@@ -271,7 +273,6 @@ pub use runtime::{Builder, run};
 pub use scope::Scope;
 pub use select::{await_all, await_first, await_one};
 pub use spawn::{Spawn, call, parallel, spawn, try_call};
-pub use task::TaskId;
 pub use trace::{TraceEvent, TraceKind};
 
 /// `#[miou::main]` and `#[miou::test]`: an `async fn` run as the root task of a miou

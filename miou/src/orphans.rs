@@ -6,12 +6,12 @@ use std::fmt;
 use std::future::Future;
 
 use crate::error::Error;
+use crate::id::TaskId;
 use crate::point;
 use crate::promise::Promise;
 use crate::scheduler::with_domain;
 use crate::select::poll_choose;
 use crate::spawn::{call, spawn};
-use crate::task::TaskId;
 
 /// A collector of children. The tasks registered in it are ordinary children of the
 /// task that registered them: they must still be consumed (with [`care`], [`take`] or

@@ -15,8 +15,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Panic};
+use crate::id::TaskId;
 use crate::scheduler::with_domain;
-use crate::task::{Child, Runnable, TaskId, TaskLocal};
+use crate::task::{Child, Runnable, TaskLocal};
 
 type Finaliser = Box<dyn FnOnce() + Send>;
 

@@ -8,11 +8,12 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::error::Error;
+use crate::id::TaskId;
 use crate::marker::OnItsDomain;
 use crate::point;
 use crate::scheduler::{DomainLocal, try_with_domain, with_domain};
 use crate::scope;
-use crate::task::{self, Child, Handle, Header, TaskId};
+use crate::task::{self, Child, Handle, Header};
 use crate::trace::TraceKind;
 
 /// The parent's handle on a child task. Await it for the child's result, or

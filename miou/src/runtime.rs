@@ -11,11 +11,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 
 use crate::clock::VirtualClock;
-use crate::domain::DomainId;
 use crate::error::{Error, Failure};
 use crate::events::Events;
+use crate::id::{DomainId, DomainKey, RunId, TaskId};
 use crate::scheduler::{DomainLocal, DomainShared};
-use crate::task::{self, Here, RootTask, RootTurn, Runnable, TaskId};
+use crate::task::{self, Here, RootTask, RootTurn, Runnable};
 use crate::trace::TraceEvent;
 use crate::trace_file::{self, Outcome, TraceFile, WriteOnEnd};
 
@@ -590,9 +590,17 @@ impl Builder {
             failure: Mutex::new(None),
             stopping: AtomicBool::new(false),
             root: Mutex::new(None),
-            domains: (0..=workers)
-                .map(|i| DomainShared::new(DomainId(i)))
-                .collect(),
+            domains: {
+                let run = RunId::next();
+                (0..=workers)
+                    .map(|i| {
+                        DomainShared::new(DomainKey {
+                            run,
+                            domain: DomainId(i),
+                        })
+                    })
+                    .collect()
+            },
             clock: self.virtual_clock.then(|| VirtualClock::new(workers + 1)),
             started: AtomicBool::new(false),
             threads: Mutex::new(Vec::new()),

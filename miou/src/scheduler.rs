@@ -28,16 +28,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use crate::clock::VirtualClock;
-use crate::domain::DomainId;
 use crate::events::{DomainEvents, Events, Interrupter};
 use crate::family::Family;
+use crate::id::{DomainId, DomainKey, RunId, TaskId};
 use crossbeam_deque::{Injector, Steal};
 
 use crate::hook::HookEntry;
 use crate::mailbox::{Mailbox, Pushed};
 use crate::rng::Rng;
 use crate::runtime::RuntimeShared;
-use crate::task::{PollRoot, Runnable, TaskId};
+use crate::task::{PollRoot, Runnable};
 use crate::trace::{TraceEvent, TraceKind};
 use crate::trace_file::Recorder;
 use crate::turn::Turn;
@@ -45,6 +45,8 @@ use crate::turn::Turn;
 /// The part of a domain other threads may touch.
 pub(crate) struct DomainShared {
     pub(crate) id: DomainId,
+    /// The run it belongs to: with `id`, what names this domain across runs.
+    run: RunId,
     /// Tasks woken from other threads (started tasks: they never move).
     mailbox: Mailbox<Arc<dyn Runnable>>,
     /// Tasks `call`ed onto this domain that have not started yet; an idle worker may
@@ -60,15 +62,25 @@ pub(crate) struct DomainShared {
 }
 
 impl DomainShared {
-    pub(crate) fn new(id: DomainId) -> Arc<DomainShared> {
+    pub(crate) fn new(key: DomainKey) -> Arc<DomainShared> {
         Arc::new(DomainShared {
-            id,
+            id: key.domain,
+            run: key.run,
             mailbox: Mailbox::new(),
             fresh: Injector::new(),
             pinned: Injector::new(),
             interrupter: OnceLock::new(),
             queued: AtomicUsize::new(0),
         })
+    }
+
+    /// This domain of this run, never confused with a domain of another run.
+    #[inline]
+    pub(crate) fn key(&self) -> DomainKey {
+        DomainKey {
+            run: self.run,
+            domain: self.id,
+        }
     }
 
     /// Hands a task to this domain from another thread, and wakes the domain if it

@@ -41,10 +41,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use crate::id::TaskId;
 use crate::point;
 use crate::promise::forget_child;
 use crate::scheduler::{DomainLocal, try_with_domain, with_domain};
-use crate::task::{self, Child, TaskId};
+use crate::task::{self, Child};
 
 /// Tag bit: the child's promise was dropped while the child was neither awaited nor
 /// cancelled.

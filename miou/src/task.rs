@@ -33,62 +33,18 @@ use std::cell::{Cell, OnceCell, RefCell, RefMut};
 use std::fmt;
 use std::future::Future;
 use std::mem::ManuallyDrop;
-use std::num::NonZeroU64;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
 
-use crate::domain::DomainId;
 use crate::error::{Error, Failure, Panic};
 use crate::family::Children;
+use crate::id::{DomainId, TaskId};
 use crate::ownership::Resource;
 use crate::scheduler::{DomainLocal, DomainShared};
 use crate::task_state::{TaskState, Wakeable};
 use crate::trace::TraceKind;
-
-/// The identity of a task, unique within one run. It displays as `n@d`: the
-/// task was the `n`-th created on domain `d`, the domain of the task that created
-/// it. A `call`ed task runs elsewhere (`2@0` may run on domain 1); a spawned one
-/// runs where it was created. The root is `1@0`.
-///
-/// ```
-/// miou::Builder::new().domains(0).run(async {
-///     let p = miou::spawn(async {});
-///     let q = miou::spawn(async {});
-///     assert_ne!(p.id(), q.id());
-///     miou::await_all(vec![p, q]).await;
-/// });
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TaskId(pub(crate) NonZeroU64);
-
-impl TaskId {
-    /// The `n`-th task created on `domain` (by a task running there, whatever the
-    /// domain the new task will run on).
-    pub(crate) fn new(domain: usize, n: u64) -> TaskId {
-        // `n` starts at 1, so the id is never 0: `Option<TaskId>` is one word.
-        TaskId(NonZeroU64::new((n << 16) | domain as u64).expect("task numbers start at 1"))
-    }
-
-    /// The task's number as one integer (stable within a run; for logs and traces).
-    pub fn as_u64(self) -> u64 {
-        self.0.get()
-    }
-}
-
-impl fmt::Debug for TaskId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TaskId({self})")
-    }
-}
-
-impl fmt::Display for TaskId {
-    /// `n@d`: the `n`-th task created on domain `d` (the root is `1@0`).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}@{}", self.0.get() >> 16, self.0.get() & 0xffff)
-    }
-}
 
 /// A task as failures and logs name it: its id and where it was spawned (for the root,
 /// where the run was started). Displays as `task 3@0 (spawned at src/main.rs:7:13)`, or

@@ -12,8 +12,8 @@
 use std::fmt;
 use std::panic::Location;
 
-use crate::domain::DomainId;
-use crate::task::TaskId;
+use crate::id::DomainId;
+use crate::id::TaskId;
 
 /// One scheduling event.
 #[derive(Clone, Debug, PartialEq, Eq)]

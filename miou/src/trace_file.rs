@@ -68,8 +68,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crate::domain::DomainId;
-use crate::task::TaskId;
+use crate::id::DomainId;
+use crate::id::TaskId;
 use crate::trace::TraceKind;
 
 /// How many records (turns and instants) each domain keeps by default: about 64 bytes

@@ -696,3 +696,45 @@ impl tracing::field::Visit for Fields {
         let _ = write!(self.0, "{}={value} ", field.name());
     }
 }
+
+// ---------------------------------------------------------------------------------
+// Things bound to a domain of one run, used in another run.
+
+/// A hook added on domain 0 of one run cannot be removed from domain 0 of a run nested
+/// in it: same index, other run. The message says so, rather than "domain 0, not domain
+/// 0". (Runs are told apart by a number never reused, not by an address.)
+#[test]
+fn a_hook_of_another_run_is_refused_and_named() {
+    let msg = watchdog(10, || {
+        Builder::new().domains(0).run(async {
+            let h = miou::Hook::add(|| {});
+            let inner = Builder::new().domains(0).try_run(async move { h.remove() });
+            match inner {
+                Err(Error::Panicked(p)) => p.message().unwrap_or_default().to_string(),
+                other => panic!("expected the inner run to fail with a panic, got {other:?}"),
+            }
+        })
+    });
+    assert!(msg.contains("Hook::remove"), "{msg}");
+    assert!(msg.contains("belongs to domain 0 of another run"), "{msg}");
+}
+
+/// The same for a syscall: made by a task of the outer run, suspended on in a nested
+/// run (whose root is, like the outer root, task 1@0 on domain 0).
+#[test]
+fn a_syscall_of_another_run_is_refused_and_named() {
+    let msg = watchdog(10, || {
+        Builder::new().domains(0).run(async {
+            let s = miou::syscall();
+            let inner = Builder::new()
+                .domains(0)
+                .try_run(async move { miou::suspend(s).await });
+            match inner {
+                Err(Error::Panicked(p)) => p.message().unwrap_or_default().to_string(),
+                other => panic!("expected the inner run to fail with a panic, got {other:?}"),
+            }
+        })
+    });
+    assert!(msg.contains("miou::suspend"), "{msg}");
+    assert!(msg.contains("belongs to domain 0 of another run"), "{msg}");
+}

@@ -20,7 +20,7 @@ use std::time::Instant;
 use super::reactor::{Builtin, Reactor};
 use super::{Events, Interrupter, Signal, Syscall, SyscallId};
 use crate::clock::VirtualTimers;
-use crate::domain::DomainId;
+use crate::id::DomainId;
 
 /// A domain's backend, its reactor, and the syscalls of its tasks.
 pub(crate) struct DomainEvents {

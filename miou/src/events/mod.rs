@@ -19,10 +19,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
-use crate::domain::DomainId;
+use crate::id::{DomainKey, TaskId};
 use crate::point;
 use crate::scheduler::{DomainLocal, with_domain};
-use crate::task::TaskId;
 
 /// An events backend: one per domain, created on the domain's thread by the factory
 /// given to [`Builder::events`](crate::Builder::events).
@@ -100,9 +99,8 @@ impl fmt::Display for SyscallId {
 struct SyscallInner {
     id: SyscallId,
     task: TaskId,
-    domain: DomainId,
-    /// Which run the syscall belongs to (domain ids repeat across runs).
-    domain_ptr: usize,
+    /// The domain (of which run: domain ids repeat across runs) that made it.
+    domain: DomainKey,
     signalled: AtomicBool,
     /// Registered with the built-in backend (by `time` or `net`), which will signal it.
     builtin: AtomicBool,
@@ -144,7 +142,7 @@ impl fmt::Debug for Syscall {
         f.debug_struct("Syscall")
             .field("id", &self.inner.id)
             .field("task", &self.inner.task)
-            .field("domain", &self.inner.domain)
+            .field("domain", &self.inner.domain.domain)
             .finish()
     }
 }
@@ -174,8 +172,7 @@ pub fn syscall() -> Syscall {
             inner: Arc::new(SyscallInner {
                 id: SyscallId(NEXT_SYSCALL.fetch_add(1, Ordering::Relaxed)),
                 task,
-                domain: d.id(),
-                domain_ptr: Arc::as_ptr(&d.shared) as usize,
+                domain: d.shared.key(),
                 signalled: AtomicBool::new(false),
                 builtin: AtomicBool::new(false),
                 waker: Mutex::new(None),
@@ -207,11 +204,11 @@ impl Signal {
     /// Called by the domain for each signal `select` returned.
     pub(crate) fn fire(self, domain: &DomainLocal) {
         assert!(
-            self.inner.domain_ptr == Arc::as_ptr(&domain.shared) as usize,
-            "miou: an events backend returned the signal of {} which belongs to domain {}, \
+            self.inner.domain == domain.shared.key(),
+            "miou: an events backend returned the signal of {} which belongs to {}, \
              from the select of domain {} (rule: a backend only signals its own domain's syscalls)",
             self.inner.id,
-            self.inner.domain,
+            self.inner.domain.seen_from(domain.shared.key()),
             domain.id()
         );
         self.inner.signalled.store(true, Ordering::Release);
@@ -284,11 +281,11 @@ impl Future for Suspend {
                 with_domain(|d| {
                     let inner = &self.syscall.inner;
                     assert!(
-                        inner.domain_ptr == Arc::as_ptr(&d.shared) as usize,
-                        "miou::suspend: {} belongs to domain {}, not to the current domain {} \
+                        inner.domain == d.shared.key(),
+                        "miou::suspend: {} belongs to {}, not to the current domain {} \
                          (rule: a syscall is suspended on by the task and domain that made it)",
                         inner.id,
-                        inner.domain,
+                        inner.domain.seen_from(d.shared.key()),
                         d.id()
                     );
                     assert!(

@@ -50,8 +50,8 @@
 
 use std::task::{Context, Poll};
 
+use crate::id::TaskId;
 use crate::scheduler::try_with_domain;
-use crate::task::TaskId;
 
 mod computation;
 mod condition;
