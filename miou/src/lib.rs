@@ -44,10 +44,13 @@
 //! passes at most `quanta` scheduling points (default 1, see [`Builder::quanta`]); at the
 //! next one the task goes to the back of its domain's queue, and the operation is done
 //! when it comes back ("yield, then do"). Between turns, while some task waits for the
-//! system, the domain polls its events backend without blocking; it blocks only when
-//! nothing can run. So a computation that goes through the runtime can never starve a
-//! server of its events: with quanta 1, every other ready task and every event gets a
-//! turn between two of its scheduling points.
+//! system, the domain polls its events backend without blocking (the built-in backend
+//! looks at the kernel at most every 20 µs of running: a non-blocking `epoll_wait`
+//! costs more than a short turn); it blocks only when nothing can run. So a
+//! computation that goes through the runtime can never starve a server of its events:
+//! with quanta 1, every other ready task gets a turn between two of its scheduling
+//! points, and an event is seen at the end of the first turn that ends 20 µs or more
+//! after the domain last looked.
 //!
 //! A task whose future returns `Pending` for a reason of its own (a channel from another
 //! crate, a timer) sleeps until its `Waker` is called, from any thread, and then joins

@@ -444,7 +444,7 @@ impl DomainLocal {
             match next {
                 Some(task) => {
                     self.run_task(task, root);
-                    if self.events.has_suspended() {
+                    if self.events.look_after_turn() {
                         self.poll_events(false);
                     }
                 }

@@ -445,3 +445,88 @@ fn trace_of_panic_and_cancel() {
         ]
     );
 }
+
+/// A backend of the program's own is asked for events (`select(false)`) after every
+/// turn while a task is suspended on a syscall: only the built-in backend, whose look
+/// is a system call, is asked less often. A simulation relies on it.
+///
+/// Derivation. R spawns s (which suspends on a syscall the backend keeps) and b (which
+/// yields three times), then awaits b: with quanta 1, each turn of b ends at its
+/// `yield_now`. From s's suspension on, every turn is followed by a `select`; the
+/// backend releases s at the select after b's third turn.
+#[test]
+fn a_backend_of_ones_own_is_asked_after_every_turn() {
+    use miou::{Events, Interrupter, Signal, Syscall, SyscallId};
+    type Log = Arc<Mutex<Vec<&'static str>>>;
+    struct Counting {
+        log: Log,
+        pending: Arc<Mutex<Vec<Syscall>>>,
+    }
+    impl Events for Counting {
+        fn select(&mut self, _block: bool, _: &[SyscallId]) -> Vec<Signal> {
+            let mut log = self.log.lock().unwrap();
+            log.push("select");
+            if log.iter().filter(|e| **e == "b").count() == 3 {
+                return self
+                    .pending
+                    .lock()
+                    .unwrap()
+                    .drain(..)
+                    .map(|s| s.signal())
+                    .collect();
+            }
+            Vec::new()
+        }
+        fn interrupter(&self) -> Interrupter {
+            Interrupter::new(|| {})
+        }
+    }
+    let log: Log = Arc::default();
+    let pending: Arc<Mutex<Vec<Syscall>>> = Arc::default();
+    let (l, p) = (log.clone(), pending.clone());
+    let (l2, p2) = (log.clone(), pending.clone());
+    watchdog(10, move || {
+        Builder::new()
+            .domains(0)
+            .quanta(1)
+            .events(move |_| Counting {
+                log: l.clone(),
+                pending: p.clone(),
+            })
+            .run(async move {
+                let (ls, lb) = (l2.clone(), l2.clone());
+                let s = spawn(async move {
+                    let call = miou::syscall();
+                    p2.lock().unwrap().push(call.clone());
+                    ls.lock().unwrap().push("s suspends");
+                    miou::suspend(call).await;
+                    ls.lock().unwrap().push("s released");
+                });
+                let b = spawn(async move {
+                    for _ in 0..3 {
+                        lb.lock().unwrap().push("b");
+                        yield_now().await;
+                    }
+                });
+                exn(b.await);
+                exn(s.await);
+            })
+    });
+    let log = log.lock().unwrap();
+    let from = log.iter().position(|e| *e == "s suspends").unwrap();
+    let to = log.iter().position(|e| *e == "s released").unwrap();
+    let between: Vec<&str> = log[from..to].iter().copied().collect();
+    // s's first turn ends at suspend's point (no select: nothing is suspended yet); its
+    // second suspends, and each turn from then on is followed by a select.
+    let bs = between.iter().filter(|e| **e == "b").count();
+    assert!(bs >= 1, "{between:?}");
+    for (i, e) in between.iter().enumerate() {
+        if *e == "b" {
+            assert_eq!(
+                between.get(i + 1),
+                Some(&"select"),
+                "a turn of b without a select after it: {between:?}"
+            );
+        }
+    }
+}

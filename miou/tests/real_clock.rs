@@ -166,3 +166,47 @@ fn timeout_returns_the_value_or_elapsed() {
         });
     });
 }
+
+/// The built-in backend looks at the kernel at most every 20 µs while tasks are ready
+/// (`DomainEvents::look_after_turn`), but it does look: a sleeper wakes, and a socket's
+/// data is read, while another task yields for ever on the same domain. Were the look
+/// only made when the queue is empty, this run would never end (the watchdog fails it).
+#[test]
+fn events_are_seen_while_tasks_keep_yielding() {
+    watchdog(20, || {
+        let rounds = Builder::new().domains(0).run(async {
+            let stop = std::rc::Rc::new(std::cell::Cell::new(false));
+            let s = stop.clone();
+            let spinner = miou::spawn(async move {
+                let mut rounds = 0u64;
+                while !s.get() {
+                    miou::yield_now().await;
+                    rounds += 1;
+                }
+                rounds
+            });
+            let start = Instant::now();
+            sleep(ms(5)).await;
+            assert!(start.elapsed() >= ms(5));
+            // A socket too: the reply comes in while the spinner runs.
+            let listener = miou::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            let client = std::thread::spawn(move || {
+                use std::io::{Read, Write};
+                let mut c = std::net::TcpStream::connect(addr).unwrap();
+                c.write_all(b"ping").unwrap();
+                let mut buf = [0; 4];
+                c.read_exact(&mut buf).unwrap();
+                buf
+            });
+            let (conn, _) = listener.accept().await.unwrap();
+            let mut buf = [0; 4];
+            conn.read_exact(&mut buf).await.unwrap();
+            conn.write_all(&buf).await.unwrap();
+            assert_eq!(&client.join().unwrap(), b"ping");
+            stop.set(true);
+            spinner.await.unwrap()
+        });
+        assert!(rounds > 0);
+    });
+}

@@ -15,7 +15,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::reactor::{Builtin, Reactor};
 use super::{Events, Interrupter, Signal, Syscall, SyscallId};
@@ -34,7 +34,15 @@ pub(crate) struct DomainEvents {
     /// The sleepers of this domain when the run is on virtual time (see
     /// [`crate::clock`]); `None` on the real clock, where the reactor keeps them.
     virtual_sleepers: Option<RefCell<VirtualTimers>>,
+    /// When the built-in backend last asked the kernel (see [`LOOK_EVERY`]); `None` when
+    /// the backend is the run's own or the clock is virtual: then every turn looks.
+    last_look: Option<Cell<Instant>>,
 }
+
+/// While tasks are ready to run, the built-in backend asks the kernel for events at
+/// most this often (a non-blocking `epoll_wait` costs more than a short turn). A domain
+/// about to sleep always asks.
+pub(crate) const LOOK_EVERY: Duration = Duration::from_micros(20);
 
 impl DomainEvents {
     /// The events of domain `id`: `custom` if the run has its own backend, else a new
@@ -56,9 +64,10 @@ impl DomainEvents {
         };
         DomainEvents {
             backend: RefCell::new(backend),
-            reactor,
             suspended: Cell::new(0),
             given_up: RefCell::new(Vec::new()),
+            last_look: (reactor.is_some() && !virtual_clock).then(|| Cell::new(Instant::now())),
+            reactor,
             virtual_sleepers: virtual_clock.then(|| RefCell::new(VirtualTimers::default())),
         }
     }
@@ -79,6 +88,20 @@ impl DomainEvents {
     #[inline]
     pub(crate) fn has_suspended(&self) -> bool {
         self.suspended.get() > 0
+    }
+
+    /// After a turn: should the loop ask the backend for events now? Only if a task is
+    /// suspended on a syscall; then a backend of the run's own is asked after every turn,
+    /// and the built-in one once [`LOOK_EVERY`] has passed since it last looked.
+    #[inline]
+    pub(crate) fn look_after_turn(&self) -> bool {
+        if !self.has_suspended() {
+            return false;
+        }
+        match &self.last_look {
+            None => true,
+            Some(last) => Instant::now().saturating_duration_since(last.get()) >= LOOK_EVERY,
+        }
     }
 
     /// A task suspends on a syscall.
@@ -124,6 +147,9 @@ impl DomainEvents {
             && !given_up.is_empty()
         {
             sleepers.borrow_mut().cancel(&given_up);
+        }
+        if let Some(last) = &self.last_look {
+            last.set(Instant::now());
         }
         self.backend.borrow_mut().select(block, &given_up)
     }
