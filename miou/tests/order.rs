@@ -515,7 +515,7 @@ fn a_backend_of_ones_own_is_asked_after_every_turn() {
     let log = log.lock().unwrap();
     let from = log.iter().position(|e| *e == "s suspends").unwrap();
     let to = log.iter().position(|e| *e == "s released").unwrap();
-    let between: Vec<&str> = log[from..to].iter().copied().collect();
+    let between: Vec<&str> = log[from..to].to_vec();
     // s's first turn ends at suspend's point (no select: nothing is suspended yet); its
     // second suspends, and each turn from then on is followed by a select.
     let bs = between.iter().filter(|e| **e == "b").count();
