@@ -1,9 +1,11 @@
-//! `bench --http-tokio ADDR`: the server of `miou/examples/http.rs` written on tokio's
-//! `current_thread` runtime, for the HTTP comparison. The same behaviour, request by
-//! request: `GET /` answers `Hello, world!`, other paths 404; keep-alive as HTTP/1.1
-//! says; every complete request in the buffer (pipelining) is answered, in order, with
-//! one write; `httparse` parses. What it leaves out is the example's signal handling
-//! (the bench kills it), so there is no stop signal to race each idle read against.
+//! `bench --http-tokio ADDR`: the server of `miou/examples/http.rs` on tokio's
+//! `current_thread` runtime, for the HTTP comparison. The HTTP is the example's own,
+//! the same file (`miou/examples/http/handler.rs`): `GET /` answers `Hello, world!`,
+//! other paths 404; keep-alive as HTTP/1.1 says; every complete request in the buffer
+//! (pipelining) is answered, in order, with one write. What is tokio's here is the
+//! connection: the accept loop, the reads and writes. What it leaves out is the
+//! example's signal handling (the bench kills it), so there is no stop signal to race
+//! each idle read against.
 //!
 //! It prints `http-tokio: listening on ADDR (1 domain)` on stderr once it accepts, like
 //! the example, and serves until it is killed.
@@ -15,18 +17,11 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-const HELLO: &[u8] = b"Hello, world!";
-/// The longest request head (request line and headers) we buffer.
-const MAX_HEAD: usize = 64 * 1024;
-/// The largest request body we read (and ignore).
-const MAX_BODY: usize = 1024 * 1024;
-
-/// What to do with a connection after a response.
-#[derive(PartialEq)]
-enum Next {
-    KeepAlive,
-    Close,
-}
+/// The example's HTTP, the same file.
+#[path = "../../miou/examples/http/handler.rs"]
+#[rustfmt::skip] // formatted as an example (examples/rustfmt.toml)
+mod handler;
+use handler::{Next, answer};
 
 /// Serves `addr` until the process is killed.
 pub fn main(addr: &str) -> io::Result<()> {
@@ -64,35 +59,12 @@ async fn http(mut conn: TcpStream) -> io::Result<()> {
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     let mut out = Vec::new();
     loop {
-        // Answer every complete request in the buffer.
-        let mut used = 0;
-        let mut next = Next::KeepAlive;
-        while next == Next::KeepAlive {
-            match request(&buf[used..], &mut out) {
-                Some((len, n)) => {
-                    used += len;
-                    next = n;
-                }
-                None => break, // incomplete
-            }
-        }
-        buf.drain(..used);
+        let next = answer(&mut buf, false, &mut out);
         if !out.is_empty() {
             conn.write_all(&out).await?;
             out.clear();
         }
         if next == Next::Close {
-            return close(&mut conn).await;
-        }
-        if buf.len() > MAX_HEAD + MAX_BODY {
-            respond(
-                &mut out,
-                "431 Request Header Fields Too Large",
-                b"",
-                true,
-                true,
-            );
-            conn.write_all(&out).await?;
             return close(&mut conn).await;
         }
         let old = buf.len();
@@ -102,81 +74,6 @@ async fn http(mut conn: TcpStream) -> io::Result<()> {
         if n == 0 {
             return Ok(()); // the client closed (perhaps in the middle of a request)
         }
-    }
-}
-
-/// Parses one request at the start of `buf` and writes its response to `out`: the
-/// request's length and what to do next, or `None` if it is not all there yet.
-fn request(buf: &[u8], out: &mut Vec<u8>) -> Option<(usize, Next)> {
-    let mut headers = [httparse::EMPTY_HEADER; 64];
-    let mut req = httparse::Request::new(&mut headers);
-    let head = match req.parse(buf) {
-        Ok(httparse::Status::Complete(n)) => n,
-        Ok(httparse::Status::Partial) => return None,
-        Err(e) => {
-            let body = format!("{e}\n");
-            respond(out, "400 Bad Request", body.as_bytes(), true, true);
-            return Some((buf.len(), Next::Close));
-        }
-    };
-    let mut close = false;
-    let mut keep_alive = false;
-    let mut body_len = 0;
-    for h in req.headers.iter() {
-        if h.name.eq_ignore_ascii_case("connection") {
-            for token in String::from_utf8_lossy(h.value).split(',') {
-                close |= token.trim().eq_ignore_ascii_case("close");
-                keep_alive |= token.trim().eq_ignore_ascii_case("keep-alive");
-            }
-        } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
-            respond(out, "501 Not Implemented", b"chunked bodies\n", true, true);
-            return Some((buf.len(), Next::Close));
-        } else if h.name.eq_ignore_ascii_case("content-length") {
-            match std::str::from_utf8(h.value)
-                .ok()
-                .and_then(|v| v.trim().parse().ok())
-            {
-                Some(n) if n <= MAX_BODY => body_len = n,
-                _ => {
-                    respond(out, "400 Bad Request", b"bad Content-Length\n", true, true);
-                    return Some((buf.len(), Next::Close));
-                }
-            }
-        }
-    }
-    if buf.len() < head + body_len {
-        return None; // the body is not all there yet
-    }
-    if req.version == Some(0) && !keep_alive {
-        close = true;
-    }
-    let head_only = req.method == Some("HEAD");
-    let path = req.path.unwrap_or("/");
-    let path = path.split('?').next().unwrap_or(path);
-    match (req.method, path) {
-        (Some("GET" | "HEAD"), "/") => respond(out, "200 OK", HELLO, head_only, close),
-        (_, "/") => respond(out, "405 Method Not Allowed", b"", false, close),
-        _ => respond(out, "404 Not Found", b"Not Found\n", head_only, close),
-    }
-    let next = if close { Next::Close } else { Next::KeepAlive };
-    Some((head + body_len, next))
-}
-
-/// Writes a response with `body` (its headers only if `head_only`) to `out`.
-fn respond(out: &mut Vec<u8>, status: &str, body: &[u8], head_only: bool, close: bool) {
-    out.extend_from_slice(format!("HTTP/1.1 {status}\r\n").as_bytes());
-    if status.starts_with("405") {
-        out.extend_from_slice(b"Allow: GET, HEAD\r\n");
-    }
-    out.extend_from_slice(b"Content-Type: text/plain; charset=utf-8\r\n");
-    out.extend_from_slice(format!("Content-Length: {}\r\n", body.len()).as_bytes());
-    out.extend_from_slice(if close {
-        b"Connection: close\r\n\r\n"
-    } else {
-        b"Connection: keep-alive\r\n\r\n"
-    });
-    if !head_only {
-        out.extend_from_slice(body);
     }
 }
 
@@ -198,18 +95,22 @@ mod tests {
 
     #[test]
     fn answers_pipelined_requests_in_order() {
+        let mut buf =
+            b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n"
+                .to_vec();
         let mut out = Vec::new();
-        let two = b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\n\r\n";
-        let (len, next) = request(two, &mut out).unwrap();
-        assert!(next == Next::KeepAlive);
-        let (len2, _) = request(&two[len..], &mut out).unwrap();
-        assert_eq!(len + len2, two.len());
+        assert_eq!(answer(&mut buf, false, &mut out), Next::KeepAlive);
+        assert_eq!(buf, b"GET / HTTP/1.1\r\n", "the incomplete request is left");
         let text = String::from_utf8(out).unwrap();
         assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
         assert!(
             text.contains("Hello, world!HTTP/1.1 404 Not Found"),
             "{text}"
         );
-        assert!(request(b"GET / HTTP/1.1\r\n", &mut Vec::new()).is_none());
+        assert_eq!(text.matches("HTTP/1.1 ").count(), 2, "{text}");
+        let mut out = Vec::new();
+        let mut closing = b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n".to_vec();
+        assert_eq!(answer(&mut closing, false, &mut out), Next::Close);
+        assert!(closing.is_empty());
     }
 }

@@ -734,7 +734,7 @@ fn a_worker_started_late_still_stops() {
             latch.clone(),
             ran,
         );
-        // `Stop::stop`: the flag, then `wake_to_stop`.
+        // `Stop`'s drop: the flag, then `wake_to_stop`.
         stopping.store(true, Ordering::SeqCst);
         if mailbox.claim_wake() {
             interrupt_if_installed(&installed, &latch);

@@ -641,7 +641,8 @@ impl Builder {
         d0.run(Some(&turn), || root.header().is_complete());
         *runtime.root.lock().unwrap_or_else(|e| e.into_inner()) = None;
 
-        stop.stop_and_join();
+        // The workers stop here; a worker's panic goes on from here.
+        drop(stop);
         d0.shutdown();
         drop(installed);
         // Domain 0's trace recorder hands its events over when the domain is dropped.
@@ -664,17 +665,20 @@ impl Builder {
     }
 }
 
-/// Stops and joins the worker domains that were started, also when domain 0 unwinds.
+/// Stops and joins the worker domains that were started, when dropped: at the end of
+/// the run, or when domain 0 unwinds.
 struct Stop {
     runtime: Arc<RuntimeShared>,
 }
 
-impl Stop {
+impl Drop for Stop {
     /// Sets the stop flag, wakes every worker that sleeps, and joins the started
     /// threads. A worker that is still starting sees the flag before it first sleeps:
     /// it looks at it under its mailbox lock, where [`DomainShared::wake_to_stop`]
-    /// looks for its sleep (the loom model `a_worker_started_late_still_stops`).
-    fn stop(&self) -> Vec<thread::Result<()>> {
+    /// looks for its sleep (the loom model `a_worker_started_late_still_stops`). Once
+    /// every thread is joined, the first worker's panic goes on in domain 0, unless
+    /// domain 0 is unwinding already.
+    fn drop(&mut self) {
         let runtime = &self.runtime;
         // Under the lock that starts them: no worker starts after this.
         let threads = {
@@ -685,21 +689,11 @@ impl Stop {
         for d in &runtime.workers()[..threads.len()] {
             d.wake_to_stop();
         }
-        threads.into_iter().map(|t| t.join()).collect()
-    }
-
-    fn stop_and_join(self) {
-        let joined = self.stop();
-        if let Some(p) = joined.into_iter().find_map(Result::err) {
+        let joined: Vec<_> = threads.into_iter().map(|t| t.join()).collect();
+        if let Some(p) = joined.into_iter().find_map(Result::err)
+            && !thread::panicking()
+        {
             std::panic::resume_unwind(p);
-        }
-    }
-}
-
-impl Drop for Stop {
-    fn drop(&mut self) {
-        if !self.runtime.is_stopping() {
-            let _ = self.stop();
         }
     }
 }

@@ -454,18 +454,10 @@ pub(crate) trait Body {
                 self.drop_future();
                 self.returned(domain, value)
             }
-            Polled::BuildPanicked(p) => {
-                self.start_teardown(self.panicked(p));
-                self.poll_teardown(domain)
-            }
+            Polled::BuildPanicked(p) => self.tear_down(domain, self.panicked(p)),
             Polled::Panicked(p) => {
                 domain.trace(header.id, TraceKind::Panic);
-                // The teardown is recorded before the future is dropped: a promise
-                // dropped with it is not reported as forgotten, the teardown cancels
-                // its child.
-                self.start_teardown(self.panicked(p));
-                self.drop_future();
-                self.poll_teardown(domain)
+                self.tear_down(domain, self.panicked(p))
             }
         }
     }
@@ -501,6 +493,17 @@ pub(crate) trait Body {
                 next: None,
             });
         }
+    }
+
+    /// Starts the teardown for `reason` now that the future cannot go on (it
+    /// panicked, or returned breaking a rule), drops the future if it is still
+    /// there, and polls the teardown. The teardown is recorded before the future is
+    /// dropped: a promise dropped with it is not reported as forgotten, the teardown
+    /// cancels its child.
+    fn tear_down(&self, domain: &DomainLocal, reason: Error) -> Poll<()> {
+        self.start_teardown(reason);
+        self.drop_future();
+        self.poll_teardown(domain)
     }
 
     /// Cancel every child, wait for all of them, then drop the future, finalise the
@@ -594,8 +597,7 @@ pub(crate) trait Body {
         // the children the failure names.
         drop(value);
         // This task completes with its own error once its children are cancelled.
-        self.start_teardown(rule());
-        self.poll_teardown(domain)
+        self.tear_down(domain, rule())
     }
 
     /// Whether every child left is one to be reaped (see [`crate::scope`]).

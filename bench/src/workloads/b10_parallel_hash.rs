@@ -1,6 +1,6 @@
 //! B10 parallel_hash: the git tree id of a generated folder tree (blob and tree objects,
-//! SHA-1, as `git write-tree` computes them; `miou/examples/merkle.rs` has the same
-//! hashing), with the files read and hashed in parallel.
+//! SHA-1, as `git write-tree` computes them; a blob's id is `miou/examples/merkle.rs`'s
+//! own `blob_id`), with the files read and hashed in parallel.
 //!
 //! - sequential: one thread walks the tree and hashes every file, no runtime.
 //! - miou: `Builder::new().domains(w)`; folders are tasks on domain 0 (`spawn`), each
@@ -35,16 +35,13 @@ use sha1::{Digest, Sha1};
 use super::{Case, Config, Metric, Run, Target, Unit};
 use crate::runtimes::{self, Runtime};
 
-/// A git object id.
-pub type Id = [u8; 20];
-
-/// The id of a blob with this content.
-pub fn blob_id(content: &[u8]) -> Id {
-    let mut h = Sha1::new();
-    h.update(format!("blob {}\0", content.len()));
-    h.update(content);
-    h.finalize().into()
-}
+/// The merkle example, for its git ids: `Id` and `blob_id` are the example's own,
+/// the same file.
+#[allow(dead_code)]
+#[path = "../../../miou/examples/merkle.rs"]
+#[rustfmt::skip] // formatted as an example (examples/rustfmt.toml)
+mod merkle;
+pub use merkle::{Id, blob_id};
 
 /// Reads and hashes one file.
 fn file_id(path: &Path) -> io::Result<Id> {
@@ -208,90 +205,70 @@ pub fn threads(path: &Path, w: usize) -> io::Result<Option<Id>> {
     Ok(assemble(&listed, &ids))
 }
 
-/// The tree id with miou: folders spawned on this domain, files called onto workers.
-fn tree_miou(path: PathBuf) -> Pin<Box<dyn Future<Output = io::Result<Option<Id>>>>> {
-    Box::pin(async move {
-        let (files, folders) = list(&path)?;
-        let files: Vec<_> = files
-            .into_iter()
-            .map(|(name, p)| (name, miou::call(move || async move { file_id(&p) })))
-            .collect();
-        let folders: Vec<_> = folders
-            .into_iter()
-            .map(|(name, p)| (name, miou::spawn(tree_miou(p))))
-            .collect();
-        // Every child is awaited, even after an error, so that none is left behind.
-        let mut entries = Vec::new();
-        let mut error = None;
-        for (name, p) in files {
-            match p.await.expect("hashing a file does not panic") {
-                Ok(id) => entries.push(Entry {
-                    folder: false,
-                    name,
-                    id,
-                }),
-                Err(e) => error = error.or(Some(e)),
-            }
+/// One tree function per runtime, with the same body: the folder's files are hashed by
+/// `$hash` (a closure of the path, returning a join handle), its sub-folders are
+/// spawned with `$spawn`.
+macro_rules! tree {
+    ($name:ident, $spawn:path, $hash:expr $(, $bound:ident)?) => {
+        fn $name(
+            path: PathBuf,
+        ) -> Pin<Box<dyn Future<Output = io::Result<Option<Id>>> $(+ $bound)?>> {
+            Box::pin(async move {
+                let (files, folders) = list(&path)?;
+                let files: Vec<_> = files
+                    .into_iter()
+                    .map(|(name, p)| (name, $hash(p)))
+                    .collect();
+                let folders: Vec<_> = folders
+                    .into_iter()
+                    .map(|(name, p)| (name, $spawn($name(p))))
+                    .collect();
+                // Every child is awaited, even after an error, so that none is left
+                // behind.
+                let mut entries = Vec::new();
+                let mut error = None;
+                for (name, h) in files {
+                    match h.await.expect("hashing a file does not panic") {
+                        Ok(id) => entries.push(Entry {
+                            folder: false,
+                            name,
+                            id,
+                        }),
+                        Err(e) => error = error.or(Some(e)),
+                    }
+                }
+                for (name, h) in folders {
+                    match h.await.expect("hashing a folder does not panic") {
+                        Ok(Some(id)) => entries.push(Entry {
+                            folder: true,
+                            name,
+                            id,
+                        }),
+                        Ok(None) => {}
+                        Err(e) => error = error.or(Some(e)),
+                    }
+                }
+                match error {
+                    Some(e) => Err(e),
+                    None => Ok(tree_of(entries)),
+                }
+            })
         }
-        for (name, p) in folders {
-            match p.await.expect("hashing a folder does not panic") {
-                Ok(Some(id)) => entries.push(Entry {
-                    folder: true,
-                    name,
-                    id,
-                }),
-                Ok(None) => {}
-                Err(e) => error = error.or(Some(e)),
-            }
-        }
-        match error {
-            Some(e) => Err(e),
-            None => Ok(tree_of(entries)),
-        }
-    })
+    };
 }
 
-/// The tree id with tokio: folders spawned, files on the blocking pool.
-fn tree_tokio(path: PathBuf) -> Pin<Box<dyn Future<Output = io::Result<Option<Id>>> + Send>> {
-    Box::pin(async move {
-        let (files, folders) = list(&path)?;
-        let files: Vec<_> = files
-            .into_iter()
-            .map(|(name, p)| (name, tokio::task::spawn_blocking(move || file_id(&p))))
-            .collect();
-        let folders: Vec<_> = folders
-            .into_iter()
-            .map(|(name, p)| (name, tokio::spawn(tree_tokio(p))))
-            .collect();
-        let mut entries = Vec::new();
-        let mut error = None;
-        for (name, h) in files {
-            match h.await.expect("hashing a file does not panic") {
-                Ok(id) => entries.push(Entry {
-                    folder: false,
-                    name,
-                    id,
-                }),
-                Err(e) => error = error.or(Some(e)),
-            }
-        }
-        for (name, h) in folders {
-            match h.await.expect("hashing a folder does not panic") {
-                Ok(Some(id)) => entries.push(Entry {
-                    folder: true,
-                    name,
-                    id,
-                }),
-                Ok(None) => {}
-                Err(e) => error = error.or(Some(e)),
-            }
-        }
-        match error {
-            Some(e) => Err(e),
-            None => Ok(tree_of(entries)),
-        }
-    })
-}
+// miou: folders spawned on this domain, files called onto workers.
+tree!(tree_miou, miou::spawn, |p: PathBuf| miou::call(
+    move || async move { file_id(&p) }
+));
+
+// tokio: folders spawned, files on the blocking pool; tokio's spawn needs `Send`.
+tree!(
+    tree_tokio,
+    tokio::spawn,
+    |p: PathBuf| tokio::task::spawn_blocking(move || file_id(&p)),
+    Send
+);
 
 /// The shape of the generated tree.
 #[derive(Clone, Copy, Debug)]

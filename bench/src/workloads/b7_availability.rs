@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use super::net::{self, echo};
 use super::{Case, Config, Measured, Metric, Run, Target, Unit, thousands};
-use crate::runtimes::{self, Runtime, ae};
+use crate::runtimes::{self, Runtime, ae, spawn_miou, spawn_tokio};
 
 /// Request and reply size.
 pub const SIZE: usize = 64;
@@ -72,6 +72,47 @@ macro_rules! busy {
     }};
 }
 // ANCHOR_END: busy
+
+/// B7's root, the same in every runtime but for its spawn, its sockets, its echo
+/// and its mutex: the echo server and `k` busy tasks spawned side by side; returns
+/// the busy tasks' iterations and the time the server took to serve the client.
+// ANCHOR: root
+macro_rules! root {
+    (
+        $spawn:path,
+        $listener:expr,
+        $echo:path,
+        $mutex:ty,
+        $k:expr,
+        $stop:expr,
+        $started:expr
+    ) => {{
+        let (k, stop, started) = ($k, $stop, $started);
+        async move {
+            let l = $listener.expect("B7: listener");
+            let server = $spawn(async move {
+                let (s, _) = l.accept().await?;
+                $echo(s, SIZE).await
+            });
+            let start = Instant::now();
+            let busy: Vec<_> = (0..k)
+                .map(|i| {
+                    let seed = 0x5eed + i as u64;
+                    $spawn(busy!($mutex, seed, stop.clone(), started.clone()))
+                })
+                .collect();
+            server.await.expect("B7: echo");
+            let elapsed = start.elapsed();
+            stop.store(true, Ordering::SeqCst);
+            let mut iterations = 0;
+            for b in busy {
+                iterations += b.await;
+            }
+            (iterations, elapsed)
+        }
+    }};
+}
+// ANCHOR_END: root
 
 /// How one B7 case runs.
 #[derive(Clone, Copy, Debug)]
@@ -161,88 +202,39 @@ pub fn run(rt: Runtime, setup: Setup) -> Measured {
             .expect("spawn the B7 client")
     };
     let k = setup.busy;
-    let seed = |i: usize| 0x5eed + i as u64;
     let (iterations, busy_time) = match rt {
-        Runtime::Miou => runtimes::miou(setup.quanta, async move {
-            let l = miou::net::TcpListener::from_std(listener).expect("B7: listener");
+        Runtime::Miou => runtimes::miou(
+            setup.quanta,
             // ANCHOR: miou_run
-            let server = miou::spawn(async move {
-                let (s, _) = l.accept().await?;
-                echo::miou(s, SIZE).await
-            });
-            let start = Instant::now();
-            let busy: Vec<_> = (0..k)
-                .map(|i| {
-                    miou::spawn(busy!(
-                        miou::sync::Mutex<u64>,
-                        seed(i),
-                        stop.clone(),
-                        started.clone()
-                    ))
-                })
-                .collect();
-            server.await.expect("B7: server task").expect("B7: echo");
-            let elapsed = start.elapsed();
-            stop.store(true, Ordering::SeqCst);
-            let mut iterations = 0;
-            for b in busy {
-                iterations += b.await.expect("B7: busy task");
-            }
-            (iterations, elapsed)
+            root!(
+                spawn_miou,
+                miou::net::TcpListener::from_std(listener),
+                echo::miou,
+                miou::sync::Mutex<u64>,
+                k,
+                stop,
+                started
+            ),
             // ANCHOR_END: miou_run
-        }),
-        Runtime::TokioCt => runtimes::tokio_ct_io(async move {
-            let l = tokio::net::TcpListener::from_std(listener).expect("B7: listener");
-            let server = tokio::spawn(async move {
-                let (s, _) = l.accept().await?;
-                echo::tokio(s, SIZE).await
-            });
-            let start = Instant::now();
-            let busy: Vec<_> = (0..k)
-                .map(|i| {
-                    tokio::spawn(busy!(
-                        tokio::sync::Mutex<u64>,
-                        seed(i),
-                        stop.clone(),
-                        started.clone()
-                    ))
-                })
-                .collect();
-            server.await.expect("B7: server task").expect("B7: echo");
-            let elapsed = start.elapsed();
-            stop.store(true, Ordering::SeqCst);
-            let mut iterations = 0;
-            for b in busy {
-                iterations += b.await.expect("B7: busy task");
-            }
-            (iterations, elapsed)
-        }),
-        Runtime::AsyncExecutor => ae::block_on_io(async move {
-            let l = async_io::Async::new(listener).expect("B7: listener");
-            let server = ae::spawn(async move {
-                let (s, _) = l.accept().await?;
-                echo::async_io(s, SIZE).await
-            });
-            let start = Instant::now();
-            let busy: Vec<_> = (0..k)
-                .map(|i| {
-                    ae::spawn(busy!(
-                        async_lock::Mutex<u64>,
-                        seed(i),
-                        stop.clone(),
-                        started.clone()
-                    ))
-                })
-                .collect();
-            server.await.expect("B7: echo");
-            let elapsed = start.elapsed();
-            stop.store(true, Ordering::SeqCst);
-            let mut iterations = 0;
-            for b in busy {
-                iterations += b.await;
-            }
-            (iterations, elapsed)
-        }),
+        ),
+        Runtime::TokioCt => runtimes::tokio_ct_io(root!(
+            spawn_tokio,
+            tokio::net::TcpListener::from_std(listener),
+            echo::tokio,
+            tokio::sync::Mutex<u64>,
+            k,
+            stop,
+            started
+        )),
+        Runtime::AsyncExecutor => ae::block_on_io(root!(
+            ae::spawn,
+            async_io::Async::new(listener),
+            echo::async_io,
+            async_lock::Mutex<u64>,
+            k,
+            stop,
+            started
+        )),
         other => unreachable!("B7 does not run on {}", other.name()),
     };
     let mut rtts = client.join().expect("the B7 client panicked");
