@@ -1,5 +1,6 @@
 //! Model checks of miou's cross-thread protocols with `loom`: every interleaving (up to
-//! a preemption bound) of the real `TaskState` and `Mailbox` code.
+//! a preemption bound) of the real `TaskState`, `Mailbox`, `VirtualClock` and `sync/`
+//! code (the primitives and the wait list they share).
 //!
 //! Run with `RUSTFLAGS="--cfg loom" cargo test -p miou --lib --release loom_models`
 //! (`.ci/run` does, with `LOOM_MAX_PREEMPTIONS=3`).
@@ -505,6 +506,123 @@ fn the_mutex_hands_the_lock_over() {
         drop(held);
         waiter.join().unwrap();
         assert_eq!(*m.try_lock().expect("free again"), 1);
+    });
+}
+
+/// The wait list every primitive of `sync/` keeps under its lock (`sync/wait_list.rs`):
+/// the oldest of two waiters gives up (its task was cancelled) while another thread
+/// wakes the oldest waiter, as an unlock or a signal does. The first waiter is removed
+/// if it was still queued, or else woken, never both nor neither; the pop takes the
+/// oldest waiter still queued. (A flag under the same lock tells which went first.)
+#[test]
+fn a_waiter_that_gives_up_is_removed_or_woken_once() {
+    use crate::sync::wait_list::WaitList;
+    loom::model(|| {
+        // The list, and whether the first waiter gave up yet.
+        let state = Arc::new(Mutex::new((WaitList::default(), false)));
+        let (first, first_woken) = counting_waker();
+        let (second, second_woken) = counting_waker();
+        let a = crate::loom::lock(&state).0.push(&first, 'a');
+        crate::loom::lock(&state).0.push(&second, 'b');
+        let s = state.clone();
+        let waker = thread::spawn(move || {
+            let (w, after_give_up) = {
+                let mut s = crate::loom::lock(&s);
+                (s.0.pop_front().expect("a waiter is left"), s.1)
+            };
+            w.waker.wake();
+            (w.data, after_give_up)
+        });
+        let removed = {
+            let mut s = crate::loom::lock(&state);
+            s.1 = true;
+            s.0.remove(a).is_some()
+        };
+        let (popped, pop_after_give_up) = waker.join().unwrap();
+        assert_eq!(
+            removed, pop_after_give_up,
+            "removed exactly if still queued"
+        );
+        assert_eq!(popped, if removed { 'b' } else { 'a' }, "not FIFO");
+        assert_eq!(
+            usize::from(removed) + first_woken.load(Ordering::SeqCst),
+            1,
+            "the first waiter is removed or woken, never both nor neither"
+        );
+        assert_eq!(second_woken.load(Ordering::SeqCst), usize::from(removed));
+        assert_eq!(crate::loom::lock(&state).0.len(), usize::from(!removed));
+    });
+}
+
+/// Mutex: the holder unlocks while the oldest waiter is cancelled on another thread.
+/// The lock is never lost to the cancelled waiter: the second waiter is woken once and
+/// holds it, handed by the unlock or passed on by the cancelled waiter.
+#[test]
+fn a_cancelled_waiter_passes_the_lock_on() {
+    use std::future::Future;
+    use std::task::{Context, Poll};
+    loom::model(|| {
+        let m = Arc::new(crate::sync::Mutex::new(0u32));
+        let held = m.try_lock().expect("free at first");
+        let m2 = m.clone();
+        let cancelled = thread::spawn(move || {
+            let (waker, _) = counting_waker();
+            let mut lock = Box::pin(m2.lock());
+            let polled = lock.as_mut().poll(&mut Context::from_waker(&waker));
+            assert!(polled.is_pending(), "held, or handed to the other waiter");
+            drop(lock); // its task is cancelled
+        });
+        let (waker, woken) = counting_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut lock = Box::pin(m.lock());
+        assert!(lock.as_mut().poll(&mut cx).is_pending(), "held");
+        drop(held);
+        cancelled.join().unwrap();
+        assert_eq!(woken.load(Ordering::SeqCst), 1, "the lock was lost");
+        let Poll::Ready(mut g) = lock.as_mut().poll(&mut cx) else {
+            panic!("woken without being handed the lock");
+        };
+        *g += 1;
+        drop(g);
+        assert_eq!(*m.try_lock().expect("free again"), 1);
+    });
+}
+
+/// Condition: a signal races with the cancellation of the oldest waiter. The signal is
+/// not lost: the second waiter is woken once, by the signal itself or forwarded by the
+/// cancelled waiter, and then takes the mutex again.
+#[test]
+fn a_signal_to_a_cancelled_waiter_is_passed_on() {
+    use std::future::Future;
+    use std::task::Context;
+    loom::model(|| {
+        let m = crate::sync::Mutex::new(());
+        let cond = Arc::new(crate::sync::Condition::new());
+        let (first, first_woken) = counting_waker();
+        let (second, second_woken) = counting_waker();
+        let mut w1 = Box::pin(cond.wait(m.try_lock().expect("free")));
+        assert!(
+            w1.as_mut()
+                .poll(&mut Context::from_waker(&first))
+                .is_pending()
+        );
+        let mut cx = Context::from_waker(&second);
+        let mut w2 = Box::pin(cond.wait(m.try_lock().expect("released by the wait")));
+        assert!(w2.as_mut().poll(&mut cx).is_pending());
+        let c = cond.clone();
+        let signaller = thread::spawn(move || c.signal());
+        drop(w1); // its task is cancelled
+        signaller.join().unwrap();
+        assert!(first_woken.load(Ordering::SeqCst) <= 1);
+        assert_eq!(
+            second_woken.load(Ordering::SeqCst),
+            1,
+            "the signal was lost"
+        );
+        assert!(
+            w2.as_mut().poll(&mut cx).is_ready(),
+            "signalled, the mutex free"
+        );
     });
 }
 

@@ -18,8 +18,9 @@ use std::sync::Arc;
 use crate::loom::Mutex;
 use std::task::{Context, Poll};
 
-use super::lock;
+use super::lock_state;
 use super::trigger::Trigger;
+use super::wait_list::WaiterId;
 
 /// Why a [`Computation`] was cancelled: any error, shared so that every reader of the
 /// computation gets it (cloning is cheap). Find the original type with
@@ -189,7 +190,7 @@ impl<T> Computation<T> {
 
     fn complete(&self, done: State<T>) -> bool {
         let triggers = {
-            let mut s = lock(&self.inner);
+            let mut s = lock_state(&self.inner);
             match &mut *s {
                 State::Running { triggers, .. } => {
                     let triggers = std::mem::take(triggers);
@@ -269,7 +270,7 @@ impl<T> Computation<T> {
     /// assert!(!c.is_running());
     /// ```
     pub fn is_running(&self) -> bool {
-        matches!(*lock(&self.inner), State::Running { .. })
+        matches!(*lock_state(&self.inner), State::Running { .. })
     }
 
     /// The cause, if the computation was cancelled.
@@ -281,7 +282,7 @@ impl<T> Computation<T> {
     /// assert_eq!(c.cancelled().unwrap().to_string(), "stop");
     /// ```
     pub fn cancelled(&self) -> Option<Cause> {
-        match &*lock(&self.inner) {
+        match &*lock_state(&self.inner) {
             State::Cancelled(cause) => Some(cause.clone()),
             _ => None,
         }
@@ -325,7 +326,7 @@ impl<T> Computation<T> {
     /// assert!(!c.try_attach(&Trigger::new())); // complete
     /// ```
     pub fn try_attach(&self, trigger: &Trigger) -> bool {
-        let mut s = lock(&self.inner);
+        let mut s = lock_state(&self.inner);
         match &mut *s {
             State::Running { triggers, .. } if !trigger.is_signaled() => {
                 triggers.push(trigger.clone());
@@ -352,7 +353,7 @@ impl<T> Computation<T> {
     /// ```
     pub fn detach(&self, trigger: &Trigger) {
         trigger.signal();
-        let mut s = lock(&self.inner);
+        let mut s = lock_state(&self.inner);
         if let State::Running { triggers, detached } = &mut *s {
             *detached += 1;
             if *detached > triggers.len() / 2 {
@@ -402,7 +403,7 @@ impl<T> Computation<T> {
     where
         T: Clone,
     {
-        match &*lock(&self.inner) {
+        match &*lock_state(&self.inner) {
             State::Running { .. } => None,
             State::Returned(v) => Some(Ok(v.clone())),
             State::Cancelled(cause) => Some(Err(cause.clone())),
@@ -413,7 +414,7 @@ impl<T> Computation<T> {
 impl<T: fmt::Debug> fmt::Debug for Computation<T> {
     /// Shows the state; while running, how many triggers are kept (`attached`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = lock(&self.inner);
+        let s = lock_state(&self.inner);
         let mut d = f.debug_struct("Computation");
         match &*s {
             State::Running { triggers, .. } => d
@@ -458,7 +459,7 @@ pub struct ComputationWait<'a, T> {
     /// The trigger attached to the computation while we wait.
     trigger: Option<Trigger>,
     /// Our waker's id in that trigger.
-    id: Option<u64>,
+    id: Option<WaiterId>,
 }
 
 impl<T: fmt::Debug> fmt::Debug for ComputationWait<'_, T> {

@@ -1,6 +1,7 @@
 //! [`Condition`]: waiting, under a [`Mutex`], for a condition to become true. This
-//! file owns the FIFO of waiters, the set of waiters signalled but not yet resumed, and
-//! the future that waits ([`ConditionWait`]): enqueue, unlock, wait, re-lock.
+//! file owns the waiters (a [`WaitList`]), the set of waiters signalled but not yet
+//! resumed, and the future that waits ([`ConditionWait`]): enqueue, unlock, wait,
+//! re-lock.
 //!
 //! A signal goes to the oldest waiter: it leaves the queue and its id is recorded as
 //! *signalled* before its task is woken. A waiter dropped while it waits (its task was
@@ -10,14 +11,14 @@
 //! are never held together.
 
 use crate::loom::Mutex as StateLock;
-use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use super::mutex::{Lock, Mutex, MutexGuard};
-use super::{after_park, lock, poll_point};
+use super::wait_list::{WaitList, WaiterId};
+use super::{after_park, lock_state, point_if_in_task};
 
 /// A condition variable for tasks: [`wait`](Condition::wait) releases a
 /// [`Mutex`] and waits for a [`signal`](Condition::signal) or a
@@ -54,18 +55,17 @@ pub struct Condition {
 
 #[derive(Default)]
 struct State {
-    waiters: VecDeque<(u64, Waker)>,
+    waiters: WaitList,
     /// Waiters signalled (out of the queue) that have not yet resumed.
-    signalled: Vec<u64>,
-    next_id: u64,
+    signalled: Vec<WaiterId>,
 }
 
 impl State {
     /// Signals the oldest waiter; returns its waker.
     fn signal_one(&mut self) -> Option<Waker> {
-        let (id, waker) = self.waiters.pop_front()?;
-        self.signalled.push(id);
-        Some(waker)
+        let w = self.waiters.pop_front()?;
+        self.signalled.push(w.id);
+        Some(w.waker)
     }
 }
 
@@ -140,7 +140,7 @@ impl Condition {
     /// });
     /// ```
     pub fn signal(&self) {
-        let w = lock(&self.state).signal_one();
+        let w = lock_state(&self.state).signal_one();
         if let Some(w) = w {
             w.wake();
         }
@@ -176,11 +176,15 @@ impl Condition {
     /// ```
     pub fn broadcast(&self) {
         let wakers: Vec<Waker> = {
-            let mut s = lock(&self.state);
+            let mut s = lock_state(&self.state);
             let s = &mut *s;
-            let ws: Vec<_> = s.waiters.drain(..).collect();
-            s.signalled.extend(ws.iter().map(|(id, _)| *id));
-            ws.into_iter().map(|(_, w)| w).collect()
+            s.waiters
+                .drain()
+                .map(|w| {
+                    s.signalled.push(w.id);
+                    w.waker
+                })
+                .collect()
         };
         for w in wakers {
             w.wake();
@@ -188,40 +192,31 @@ impl Condition {
     }
 
     /// Queues a new waiter.
-    fn enqueue(&self, waker: &Waker) -> u64 {
-        let mut s = lock(&self.state);
-        let id = s.next_id;
-        s.next_id += 1;
-        s.waiters.push_back((id, waker.clone()));
-        id
+    fn enqueue(&self, waker: &Waker) -> WaiterId {
+        lock_state(&self.state).waiters.push(waker, ())
     }
 
     /// `true` if waiter `id` was signalled (it is then forgotten); otherwise refreshes
     /// its waker.
-    fn take_signal(&self, id: u64, waker: &Waker) -> bool {
-        let mut s = lock(&self.state);
+    fn take_signal(&self, id: WaiterId, waker: &Waker) -> bool {
+        let mut s = lock_state(&self.state);
         if let Some(at) = s.signalled.iter().position(|&i| i == id) {
             s.signalled.swap_remove(at);
             return true;
         }
-        if let Some((_, w)) = s.waiters.iter_mut().find(|(i, _)| *i == id)
-            && !w.will_wake(waker)
-        {
-            w.clone_from(waker);
-        }
+        s.waiters.update(id, waker);
         false
     }
 
     /// Waiter `id` gives up: it leaves the queue, or forwards the signal it received.
-    fn give_up(&self, id: u64) {
+    fn give_up(&self, id: WaiterId) {
         let (removed, forward) = {
-            let mut s = lock(&self.state);
+            let mut s = lock_state(&self.state);
             if let Some(at) = s.signalled.iter().position(|&i| i == id) {
                 s.signalled.swap_remove(at);
                 (None, s.signal_one())
             } else {
-                let at = s.waiters.iter().position(|(i, _)| *i == id);
-                (at.and_then(|at| s.waiters.remove(at)), None)
+                (s.waiters.remove(id), None)
             }
         };
         drop(removed);
@@ -233,7 +228,7 @@ impl Condition {
 
 impl fmt::Debug for Condition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = lock(&self.state);
+        let s = lock_state(&self.state);
         f.debug_struct("Condition")
             .field("waiters", &s.waiters.len())
             .field("signalled", &s.signalled.len())
@@ -273,7 +268,7 @@ enum Stage<'a, T: ?Sized> {
     /// Still holding the mutex; the scheduling point is still to pass.
     Point(MutexGuard<'a, T>),
     /// Queued on the condition under this id; the mutex is released.
-    Waiting(u64, &'a Mutex<T>),
+    Waiting(WaiterId, &'a Mutex<T>),
     /// Signalled; taking the mutex again.
     Relock(Lock<'a, T>),
     Done,
@@ -302,7 +297,7 @@ impl<'a, T: ?Sized> Future for ConditionWait<'_, 'a, T> {
         loop {
             match &mut this.stage {
                 Stage::Point(_) => {
-                    if poll_point(cx).is_pending() {
+                    if point_if_in_task(cx).is_pending() {
                         return Poll::Pending;
                     }
                     // Queue first, then unlock: a signal sent as soon as the mutex is

@@ -1,7 +1,7 @@
 //! [`Lazy`]: a value computed once, on first use, safe across domains. This file owns
 //! the memoised result (value or panic message), the state of the initialiser (not run,
-//! running on some thread, done), the tasks waiting for another one's computation, and
-//! the future that forces the value ([`Force`]).
+//! running on some thread, done), the tasks waiting for another one's computation (a
+//! [`WaitList`]), and the future that forces the value ([`Force`]).
 //!
 //! The initialiser runs in place, synchronously, inside the first forcer's poll: while
 //! it runs, the state records the thread running it. A force from that same thread
@@ -16,10 +16,11 @@ use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 
 use crate::loom::Mutex;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::thread::{self, ThreadId};
 
-use super::{after_park, lock, poll_point};
+use super::wait_list::{WaitList, WaiterId};
+use super::{after_park, lock_state, point_if_in_task};
 
 /// A value computed once, by the first task that [`force`](Lazy::force)s it; every
 /// other forcer, on any domain, gets the same value. If the initialiser panics, the
@@ -50,11 +51,7 @@ pub struct Lazy<T> {
 
 enum State<T> {
     Unforced(Box<dyn FnOnce() -> T + Send>),
-    Running {
-        thread: ThreadId,
-        waiters: Vec<(u64, Waker)>,
-        next_id: u64,
-    },
+    Running { thread: ThreadId, waiters: WaitList },
     Done,
 }
 
@@ -150,15 +147,15 @@ impl<T> Lazy<T> {
         };
         let set = self.result.set(stored);
         debug_assert!(set.is_ok(), "the result is stored once");
-        let waiters = {
-            let mut s = lock(&self.state);
+        let mut waiters = {
+            let mut s = lock_state(&self.state);
             match std::mem::replace(&mut *s, State::Done) {
                 State::Running { waiters, .. } => waiters,
-                _ => Vec::new(),
+                _ => WaitList::default(),
             }
         };
-        for (_, w) in waiters {
-            w.wake();
+        for w in waiters.drain() {
+            w.waker.wake();
         }
         if let Some(p) = panic {
             resume_unwind(p);
@@ -180,7 +177,7 @@ impl<T: fmt::Debug> fmt::Debug for Lazy<T> {
         match self.result.get() {
             Some(Ok(v)) => d.field("value", v),
             Some(Err(m)) => d.field("panicked", m),
-            None => match &*lock(&self.state) {
+            None => match &*lock_state(&self.state) {
                 State::Running { waiters, .. } => d
                     .field("state", &"Running")
                     .field("waiters", &waiters.len()),
@@ -213,7 +210,7 @@ pub struct Force<'a, T> {
 enum Stage {
     Start,
     Passed,
-    Waiting(u64),
+    Waiting(WaiterId),
 }
 
 impl<T: fmt::Debug> fmt::Debug for Force<'_, T> {
@@ -238,18 +235,18 @@ impl<'a, T> Future for Force<'a, T> {
             // Re-entrancy first: from inside the initialiser, a scheduling point could
             // not end the turn.
             let reentrant = matches!(
-                &*lock(&lazy.state),
+                &*lock_state(&lazy.state),
                 State::Running { thread, .. } if *thread == thread::current().id()
             );
             if reentrant {
                 Lazy::<T>::reentrant();
             }
-            if poll_point(cx).is_pending() {
+            if point_if_in_task(cx).is_pending() {
                 return Poll::Pending;
             }
             this.stage = Stage::Passed;
         }
-        let mut s = lock(&lazy.state);
+        let mut s = lock_state(&lazy.state);
         match &mut *s {
             State::Done => {
                 drop(s);
@@ -263,8 +260,7 @@ impl<'a, T> Future for Force<'a, T> {
                     &mut *s,
                     State::Running {
                         thread: thread::current().id(),
-                        waiters: Vec::new(),
-                        next_id: 0,
+                        waiters: WaitList::default(),
                     },
                 ) else {
                     unreachable!()
@@ -274,29 +270,16 @@ impl<'a, T> Future for Force<'a, T> {
                 debug_assert_eq!(this.stage, Stage::Passed);
                 Poll::Ready(lazy.compute(f))
             }
-            State::Running {
-                thread,
-                waiters,
-                next_id,
-            } => {
+            State::Running { thread, waiters } => {
                 if *thread == thread::current().id() {
                     drop(s);
                     Lazy::<T>::reentrant();
                 }
                 match this.stage {
                     Stage::Waiting(id) => {
-                        if let Some((_, w)) = waiters.iter_mut().find(|(i, _)| *i == id)
-                            && !w.will_wake(cx.waker())
-                        {
-                            w.clone_from(cx.waker());
-                        }
+                        waiters.update(id, cx.waker());
                     }
-                    _ => {
-                        let id = *next_id;
-                        *next_id += 1;
-                        waiters.push((id, cx.waker().clone()));
-                        this.stage = Stage::Waiting(id);
-                    }
+                    _ => this.stage = Stage::Waiting(waiters.push(cx.waker(), ())),
                 }
                 Poll::Pending
             }
@@ -309,16 +292,10 @@ impl<T> Drop for Force<'_, T> {
         let Stage::Waiting(id) = self.stage else {
             return;
         };
-        let removed = {
-            let mut s = lock(&self.lazy.state);
-            match &mut *s {
-                State::Running { waiters, .. } => waiters
-                    .iter()
-                    .position(|(i, _)| *i == id)
-                    .map(|at| waiters.swap_remove(at)),
-                _ => None,
-            }
+        let removed = match &mut *lock_state(&self.lazy.state) {
+            State::Running { waiters, .. } => waiters.remove(id),
+            _ => None,
         };
-        drop(removed);
+        drop(removed); // the waker is dropped outside the lock
     }
 }

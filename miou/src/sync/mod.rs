@@ -58,6 +58,7 @@ mod condition;
 mod lazy;
 mod mutex;
 mod trigger;
+pub(crate) mod wait_list;
 
 pub use computation::{Aborted, Cause, Computation, ComputationWait};
 pub use condition::{Condition, ConditionWait};
@@ -65,12 +66,13 @@ pub use lazy::{Force, Lazy};
 pub use mutex::{Lock, Mutex, MutexGuard};
 pub use trigger::{Trigger, TriggerWait};
 
-/// Locks one of the internal `std` mutexes, ignoring poisoning. Wakers are woken,
-/// callbacks run and values dropped after the lock is released; what runs under it
-/// (cloning a waker or a value) leaves the state consistent if it panics.
+/// Locks a primitive's state (under one of the internal `std` mutexes), ignoring
+/// poisoning. Wakers are woken, callbacks run and values dropped after the lock is
+/// released; what runs under it (cloning a waker or a value) leaves the state
+/// consistent if it panics.
 ///
 /// They are `crate::loom`'s mutexes, so the protocols run under the loom models too.
-fn lock<T>(m: &crate::loom::Mutex<T>) -> crate::loom::MutexGuard<'_, T> {
+fn lock_state<T>(m: &crate::loom::Mutex<T>) -> crate::loom::MutexGuard<'_, T> {
     crate::loom::lock(m)
 }
 
@@ -81,7 +83,7 @@ fn in_task() -> bool {
 
 /// The scheduling point every operation passes on its first poll. Outside a task there
 /// is no scheduler to yield to: the point is passed at once.
-fn poll_point(cx: &mut Context<'_>) -> Poll<()> {
+fn point_if_in_task(cx: &mut Context<'_>) -> Poll<()> {
     if in_task() {
         crate::point::poll_point(cx)
     } else {
@@ -105,7 +107,7 @@ struct TaskRef {
 }
 
 /// The task being polled on this thread, if any.
-fn current_task() -> Option<TaskRef> {
+fn current_task_ref() -> Option<TaskRef> {
     try_with_domain(|d| {
         let d = d?;
         let task = d.current_id()?;

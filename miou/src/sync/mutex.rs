@@ -5,8 +5,8 @@
 //!
 //! # The hand-off protocol
 //!
-//! The state (`locked`, the FIFO of waiters, and `handed`) lives under a `std` mutex;
-//! the value lives in an `UnsafeCell` beside it.
+//! The state (`locked`, the FIFO of waiters, a [`WaitList`], and `handed`) lives under
+//! a `std` mutex; the value lives in an `UnsafeCell` beside it.
 //!
 //! - Taking a free lock sets `locked`. A free lock has no waiters, so a newcomer never
 //!   overtakes a waiter.
@@ -22,7 +22,6 @@
 //! Wakers are woken after the state's lock is released.
 
 use std::cell::UnsafeCell;
-use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -30,7 +29,8 @@ use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use super::{TaskRef, after_park, current_task, lock, poll_point};
+use super::wait_list::{WaitList, WaiterId};
+use super::{TaskRef, after_park, current_task_ref, lock_state, point_if_in_task};
 
 /// A mutual-exclusion lock for tasks, on one domain or across domains.
 ///
@@ -85,15 +85,10 @@ struct State {
     /// `Debug`; `None` outside a task.
     owner: Option<TaskRef>,
     /// The waiter the lock was handed to, which has not yet come to take it.
-    handed: Option<u64>,
-    waiters: VecDeque<Waiter>,
-    next_id: u64,
-}
-
-struct Waiter {
-    id: u64,
-    waker: Waker,
-    task: Option<TaskRef>,
+    handed: Option<WaiterId>,
+    /// The tasks waiting for the lock, oldest first; each waiter's data is its task,
+    /// the owner once it is handed the lock (`None` outside a task).
+    waiters: WaitList<Option<TaskRef>>,
 }
 
 impl State {
@@ -106,7 +101,7 @@ impl State {
         match self.waiters.pop_front() {
             Some(w) => {
                 self.handed = Some(w.id);
-                self.owner = w.task;
+                self.owner = w.data; // the waiter's task
                 Some(w.waker)
             }
             None => {
@@ -187,12 +182,12 @@ impl<T: ?Sized> Mutex<T> {
     /// assert!(m.try_lock().is_some());
     /// ```
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-        let mut s = lock(&self.state);
+        let mut s = lock_state(&self.state);
         if s.locked {
             return None;
         }
         s.locked = true;
-        s.owner = current_task();
+        s.owner = current_task_ref();
         Some(MutexGuard::new(self))
     }
 
@@ -209,7 +204,7 @@ impl<T: ?Sized> Mutex<T> {
 
     /// Unlocks: hands the lock to the oldest waiter, or frees it.
     fn unlock(&self) {
-        let next = lock(&self.state).release();
+        let next = lock_state(&self.state).release();
         if let Some(w) = next {
             w.wake();
         }
@@ -241,7 +236,7 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
                 d.field("data", &format_args!("<locked>"));
             }
         }
-        let s = lock(&self.state);
+        let s = lock_state(&self.state);
         d.field("owner", &s.owner.map(|o| o.task))
             .field("waiters", &s.waiters.len())
             .finish()
@@ -282,7 +277,7 @@ enum Stage {
     /// Take the lock, or queue.
     Take,
     /// Queued under this id.
-    Queued(u64),
+    Queued(WaiterId),
     Done,
 }
 
@@ -298,15 +293,15 @@ impl<'a, T: ?Sized> Future for Lock<'a, T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<MutexGuard<'a, T>> {
         let this = &mut *self;
         if this.stage == Stage::Point {
-            if poll_point(cx).is_pending() {
+            if point_if_in_task(cx).is_pending() {
                 return Poll::Pending;
             }
             this.stage = Stage::Take;
         }
-        let mut s = lock(&this.mutex.state);
+        let mut s = lock_state(&this.mutex.state);
         match this.stage {
             Stage::Take => {
-                let me = current_task();
+                let me = current_task_ref();
                 if !s.locked {
                     s.locked = true;
                     s.owner = me;
@@ -321,14 +316,7 @@ impl<'a, T: ?Sized> Future for Lock<'a, T> {
                          (it would wait for itself forever)"
                     );
                 }
-                let id = s.next_id;
-                s.next_id += 1;
-                s.waiters.push_back(Waiter {
-                    id,
-                    waker: cx.waker().clone(),
-                    task: me,
-                });
-                this.stage = Stage::Queued(id);
+                this.stage = Stage::Queued(s.waiters.push(cx.waker(), me));
                 Poll::Pending
             }
             Stage::Queued(id) => {
@@ -339,11 +327,7 @@ impl<'a, T: ?Sized> Future for Lock<'a, T> {
                     after_park();
                     return Poll::Ready(MutexGuard::new(this.mutex));
                 }
-                if let Some(w) = s.waiters.iter_mut().find(|w| w.id == id)
-                    && !w.waker.will_wake(cx.waker())
-                {
-                    w.waker.clone_from(cx.waker());
-                }
+                s.waiters.update(id, cx.waker());
                 Poll::Pending
             }
             Stage::Point | Stage::Done => panic!("miou::sync::Lock polled after completion"),
@@ -357,13 +341,12 @@ impl<T: ?Sized> Drop for Lock<'_, T> {
             return;
         };
         let (next, removed) = {
-            let mut s = lock(&self.mutex.state);
+            let mut s = lock_state(&self.mutex.state);
             if s.handed == Some(id) {
                 s.handed = None;
                 (s.release(), None)
             } else {
-                let at = s.waiters.iter().position(|w| w.id == id);
-                (None, at.and_then(|at| s.waiters.remove(at)))
+                (None, s.waiters.remove(id))
             }
         };
         drop(removed);

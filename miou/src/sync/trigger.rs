@@ -1,6 +1,6 @@
 //! [`Trigger`]: a one-shot signal, thread-safe. This file owns the trigger's state
-//! (initial, awaited, signalled), the wakers and callbacks attached to it, and the
-//! future that waits for it ([`TriggerWait`]).
+//! (initial, awaited, signalled), the wakers and callbacks attached to it (a
+//! [`WaitList`]), and the future that waits for it ([`TriggerWait`]).
 //!
 //! The state lives under a `std` mutex; [`Trigger::signal`] takes the attached wakers
 //! and callbacks out under the lock and runs them after releasing it, so a callback may
@@ -14,7 +14,8 @@ use std::sync::Arc;
 use crate::loom::Mutex;
 use std::task::{Context, Poll, Waker};
 
-use super::{after_park, lock};
+use super::wait_list::{WaitList, WaiterId};
+use super::{after_park, lock_state};
 
 /// A one-shot signal: it starts *initial*, and [`signal`](Trigger::signal) makes it
 /// *signalled* for good. Tasks wait for it with `.await` (on `&trigger`) or
@@ -49,15 +50,12 @@ pub struct Trigger {
 struct State {
     signaled: bool,
     /// Tasks waiting (by the id of their [`TriggerWait`]) and callbacks, in order of
-    /// attachment. Empty once signalled.
-    waiting: Vec<Attached>,
-    next_id: u64,
+    /// attachment: a task with its waker and no callback, a callback with a waker that
+    /// does nothing. Empty once signalled.
+    waiting: WaitList<Option<Callback>>,
 }
 
-enum Attached {
-    Waker(u64, Waker),
-    Callback(Box<dyn FnOnce() + Send>),
-}
+type Callback = Box<dyn FnOnce() + Send>;
 
 impl Trigger {
     /// A new trigger, initial.
@@ -80,7 +78,7 @@ impl Trigger {
     /// assert!(!t.is_initial()); // something waits for it
     /// ```
     pub fn is_initial(&self) -> bool {
-        let s = lock(&self.inner);
+        let s = lock_state(&self.inner);
         !s.signaled && s.waiting.is_empty()
     }
 
@@ -92,7 +90,7 @@ impl Trigger {
     /// assert!(t.is_signaled());
     /// ```
     pub fn is_signaled(&self) -> bool {
-        lock(&self.inner).signaled
+        lock_state(&self.inner).signaled
     }
 
     /// Signals the trigger: wakes every waiting task and runs every attached callback
@@ -115,17 +113,17 @@ impl Trigger {
     /// ```
     pub fn signal(&self) {
         let waiting = {
-            let mut s = lock(&self.inner);
+            let mut s = lock_state(&self.inner);
             if s.signaled {
                 return;
             }
             s.signaled = true;
-            std::mem::take(&mut s.waiting)
+            s.waiting.drain()
         };
-        for a in waiting {
-            match a {
-                Attached::Waker(_, w) => w.wake(),
-                Attached::Callback(f) => f(),
+        for w in waiting {
+            w.waker.wake();
+            if let Some(f) = w.data {
+                f();
             }
         }
     }
@@ -140,11 +138,11 @@ impl Trigger {
     /// assert!(!t.on_signal(|| unreachable!()));
     /// ```
     pub fn on_signal(&self, f: impl FnOnce() + Send + 'static) -> bool {
-        let mut s = lock(&self.inner);
+        let mut s = lock_state(&self.inner);
         if s.signaled {
             return false;
         }
-        s.waiting.push(Attached::Callback(Box::new(f)));
+        s.waiting.push(Waker::noop(), Some(Box::new(f)));
         true
     }
 
@@ -171,8 +169,8 @@ impl Trigger {
 
     /// One poll of a wait: `Ready` when signalled, otherwise registers (or refreshes)
     /// the waker under `id`. Consumes the turn's scheduling point if it had waited.
-    pub(crate) fn poll_wait(&self, id: &mut Option<u64>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut s = lock(&self.inner);
+    pub(crate) fn poll_wait(&self, id: &mut Option<WaiterId>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut s = lock_state(&self.inner);
         if s.signaled {
             drop(s);
             if id.take().is_some() {
@@ -182,44 +180,23 @@ impl Trigger {
         }
         match *id {
             Some(me) => {
-                for a in &mut s.waiting {
-                    if let Attached::Waker(i, w) = a
-                        && *i == me
-                    {
-                        if !w.will_wake(cx.waker()) {
-                            w.clone_from(cx.waker());
-                        }
-                        break;
-                    }
-                }
+                s.waiting.update(me, cx.waker());
             }
-            None => {
-                let me = s.next_id;
-                s.next_id += 1;
-                s.waiting.push(Attached::Waker(me, cx.waker().clone()));
-                *id = Some(me);
-            }
+            None => *id = Some(s.waiting.push(cx.waker(), None)),
         }
         Poll::Pending
     }
 
     /// A wait registered under `id` is given up: forget its waker.
-    pub(crate) fn cancel_wait(&self, id: u64) {
-        let removed = {
-            let mut s = lock(&self.inner);
-            let at = s
-                .waiting
-                .iter()
-                .position(|a| matches!(a, Attached::Waker(i, _) if *i == id));
-            at.map(|at| s.waiting.remove(at))
-        };
+    pub(crate) fn cancel_wait(&self, id: WaiterId) {
+        let removed = lock_state(&self.inner).waiting.remove(id);
         drop(removed); // the waker is dropped outside the lock
     }
 }
 
 impl fmt::Debug for Trigger {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = lock(&self.inner);
+        let s = lock_state(&self.inner);
         let state = if s.signaled {
             "Signaled"
         } else if s.waiting.is_empty() {
@@ -265,7 +242,7 @@ impl<'a> IntoFuture for &'a Trigger {
 pub struct TriggerWait<'a> {
     trigger: &'a Trigger,
     /// The id under which our waker is attached, while it is.
-    id: Option<u64>,
+    id: Option<WaiterId>,
     done: bool,
 }
 
