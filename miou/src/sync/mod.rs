@@ -50,7 +50,7 @@
 
 use std::task::{Context, Poll};
 
-use crate::id::TaskId;
+use crate::id::{RunId, TaskId};
 use crate::scheduler::try_with_domain;
 
 mod computation;
@@ -99,10 +99,10 @@ fn after_park() {
 }
 
 /// A task, identified across runs (task ids restart at every run, and runs may be
-/// nested or concurrent: the run's address tells them apart).
+/// nested or concurrent: the run's number, never reused, tells them apart).
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct TaskRef {
-    run: usize,
+    run: RunId,
     task: TaskId,
 }
 
@@ -112,7 +112,7 @@ fn current_task_ref() -> Option<TaskRef> {
         let d = d?;
         let task = d.current_id()?;
         Some(TaskRef {
-            run: std::sync::Arc::as_ptr(&d.runtime) as *const () as usize,
+            run: d.shared.key().run,
             task,
         })
     })
