@@ -213,10 +213,12 @@ fn hooks_run_before_every_step_most_recent_first() {
 }
 
 /// Runs the root built by `make` on one domain with quanta 1 and returns its trace as
-/// lines `"<task> <event>"`. Tasks are named by `names` in order of appearance: the
-/// first task seen is the root, then each spawned task takes the next name.
+/// lines `"<task> <event>"`, its `Wake`s too if `wakes`. Tasks are named by `names` in
+/// order of appearance: the first task seen is the root, then each spawned task takes
+/// the next name.
 fn traced<F>(
     names: &'static [&'static str],
+    wakes: bool,
     make: impl FnOnce() -> F + Send + 'static,
 ) -> Vec<String>
 where
@@ -237,9 +239,7 @@ where
     let mut lines = Vec::new();
     for ev in events {
         assert_eq!(ev.domain.index(), 0, "{ev:?}");
-        if ev.kind == TraceKind::Wake {
-            // These tests pin turns; `wake_is_reported_where_the_task_is_queued` pins
-            // the wakes.
+        if ev.kind == TraceKind::Wake && !wakes {
             continue;
         }
         let who = *name
@@ -252,6 +252,7 @@ where
             TraceKind::Resume => "Resume".into(),
             TraceKind::Yield => "Yield".into(),
             TraceKind::Park => "Park".into(),
+            TraceKind::Wake => "Wake".into(),
             TraceKind::Cancel => "Cancel".into(),
             TraceKind::Panic => "Panic".into(),
             TraceKind::Finish { ok: true } => "Finish ok".into(),
@@ -272,7 +273,7 @@ where
 /// takes the value and returns.
 #[test]
 fn trace_of_spawn_yield_await() {
-    let lines = traced(&["R", "p"], || async {
+    let lines = traced(&["R", "p"], false, || async {
         let p = spawn(async {
             yield_now().await;
             7
@@ -305,35 +306,18 @@ fn trace_of_spawn_yield_await() {
 /// waiter woken), before R's next turn.
 #[test]
 fn wake_is_reported_where_the_task_is_queued() {
-    let events: Arc<Mutex<Vec<TraceEvent>>> = Arc::default();
-    let e = events.clone();
-    watchdog(10, move || {
-        Builder::new()
-            .domains(0)
-            .quanta(1)
-            .trace(move |ev| e.lock().unwrap().push(ev.clone()))
-            .run(async {
-                let p = spawn(async {
-                    yield_now().await;
-                    7
-                });
-                assert_eq!(exn(p.await), 7);
-            })
+    let lines = traced(&["R", "p"], true, || async {
+        let p = spawn(async {
+            yield_now().await;
+            7
+        });
+        assert_eq!(exn(p.await), 7);
     });
-    let events = events.lock().unwrap();
-    let root = events[0].task;
-    let lines: Vec<String> = events
-        .iter()
-        .map(|ev| {
-            let who = if ev.task == root { "R" } else { "p" };
-            format!("{who} {}", ev.kind)
-        })
-        .filter(|l| !l.contains("Spawn"))
-        .collect();
     assert_eq!(
         lines,
         [
             "R Resume",
+            "p Spawn by R on 0",
             "R Yield",
             "p Resume",
             "p Yield",
@@ -410,7 +394,7 @@ fn a_wake_from_another_domain_is_reported_by_the_runner() {
 /// resumes, takes b's `Err(Panicked)` and returns.
 #[test]
 fn trace_of_panic_and_cancel() {
-    let lines = traced(&["R", "a", "b"], || async {
+    let lines = traced(&["R", "a", "b"], false, || async {
         let a = spawn(forever());
         let b = spawn(async { panic!("b") });
         yield_now().await;
