@@ -523,6 +523,7 @@ mod tests {
                     p99: 2.0 * base * grow,
                     max: 3.0 * base * grow,
                     rate: 6e5 * (1.0 + i as f64 / 2.0),
+                    served: 2e4 / grow,
                     starved: usize::from(quanta == 61 && busy == 10),
                     runs: 7,
                 });

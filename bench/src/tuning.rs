@@ -38,6 +38,9 @@ pub struct Point {
     pub max: f64,
     /// The busy tasks' iterations per second, all of them together.
     pub rate: f64,
+    /// The requests the server answered per second: the client is closed-loop, so a
+    /// longer wait means fewer requests, whose work the busy tasks get instead.
+    pub served: f64,
     /// The runs in which the server starved (its figures are then lower bounds).
     pub starved: usize,
     /// The runs the medians are taken over.
@@ -88,6 +91,7 @@ fn point(setup: &Setup, runs: &[Measured]) -> Point {
         p99: metric(1),
         max: metric(2),
         rate: metric(3),
+        served: metric(4),
         starved: runs.iter().filter(|r| r.note.is_some()).count(),
         runs: runs.len(),
     }
@@ -97,8 +101,8 @@ fn point(setup: &Setup, runs: &[Measured]) -> Point {
 /// ratios.
 pub fn table(points: &[Point]) -> String {
     let mut out = String::from(
-        "| K | quanta | p50 | p99 | max | busy iterations/s | p99 / quanta 1 | \
-         iterations/s / quanta 1 |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| K | quanta | p50 | p99 | max | busy iterations/s | requests/s | p99 / quanta 1 | \
+         iterations/s / quanta 1 |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for p in points {
         let base = points
@@ -112,13 +116,14 @@ pub fn table(points: &[Point]) -> String {
         };
         writeln!(
             out,
-            "| {} | {}{starved} | {} | {} | {} | {} | {:.2} | {:.2} |",
+            "| {} | {}{starved} | {} | {} | {} | {} | {} | {:.2} | {:.2} |",
             p.busy,
             p.quanta,
             human(p.p50),
             human(p.p99),
             human(p.max),
             rate(p.rate),
+            rate(p.served),
             p.p99 / base.p99,
             p.rate / base.rate,
         )
@@ -163,7 +168,8 @@ mod tests {
 
     fn measured(p50: f64, rate: f64, starved: bool) -> Measured {
         Measured {
-            values: vec![p50, 2.0 * p50, 4.0 * p50, rate],
+            // A made-up served rate: any figure will do.
+            values: vec![p50, 2.0 * p50, 4.0 * p50, rate, 0.5 / p50],
             note: starved.then(|| "starved".to_string()),
         }
     }
@@ -179,6 +185,7 @@ mod tests {
         let p = point(&setup, &runs);
         assert_eq!((p.busy, p.quanta, p.runs, p.starved), (10, 4, 3, 1));
         assert_eq!((p.p50, p.p99, p.max, p.rate), (2e-5, 4e-5, 8e-5, 2e6));
+        assert_eq!(p.served, 0.5 / 2e-5);
     }
 
     #[test]
@@ -190,7 +197,10 @@ mod tests {
         ];
         let t = table(&points);
         assert_eq!(t.lines().count(), 4, "{t}");
-        assert!(t.contains("| 1 | 1 | 10.0 µs | 20.0 µs | 40.0 µs | 1.00M/s | 1.00 | 1.00 |"));
+        assert!(
+            t.contains("| 1 | 1 | 10.0 µs | 20.0 µs | 40.0 µs | 1.00M/s | 50.0k/s | 1.00 | 1.00 |"),
+            "{t}"
+        );
         assert!(
             t.contains("| 1 | 61 (starved in 1 of 1 runs) | 40.0 µs |"),
             "{t}"

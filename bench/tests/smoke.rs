@@ -109,7 +109,7 @@ fn quick_json_prints_a_line_per_workload_and_runtime() {
         "B1" | "B2" | "B3" => set(&["s"], &with_floor),
         "B4" | "B5" => set(&["s"], &peers_only),
         "B6" => set(&["s"], &["miou", "tokio-mt", "async-executor-mt"]),
-        "B7" => set(&["s_p50", "s_p99", "s_max", "iter/s"], &peers_only),
+        "B7" => set(&["s_p50", "s_p99", "s_max", "iter/s", "req/s"], &peers_only),
         "B8" => set(&["s"], &["miou", "tokio-ct"]),
         "B9" => set(&["req/s", "s_p50", "s_p99"], &with_floor),
         "B10" => set(&["s"], &["miou", "tokio-mt", "floor", "sequential"]),
