@@ -45,7 +45,7 @@
 //! next one the task goes to the back of its domain's queue, and the operation is done
 //! when it comes back ("yield, then do"). Between turns, while some task waits for the
 //! system, the domain polls its events backend without blocking (the built-in backend
-//! looks at the kernel at most every 20 µs of running: a non-blocking `epoll_wait`
+//! looks at the kernel at most once per 20 µs while tasks run: a non-blocking `epoll_wait`
 //! costs more than a short turn); it blocks only when nothing can run. So a
 //! computation that goes through the runtime can never starve a server of its events:
 //! with quanta 1, every other ready task gets a turn between two of its scheduling

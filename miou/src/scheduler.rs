@@ -9,7 +9,9 @@
 //!     move the inbox (tasks woken from other threads) to the back of the run queue
 //!     stop? (domain 0: the root is complete; workers: the run is stopping)
 //!     if a task is queued: poll it once (one turn: up to `quanta` scheduling points)
-//!                          then, if any syscall is pending, select(block = false)
+//!                          then, if a task is suspended on a syscall, select(block =
+//!                          false) (the built-in backend: once 20 µs have passed
+//!                          since its last look, see `DomainEvents::look_after_turn`)
 //!     else:                select(block = true): sleep until an event or an interrupt
 //! }
 //! ```
@@ -524,7 +526,7 @@ impl DomainLocal {
         let (fresh, pinned) = (&self.shared.fresh, &self.shared.pinned);
         // The stop of the run is looked at under the mailbox lock too: the stopping
         // thread sets it, then wakes every sleeping worker under that lock
-        // (`RuntimeShared::stop_workers`), so a worker that is about to sleep either
+        // (`Stop`'s `Drop`, in runtime.rs), so a worker that is about to sleep either
         // sees the stop or is woken. It may have started an instant before the stop, its
         // interrupter just installed, and never seen a task.
         let runtime = &self.runtime;

@@ -83,8 +83,10 @@ impl DomainEvents {
         self.reactor.as_ref()
     }
 
-    /// Is a task of this domain suspended on a syscall? (Then the loop asks the backend
-    /// for events after every turn.)
+    /// Is a task of this domain suspended on a syscall? (Then the loop may ask the
+    /// backend for events after a turn: see [`look_after_turn`].)
+    ///
+    /// [`look_after_turn`]: DomainEvents::look_after_turn
     #[inline]
     pub(crate) fn has_suspended(&self) -> bool {
         self.suspended.get() > 0
