@@ -44,13 +44,14 @@
 //! passes at most `quanta` scheduling points (default 1, see [`Builder::quanta`]); at the
 //! next one the task goes to the back of its domain's queue, and the operation is done
 //! when it comes back ("yield, then do"). Between turns, while some task waits for the
-//! system, the domain polls its events backend without blocking (the built-in backend
-//! looks at the kernel at most once per 20 µs while tasks run: a non-blocking `epoll_wait`
-//! costs more than a short turn); it blocks only when nothing can run. So a
-//! computation that goes through the runtime can never starve a server of its events:
-//! with quanta 1, every other ready task gets a turn between two of its scheduling
-//! points, and an event is seen at the end of the first turn that ends 20 µs or more
-//! after the domain last looked.
+//! system, the domain polls its events backend without blocking (the built-in backend on
+//! the real clock looks at the kernel at most once per 20 µs while tasks run: a
+//! non-blocking `epoll_wait` costs more than a short turn); it blocks only when nothing
+//! can run. So a computation that goes through the runtime can never starve a server of
+//! its events: with quanta 1, every other ready task gets a turn between two of its
+//! scheduling points, and an event is seen at the end of the first turn that ends 20 µs
+//! or more after the domain last looked (with a backend of the program's own, or on the
+//! virtual clock, at the end of the turn in progress).
 //!
 //! A task whose future returns `Pending` for a reason of its own (a channel from another
 //! crate, a timer) sleeps until its `Waker` is called, from any thread, and then joins

@@ -635,7 +635,10 @@ impl DomainLocal {
             } else {
                 self.trace(id, TraceKind::Park);
                 if task.header().state.parked() {
-                    // Woken during its own turn: back to the queue at once.
+                    // Woken during its own turn: back to the queue at once. The wake
+                    // is reported now, so that a trace has one between every park
+                    // and the next turn.
+                    self.trace(id, TraceKind::Wake);
                     self.queue.borrow_mut().push_back(task);
                 }
             }

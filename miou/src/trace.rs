@@ -51,9 +51,12 @@ pub enum TraceKind {
     /// The task was woken (or asked to cancel): it is back in its domain's queue.
     ///
     /// Its own domain reports it when it takes the task back: at once for a wake on the
-    /// domain's own thread, at the domain's next turn of the loop for a wake from
-    /// another thread (the event's domain is always the runner). A wake that finds the
-    /// task already queued, running or complete changes nothing and is not reported.
+    /// domain's own thread, at the domain's next round of its loop for a wake from
+    /// another thread (the event's domain is always the runner), and, for a wake during
+    /// the task's own turn, when that turn ends in a `Park` (the task goes back to the
+    /// queue at once). So there is a `Wake` between every `Park` and the task's next
+    /// `Resume`. A wake that finds the task already queued or complete changes nothing
+    /// and is not reported.
     Wake,
     /// Cancellation of the task was requested.
     Cancel,

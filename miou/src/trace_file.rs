@@ -51,7 +51,8 @@
 //!   (`error`), `promise dropped` (`parent`, `spawned_at`), each with the `task` it is
 //!   about. A `cancel` is on the track of the domain that asked for it; a `wake` is on
 //!   the runner's track, when the runner took the task back (see [`TraceKind::Wake`]),
-//!   so the gap from a `park` to the `wake` is the wait, and from the `wake` to the next
+//!   so the gap from a `park` to the `wake` is the wait (for a wake from another thread,
+//!   until the runner took the task from its mailbox), and from the `wake` to the next
 //!   turn the time spent in the queue.
 //! - `i` (cat `turn`): `park` at the end of each turn that parked.
 //! - `s` and `f` (cat `spawn`, id the child's [`TaskId::as_u64`]): a flow arrow from a

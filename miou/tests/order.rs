@@ -332,6 +332,36 @@ fn wake_is_reported_where_the_task_is_queued() {
     );
 }
 
+/// A task woken during its own turn, whose turn then ends in a park (a foreign future
+/// that wakes its waker and returns `Pending`), goes back to the queue at once; its
+/// `Wake` is reported at the end of that turn, right after the `Park`.
+///
+/// Derivation. R's first turn polls the foreign future, which wakes R's waker and
+/// returns `Pending` (no miou point is passed, so the turn ends in a park, not a
+/// yield). The wake came during the turn, so R
+/// is queued again at once: `Park`, `Wake`, then R's next turn, in which the future is
+/// ready and R returns.
+#[test]
+fn a_wake_during_the_turn_is_reported_when_the_turn_parks() {
+    let lines = traced(&["R"], true, || async {
+        let mut woke = false;
+        std::future::poll_fn(|cx| {
+            if woke {
+                std::task::Poll::Ready(())
+            } else {
+                woke = true;
+                cx.waker().wake_by_ref();
+                std::task::Poll::Pending
+            }
+        })
+        .await;
+    });
+    assert_eq!(
+        lines,
+        ["R Resume", "R Park", "R Wake", "R Resume", "R Finish ok"]
+    );
+}
+
 /// A wake from another thread is reported by the task's own domain, when it takes the
 /// task back from its mailbox: after the waker's event, before the task's next turn.
 #[test]

@@ -2,11 +2,14 @@
 //!
 //! A domain asks its [`Events`] backend for events between turns: `select(block = false)`
 //! after every turn while a task is suspended on a syscall, and `select(block = true)`
-//! when nothing can run (the domain sleeps there until an event or an interrupt). The
-//! built-in backend is the one exception: while tasks are ready, it is asked at most
-//! every 20 µs, since its look is a system call (see `DomainEvents::look_after_turn`);
-//! a backend given to [`Builder::events`](crate::Builder::events) is asked after every
-//! turn, so a simulation stays deterministic. A task
+//! when nothing can run (the domain sleeps there until an event or an interrupt); an
+//! idle domain that finds work just as it was about to sleep (or, on the virtual clock,
+//! before it decides to) also calls `select(block = false)`. The built-in backend on the
+//! real clock is the one exception to "after every turn": it is asked after a turn at
+//! most once per 20 µs, since its look is a system call (see
+//! `DomainEvents::look_after_turn`); a backend given to
+//! [`Builder::events`](crate::Builder::events) is asked after every turn, so a
+//! simulation stays deterministic. A task
 //! talks to the backend through [`Syscall`]s: it makes one with [`syscall`], registers
 //! it with the backend (a timer, a socket...), and [`suspend`]s on it; the backend
 //! releases it by returning its [`Signal`] from `select`.
