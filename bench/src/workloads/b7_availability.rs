@@ -27,7 +27,9 @@
 //! request costs the domain's thread its `recv`, its `send` and their wake-ups, time
 //! the busy tasks do not get. The case's last row, requests served per second (timed
 //! and untimed, over the time the server ran), says how much serving each runtime did
-//! while its busy tasks made the iterations of the row above it.
+//! while its busy tasks made the iterations of the row above it. The paced cases
+//! ([`paced`]) send one request per millisecond instead, so that every runtime that
+//! keeps up serves the same requests, and the busy iterations compare the schedulers.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -129,6 +131,8 @@ pub struct Setup {
     pub requests: usize,
     pub stall: Duration,
     pub quanta: usize,
+    /// The paced cases: one request per `pace` (see [`net::rtt_client`]).
+    pub pace: Option<Duration>,
 }
 
 /// The set-up of a B7 case with `busy` tasks and miou's `quanta`: 2,000 timed
@@ -145,29 +149,54 @@ pub fn setup(quick: bool, busy: usize, quanta: usize) -> Setup {
         requests,
         stall,
         quanta,
+        pace: None,
     }
 }
 
-/// The B7 cases: K = 1 and K = 10 busy tasks, set up by [`setup`].
+/// The set-up of a paced case: one request per millisecond, 1,000 timed after 50 (200
+/// after 10 with `quick`), so that a run lasts about a second on every runtime that
+/// keeps up.
+pub fn paced(quick: bool, busy: usize, quanta: usize) -> Setup {
+    let closed = setup(quick, busy, quanta);
+    Setup {
+        requests: if quick { 200 } else { 1_000 },
+        pace: Some(Duration::from_millis(1)),
+        ..closed
+    }
+}
+
+/// The B7 cases: K = 1 and K = 10 busy tasks, set up by [`setup`], then the same
+/// with a paced client ([`paced`]).
 pub fn cases(cfg: &Config) -> Vec<Case> {
-    [1, 10]
+    let closed = [1, 10].map(|busy| (setup(cfg.quick, busy, cfg.quanta), ""));
+    let paced = [1, 10].map(|busy| (paced(cfg.quick, busy, cfg.quanta), "paced "));
+    closed
         .into_iter()
-        .map(|busy| {
-            let setup = setup(cfg.quick, busy, cfg.quanta);
+        .chain(paced)
+        .map(|(setup, paced)| {
+            let busy = setup.busy;
             let requests = setup.requests;
-            let p99_goal = if busy == 10 {
+            let p99_goal = if busy == 10 && paced.is_empty() {
                 vec![Target::Runtime(Runtime::TokioCt, 0.2)]
             } else {
                 Vec::new()
             };
+            let (id, what) = if paced.is_empty() {
+                (
+                    format!("B7/k={busy}"),
+                    format!("{} x {SIZE} B round trips", thousands(requests)),
+                )
+            } else {
+                (
+                    format!("B7/paced-k={busy}"),
+                    format!("{} x {SIZE} B requests, one per ms", thousands(requests)),
+                )
+            };
             Case {
-                id: format!("B7/k={busy}"),
+                id,
                 workload: "B7",
                 name: "availability",
-                title: format!(
-                    "B7 availability K={busy}, {} x {SIZE} B round trips",
-                    thousands(requests)
-                ),
+                title: format!("B7 availability {paced}K={busy}, {what}"),
                 runtimes: runtimes::PEERS_ONLY,
                 check: None,
                 metrics: vec![
@@ -179,9 +208,10 @@ pub fn cases(cfg: &Config) -> Vec<Case> {
                     },
                     Metric::plain(Unit::Max),
                     Metric::plain(Unit::IterPerSec),
-                    // Not a score: the client sends its next request when the reply
-                    // comes, so a runtime that answers sooner serves more requests per
-                    // second, and its busy tasks pay for the work (see the module doc).
+                    // Not a score: the closed-loop client sends its next request when
+                    // the reply comes, so a runtime that answers sooner serves more
+                    // requests per second, and its busy tasks pay for the work (see the
+                    // module doc). The paced client asks the same of every runtime.
                     Metric::plain(Unit::ReqPerSec),
                 ],
                 run: Run::Metrics(Box::new(move |rt| run(rt, setup))),
@@ -203,9 +233,7 @@ pub fn run(rt: Runtime, setup: Setup) -> Measured {
                 net::rtt_client(
                     addr,
                     SIZE,
-                    setup.warmup,
-                    setup.requests,
-                    setup.stall,
+                    &setup,
                     || started.load(Ordering::SeqCst) >= setup.busy,
                     &stop,
                 )

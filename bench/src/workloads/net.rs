@@ -11,6 +11,8 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use super::b7_availability::Setup;
+
 /// A non-blocking listener on 127.0.0.1, on a port the kernel picks, and its address.
 pub fn bind() -> (TcpListener, SocketAddr) {
     let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
@@ -110,19 +112,27 @@ pub struct Rtts {
 }
 
 /// B7's client: one connection, one `size`-byte request at a time, blocking std
-/// sockets. Waits (at most `stall`) until `ready()`, makes `warmup` untimed requests,
-/// then times `requests`. A reply that takes longer than `stall` means the server is
-/// starved: the client sets `stop` (the busy tasks end), waits for that reply, and
-/// ends. `stop` is set at the end in any case.
+/// sockets, as `setup` says. Waits (at most `stall`) until `ready()`, makes `warmup`
+/// untimed requests, then times `requests`. With a `pace`, request i is sent `i * pace` after the first
+/// (or as soon as the previous reply is in, if that is later): the server then has
+/// the same requests to answer per second on every runtime that keeps up. A reply that
+/// takes longer than `stall` means the server is starved: the client sets `stop` (the
+/// busy tasks end), waits for that reply, and ends. `stop` is set at the end in any
+/// case.
 pub fn rtt_client(
     addr: SocketAddr,
     size: usize,
-    warmup: usize,
-    requests: usize,
-    stall: Duration,
+    setup: &Setup,
     ready: impl Fn() -> bool,
     stop: &AtomicBool,
 ) -> Rtts {
+    let Setup {
+        warmup,
+        requests,
+        stall,
+        pace,
+        ..
+    } = *setup;
     let mut s = TcpStream::connect(addr).expect("B7 client: connect");
     s.set_nodelay(true).expect("set_nodelay");
     let since = Instant::now();
@@ -136,8 +146,18 @@ pub fn rtt_client(
     };
     let mut msg = vec![0u8; size];
     let mut reply = vec![0u8; size];
+    let first = Instant::now();
     for i in 0..warmup + requests {
         msg.fill(i as u8);
+        if let Some(pace) = pace {
+            // Request i leaves at `first + i * pace`, or at once if the reply to the
+            // previous one came later than that.
+            let due = first + pace * i as u32;
+            let now = Instant::now();
+            if due > now {
+                std::thread::sleep(due - now);
+            }
+        }
         let start = Instant::now();
         s.write_all(&msg).expect("B7 client: write");
         let mut got = 0;
