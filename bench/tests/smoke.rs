@@ -137,9 +137,14 @@ fn quick_json_prints_a_line_per_workload_and_runtime() {
         2,
         "two B1 sizes"
     );
+    let b7: BTreeSet<&str> = seen
+        .keys()
+        .filter(|id| id.starts_with("B7/"))
+        .map(|id| id.as_str())
+        .collect();
     assert_eq!(
-        seen.keys().filter(|id| id.starts_with("B7/")).count(),
-        2,
-        "B7 with K = 1 and K = 10"
+        b7,
+        BTreeSet::from(["B7/k=1", "B7/k=10", "B7/paced-k=1", "B7/paced-k=10"]),
+        "B7 with K = 1 and K = 10, closed-loop and paced"
     );
 }
