@@ -264,6 +264,15 @@ where
     lines
 }
 
+/// The root of the next two tests.
+async fn spawn_yield_await() {
+    let p = spawn(async {
+        yield_now().await;
+        7
+    });
+    assert_eq!(exn(p.await), 7);
+}
+
 /// `p = spawn(async { yield_now().await; 7 }); p.await` with quanta 1.
 ///
 /// Derivation. The root R resumes (its first turn), spawns p (not a scheduling point)
@@ -273,13 +282,7 @@ where
 /// takes the value and returns.
 #[test]
 fn trace_of_spawn_yield_await() {
-    let lines = traced(&["R", "p"], false, || async {
-        let p = spawn(async {
-            yield_now().await;
-            7
-        });
-        assert_eq!(exn(p.await), 7);
-    });
+    let lines = traced(&["R", "p"], false, spawn_yield_await);
     assert_eq!(
         lines,
         [
@@ -306,13 +309,7 @@ fn trace_of_spawn_yield_await() {
 /// waiter woken), before R's next turn.
 #[test]
 fn wake_is_reported_where_the_task_is_queued() {
-    let lines = traced(&["R", "p"], true, || async {
-        let p = spawn(async {
-            yield_now().await;
-            7
-        });
-        assert_eq!(exn(p.await), 7);
-    });
+    let lines = traced(&["R", "p"], true, spawn_yield_await);
     assert_eq!(
         lines,
         [
