@@ -203,6 +203,9 @@ pub(crate) struct DomainLocal {
     /// The turn under way: its points left, and whether one ended it.
     pub(crate) turn: Turn,
     pub(crate) rng: Cell<Rng>,
+    /// The worker domains' scores while a `call` picks one (see `spawn::pick_domain`):
+    /// kept so that a call allocates nothing.
+    pub(crate) call_scores: RefCell<Vec<((bool, usize), usize)>>,
     next_task: Cell<u64>,
     pub(crate) hooks: RefCell<Vec<HookEntry>>,
     /// The backend, the reactor, and the syscalls of this domain's tasks.
@@ -316,6 +319,7 @@ impl DomainLocal {
             family: RefCell::new(Family::new()),
             next_task: Cell::new(1),
             hooks: RefCell::new(Vec::new()),
+            call_scores: RefCell::new(Vec::new()),
             events,
             ran: Cell::new(false),
             scope: Cell::new(0),

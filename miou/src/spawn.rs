@@ -109,7 +109,7 @@ where
             d,
             at,
             Called::new(d.id()),
-            Some((target, false)),
+            Some((&**target, false)),
             Vec::new(),
             f,
         ))
@@ -179,7 +179,7 @@ where
                     d,
                     at,
                     Called::new(d.id()),
-                    Some((targets[i % targets.len()].clone(), true)),
+                    Some((&*targets[i % targets.len()], true)),
                     Vec::new(),
                     move || f(item),
                 )
@@ -256,7 +256,14 @@ impl Spawn {
             let target = pick_domain(d)
                 .unwrap_or_else(|| panic!("miou::call: {}", Error::NoDomainAvailable));
             let given = take_given(d, &self.give);
-            create(d, at, Called::new(d.id()), Some((target, false)), given, f)
+            create(
+                d,
+                at,
+                Called::new(d.id()),
+                Some((&**target, false)),
+                given,
+                f,
+            )
         })
     }
 }
@@ -281,7 +288,7 @@ pub(crate) fn create<C, Fut, P: Place>(
     d: &DomainLocal,
     at: &'static Location<'static>,
     place: P,
-    target: Option<(Arc<DomainShared>, bool)>,
+    target: Option<(&DomainShared, bool)>,
     resources: Vec<Arc<Resource>>,
     make: C,
 ) -> Promise<Fut::Output>
@@ -319,40 +326,38 @@ where
 
 /// Chooses the domain for a `call`: never this one, never domain 0; a sleeping domain
 /// first, then the one with the shortest queue; ties broken by the seeded generator.
-fn pick_domain(d: &DomainLocal) -> Option<Arc<DomainShared>> {
+///
+/// Allocates nothing (a `call` is frequent): each domain's score is written once into a
+/// buffer the domain keeps for this.
+fn pick_domain(d: &DomainLocal) -> Option<&Arc<DomainShared>> {
     let me = &d.shared;
-    let candidates: Vec<&Arc<DomainShared>> = d
-        .runtime
-        .workers()
-        .iter()
-        .filter(|w| !Arc::ptr_eq(w, me))
-        .collect();
-    if candidates.is_empty() {
-        return None;
-    }
-    // The first call of a run starts the worker threads (a no-op afterwards).
-    d.runtime.start_workers();
+    let workers = d.runtime.workers();
+    let mut scores = d.call_scores.borrow_mut();
+    scores.clear();
     // Each domain's state is read once: it changes under our feet (other threads), and
     // reading it twice could leave no domain matching the best score.
-    let scored: Vec<_> = candidates
-        .into_iter()
-        .map(|w| {
-            // What it has queued and what it was handed but has not started: a burst of
-            // calls spreads over the domains instead of piling onto the first idle one.
-            let queued = w.queued.load(std::sync::atomic::Ordering::Relaxed) + w.waiting_to_start();
-            ((!w.is_sleeping(), queued), w)
-        })
-        .collect();
-    let best = scored
+    scores.extend(
+        workers
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| !Arc::ptr_eq(w, me))
+            .map(|(i, w)| {
+                // What it has queued and what it was handed but has not started: a burst of
+                // calls spreads over the domains instead of piling onto the first idle one.
+                let queued =
+                    w.queued.load(std::sync::atomic::Ordering::Relaxed) + w.waiting_to_start();
+                ((!w.is_sleeping(), queued), i)
+            }),
+    );
+    let best = scores.iter().map(|(score, _)| *score).min()?;
+    // The first call of a run starts the worker threads (a no-op afterwards).
+    d.runtime.start_workers();
+    let ties = scores.iter().filter(|(score, _)| *score == best).count();
+    let nth = d.random_below(ties);
+    let (_, chosen) = scores
         .iter()
-        .map(|(score, _)| *score)
-        .min()
-        .expect("non-empty");
-    let ties: Vec<_> = scored
-        .into_iter()
         .filter(|(score, _)| *score == best)
-        .map(|(_, w)| w)
-        .collect();
-    let chosen = ties[d.random_below(ties.len())];
-    Some(chosen.clone())
+        .nth(nth)
+        .expect("nth is below the number of ties");
+    Some(&workers[*chosen])
 }
