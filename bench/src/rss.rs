@@ -4,11 +4,17 @@
 //! resident set (`VmHWM` in `/proc/self/status`, Linux only): a fresh process, so no
 //! other case's memory is counted. The same child with N = 0 gives the baseline; the
 //! difference over N is what a task costs, handle included.
+//!
+//! The same child runs B2 (N = the chain's depth) and B3 (N = the yields of each of its
+//! 200 tasks) once, for a profiler: run under `valgrind --tool=callgrind` with two values
+//! of N, the difference of the instruction counts over the difference of N is what one
+//! more task (B1), chain level (B2) or round of yields (B3) costs, with the runtime's
+//! start and the harness left out.
 
 use std::process::Command;
 
 use crate::runtimes::Runtime;
-use crate::workloads::{b1_spawn_many, b8_cancel_tree};
+use crate::workloads::{b1_spawn_many, b2_chained_spawn, b3_yield_many, b8_cancel_tree};
 
 /// The number of tasks of B1's memory figure (B1's larger size).
 pub const N: usize = 25_000;
@@ -20,6 +26,8 @@ const B8_DEPTH: u32 = 3;
 pub fn b8_tasks() -> usize {
     b8_cancel_tree::tree_size(B8_FAN_OUT, B8_DEPTH)
 }
+/// The number of tasks of the child's B3 (B3's own).
+const B3_TASKS: usize = 200;
 /// Children per figure; the smallest reading is kept (a page fault more or less).
 const REPEAT: usize = 3;
 
@@ -43,16 +51,21 @@ impl RssRow {
     }
 }
 
-/// The child side: `args` are what follows `--rss` (`B1 RUNTIME N`). Prints the peak
-/// RSS in bytes.
+/// The child side: `args` are what follows `--rss` (`B1 RUNTIME N`). Runs the workload
+/// once and prints the peak RSS in bytes.
 pub fn child(args: &[String], quanta: usize) -> Result<(), String> {
     let [workload, runtime, n] = args else {
-        return Err("usage: bench --rss B1|B8 RUNTIME N".into());
+        return Err("usage: bench --rss B1|B2|B3|B8 RUNTIME N".into());
     };
     let rt = Runtime::from_name(runtime).ok_or_else(|| format!("unknown runtime {runtime}"))?;
     let n: usize = n.parse().map_err(|e| format!("--rss: bad N {n}: {e}"))?;
     if workload.eq_ignore_ascii_case("B1") {
         b1_spawn_many::run(rt, n, 1, quanta);
+    } else if workload.eq_ignore_ascii_case("B2") {
+        let depth = u32::try_from(n).map_err(|e| format!("--rss B2: bad depth {n}: {e}"))?;
+        b2_chained_spawn::run(rt, depth, 1, quanta);
+    } else if workload.eq_ignore_ascii_case("B3") {
+        b3_yield_many::run(rt, B3_TASKS, n, 1, quanta);
     } else if workload.eq_ignore_ascii_case("B8") {
         // N = 0: the same runtime with an empty tree (one task at depth 0 is still a
         // task, so the baseline runs zero iterations instead).
@@ -63,7 +76,7 @@ pub fn child(args: &[String], quanta: usize) -> Result<(), String> {
         b8_cancel_tree::run(rt, B8_FAN_OUT, B8_DEPTH, iters, quanta);
     } else {
         return Err(format!(
-            "--rss: only B1 and B8 are measured, not {workload}"
+            "--rss: only B1, B2, B3 and B8 run once, not {workload}"
         ));
     }
     let peak = peak_rss().ok_or("--rss: no VmHWM in /proc/self/status (Linux only)")?;

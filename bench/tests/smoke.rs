@@ -1,10 +1,11 @@
 //! Runs the benchmark binary as CI would (`--quick --json`) and checks that every
-//! workload printed one well-formed line for each of its runtimes, and nothing else.
-//! A watchdog kills the binary if it hangs (a runtime that loses a wake-up would).
+//! workload printed one well-formed line for each of its runtimes, and nothing else;
+//! and runs its single-run child (`--rss`). A watchdog kills the binary if it hangs (a
+//! runtime that loses a wake-up would).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -20,10 +21,10 @@ fn field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
     Some(rest[..end].trim_matches('"'))
 }
 
-#[test]
-fn quick_json_prints_a_line_per_workload_and_runtime() {
+/// Runs the bench binary with `args` under a watchdog; its status, stdout and stderr.
+fn run_bench(args: &[&str]) -> (ExitStatus, String, String) {
     let child = Command::new(env!("CARGO_BIN_EXE_bench"))
-        .args(["--quick", "--json"])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -59,8 +60,53 @@ fn quick_json_prints_a_line_per_workload_and_runtime() {
     watchdog.join().unwrap();
     assert!(
         !killed.load(Ordering::SeqCst),
-        "the bench did not finish within {DEADLINE:?}; output so far:\n{out}\n{err}"
+        "bench {args:?} did not finish within {DEADLINE:?}; output so far:\n{out}\n{err}"
     );
+    (status, out, err)
+}
+
+/// `bench --rss W RUNTIME N` runs one workload once (what the memory figures and a
+/// profiler use) and prints a peak resident set that grows with N.
+#[test]
+fn the_single_run_child_runs_b1_b2_b3_and_b8() {
+    let peak = |args: &[&str]| -> u64 {
+        let (status, out, err) = run_bench(args);
+        assert!(
+            status.success(),
+            "bench {args:?} failed: {status}\n{out}\n{err}"
+        );
+        out.trim()
+            .parse()
+            .unwrap_or_else(|e| panic!("bench {args:?} printed {out:?}, not bytes: {e}"))
+    };
+    for (w, small, large) in [
+        ("B1", "0", "20000"),
+        ("B2", "1", "20000"),
+        ("B3", "1", "50"),
+    ] {
+        for rt in ["miou", "floor"] {
+            let (a, b) = (
+                peak(&["--rss", w, rt, small]),
+                peak(&["--rss", w, rt, large]),
+            );
+            // B3's 200 tasks are alive whatever their yields: no growth is asked of it.
+            if w != "B3" {
+                assert!(
+                    b > a,
+                    "{w} on {rt}: {large} tasks peak at {b} bytes, {small} at {a}"
+                );
+            }
+        }
+    }
+    assert!(peak(&["--rss", "B8", "miou", "1111"]) > 0);
+    let (status, _, err) = run_bench(&["--rss", "B4", "miou", "10"]);
+    assert!(!status.success(), "B4 has no single run");
+    assert!(err.contains("only B1, B2, B3 and B8"), "{err}");
+}
+
+#[test]
+fn quick_json_prints_a_line_per_workload_and_runtime() {
+    let (status, out, err) = run_bench(&["--quick", "--json"]);
     assert!(status.success(), "the bench failed: {status}\n{out}\n{err}");
 
     // case id -> (unit, runtime) seen
