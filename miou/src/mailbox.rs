@@ -80,6 +80,13 @@ impl<T> Mailbox<T> {
     }
     // ANCHOR_END: push
 
+    /// Domain side: whether something was pushed since the last drain. One load, for
+    /// the loop's check between turns; [`drain_into`](Mailbox::drain_into) looks again.
+    #[inline]
+    pub(crate) fn has_mail(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
     /// Domain side: moves every pushed item to `queue`.
     #[inline]
     pub(crate) fn drain_into(&self, queue: &mut VecDeque<T>) {
