@@ -227,7 +227,7 @@ thread_local! {
     /// The domain this thread runs, if any: set by [`DomainLocal::install`] for the
     /// length of a run. A plain pointer rather than an `Rc` in a `RefCell`: every miou
     /// operation reads it (a yield reads it twice), and a slot with nothing to drop and
-    /// nothing to borrow is one load (a B3 yield took 16 instructions fewer).
+    /// nothing to borrow is read with one load.
     static DOMAIN: Cell<*const DomainLocal> = const { Cell::new(std::ptr::null()) };
 }
 
