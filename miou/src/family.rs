@@ -252,6 +252,14 @@ mod tests {
         let _ = b;
     }
 
+    /// A child's entry is four words (its `Arc<dyn Child>`, two links, its tag): what a
+    /// child costs its domain here, as bench/RESULTS.md's memory account counts it.
+    #[test]
+    fn an_entry_is_four_words() {
+        assert_eq!(std::mem::size_of::<Entry>(), 32);
+        assert_eq!(std::mem::size_of::<Arc<dyn Child>>(), 16);
+    }
+
     #[test]
     fn an_empty_list_closes() {
         let mut f = Family::new();
