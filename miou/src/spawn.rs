@@ -332,6 +332,15 @@ where
 fn pick_domain(d: &DomainLocal) -> Option<&Arc<DomainShared>> {
     let me = &d.shared;
     let workers = d.runtime.workers();
+    let mut others = workers.iter().filter(|w| !Arc::ptr_eq(w, me));
+    if let (Some(only), None) = (others.next(), others.next()) {
+        // One candidate: nothing to compare, so its state is not read (other threads
+        // write it: reading it at every call would pull its cache line here). The draw
+        // is made all the same, so that the seeded sequence does not depend on this.
+        d.runtime.start_workers();
+        let _ = d.random_below(1);
+        return Some(only);
+    }
     let mut scores = d.call_scores.borrow_mut();
     scores.clear();
     // Each domain's state is read once: it changes under our feet (other threads), and
