@@ -241,8 +241,10 @@ pub(crate) fn try_with_domain<R>(f: impl FnOnce(Option<&DomainLocal>) -> R) -> R
     // the frame of the run that polls every task of this thread, so it outlives any call
     // made from inside the run, `f` included; a nested run installs its own domain and
     // restores this one before returning, and this one stays alive meanwhile (its `Rc`
-    // is held by the outer run). Only shared references are made: `DomainLocal`'s state
-    // is in cells.
+    // is held by the outer run). This assumes guards drop in the reverse order of their
+    // creation, as frames of one call stack do (a nested run suspended inside a
+    // stack-switching coroutine would break it, as it breaks `scoped-tls`'s same
+    // pattern). Only shared references are made: `DomainLocal`'s state is in cells.
     f(unsafe { current.as_ref() })
 }
 
