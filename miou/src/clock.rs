@@ -3,13 +3,14 @@
 //!
 //! # Sleepers
 //!
-//! A sleeper is a syscall with a deadline ([`Timer`]). With the real clock it sits in its
-//! domain's built-in backend ([`Reactor`](crate::events::reactor::Reactor)), whose
-//! blocking `select` waits until the earliest deadline. With the virtual clock it sits
-//! in its domain's [`VirtualTimers`], kept by the scheduler itself (so that `time` also
-//! works with a backend of the user's, which knows nothing of virtual time): the domain
-//! releases the sleepers whose deadline is not after the virtual now each time it polls
-//! its events, and its backend blocks with no timeout.
+//! A sleeper is a syscall with a deadline, kept with the others of its domain in a
+//! [`Timers`](crate::timers::Timers). With the real clock that set is in the domain's
+//! built-in backend ([`Reactor`](crate::events::reactor::Reactor)), whose blocking
+//! `select` waits until the earliest deadline. With the virtual clock the domain keeps
+//! it itself (so that `time` also works with a backend of the user's, which knows
+//! nothing of virtual time): the domain releases the sleepers whose deadline is not
+//! after the virtual now each time it polls its events, and its backend blocks with no
+//! timeout.
 //!
 //! # When virtual time passes
 //!
@@ -55,107 +56,9 @@
 //! `loom_models.rs` checks this protocol against a domain that hands work to another
 //! while that one goes idle.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashSet};
 use std::time::{Duration, Instant};
 
-use crate::events::{Signal, Syscall, SyscallId};
 use crate::loom::{Mutex, lock};
-
-/// A sleeper: released at `deadline` (ties in the order they were added: `seq`).
-pub(crate) struct Timer {
-    pub(crate) deadline: Instant,
-    pub(crate) seq: u64,
-    pub(crate) syscall: Syscall,
-}
-
-impl PartialEq for Timer {
-    fn eq(&self, other: &Self) -> bool {
-        (self.deadline, self.seq) == (other.deadline, other.seq)
-    }
-}
-impl Eq for Timer {}
-impl PartialOrd for Timer {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Timer {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.deadline, self.seq).cmp(&(other.deadline, other.seq))
-    }
-}
-
-/// One domain's sleepers on virtual time (runner-only).
-#[derive(Default)]
-pub(crate) struct VirtualTimers {
-    heap: BinaryHeap<Reverse<Timer>>,
-    next_seq: u64,
-    /// The syscalls of the sleepers in the heap: the domain hands every given-up syscall
-    /// to [`cancel`](VirtualTimers::cancel), sockets' too, and only these are sleepers.
-    waiting: HashSet<SyscallId>,
-    /// Sleepers given up (their task was cancelled, or a timeout won): skipped when
-    /// they come due.
-    cancelled: HashSet<SyscallId>,
-}
-
-impl VirtualTimers {
-    /// Releases `syscall` when virtual time reaches `deadline`.
-    pub(crate) fn add(&mut self, deadline: Instant, syscall: Syscall) {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.waiting.insert(syscall.id());
-        self.heap.push(Reverse(Timer {
-            deadline,
-            seq,
-            syscall,
-        }));
-    }
-
-    /// These syscalls were given up; forget those that are sleepers.
-    pub(crate) fn cancel(&mut self, ids: &[SyscallId]) {
-        for id in ids {
-            if self.waiting.remove(id) {
-                self.cancelled.insert(*id);
-            }
-        }
-    }
-
-    /// Removes and returns the sleepers whose deadline is not after `now`, earliest
-    /// first.
-    pub(crate) fn due(&mut self, now: Instant) -> Vec<Signal> {
-        let mut out = Vec::new();
-        while let Some(Reverse(t)) = self.heap.peek() {
-            if t.deadline > now {
-                break;
-            }
-            let Reverse(t) = self.heap.pop().expect("peeked");
-            let id = t.syscall.id();
-            if !self.cancelled.remove(&id) {
-                self.waiting.remove(&id);
-                out.push(t.syscall.signal());
-            }
-        }
-        out
-    }
-
-    /// How many sleepers wait.
-    pub(crate) fn len(&self) -> usize {
-        self.waiting.len()
-    }
-
-    /// The earliest deadline of a sleeper still waiting (given-up ones are dropped).
-    pub(crate) fn next_deadline(&mut self) -> Option<Instant> {
-        while let Some(Reverse(t)) = self.heap.peek() {
-            if self.cancelled.remove(&t.syscall.id()) {
-                self.heap.pop();
-            } else {
-                return Some(t.deadline);
-            }
-        }
-        None
-    }
-}
 
 /// The virtual clock of a run, shared by its domains.
 pub(crate) struct VirtualClock {

@@ -261,6 +261,7 @@ pub mod sync;
 mod task;
 mod task_state;
 pub mod time;
+mod timers;
 pub mod trace;
 mod trace_file;
 mod turn;

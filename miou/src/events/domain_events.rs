@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use super::reactor::{Builtin, Reactor};
 use super::{Events, Interrupter, Signal, Syscall, SyscallId};
-use crate::clock::VirtualTimers;
 use crate::id::DomainId;
+use crate::timers::Timers;
 
 /// A domain's backend, its reactor, and the syscalls of its tasks.
 pub(crate) struct DomainEvents {
@@ -33,7 +33,7 @@ pub(crate) struct DomainEvents {
     given_up: RefCell<Vec<SyscallId>>,
     /// The sleepers of this domain when the run is on virtual time (see
     /// [`crate::clock`]); `None` on the real clock, where the reactor keeps them.
-    virtual_sleepers: Option<RefCell<VirtualTimers>>,
+    virtual_sleepers: Option<RefCell<Timers>>,
     /// When the built-in backend last asked the kernel (see [`LOOK_EVERY`]); `None` when
     /// the backend is the run's own or the clock is virtual: then every turn looks.
     last_look: Option<Cell<Instant>>,
@@ -68,7 +68,7 @@ impl DomainEvents {
             given_up: RefCell::new(Vec::new()),
             last_look: (reactor.is_some() && !virtual_clock).then(|| Cell::new(Instant::now())),
             reactor,
-            virtual_sleepers: virtual_clock.then(|| RefCell::new(VirtualTimers::default())),
+            virtual_sleepers: virtual_clock.then(|| RefCell::new(Timers::default())),
         }
     }
 
@@ -148,7 +148,10 @@ impl DomainEvents {
         if let Some(sleepers) = &self.virtual_sleepers
             && !given_up.is_empty()
         {
-            sleepers.borrow_mut().cancel(&given_up);
+            let mut sleepers = sleepers.borrow_mut();
+            for &id in &given_up {
+                sleepers.cancel(id);
+            }
         }
         if let Some(last) = &self.last_look {
             last.set(Instant::now());
@@ -160,7 +163,11 @@ impl DomainEvents {
     /// earliest first (none on the real clock).
     pub(crate) fn due_sleepers(&self, now: Instant) -> Vec<Signal> {
         match &self.virtual_sleepers {
-            Some(sleepers) => sleepers.borrow_mut().due(now),
+            Some(sleepers) => {
+                let mut due = Vec::new();
+                sleepers.borrow_mut().release_due(now, &mut due);
+                due
+            }
             None => Vec::new(),
         }
     }
@@ -171,7 +178,7 @@ impl DomainEvents {
     pub(crate) fn idle_state(&self) -> (Option<Instant>, bool) {
         let (earliest, sleepers) = match &self.virtual_sleepers {
             Some(s) => {
-                let mut s = s.borrow_mut();
+                let s = s.borrow();
                 (s.next_deadline(), s.len())
             }
             None => (None, 0),

@@ -208,6 +208,12 @@ impl Syscall {
 }
 
 impl Signal {
+    /// The id of the syscall it releases.
+    #[cfg(test)]
+    pub(crate) fn id(&self) -> SyscallId {
+        self.inner.id
+    }
+
     /// Called by the domain for each signal `select` returned.
     pub(crate) fn fire(self, domain: &DomainLocal) {
         assert!(

@@ -1,5 +1,5 @@
 //! The built-in events backend: one `mio::Poll` per domain, its `mio::Waker` as the
-//! domain's interrupter, a heap of sleepers for [`time`](crate::time) on the real clock
+//! domain's interrupter, the sleepers ([`Timers`]) of [`time`](crate::time) on the real clock
 //! (see [`clock`](crate::clock)), and the tasks
 //! waiting for a socket to become readable or writable for [`net`](crate::net).
 //!
@@ -14,8 +14,7 @@
 //! harmless extra attempt.
 
 use std::cell::{Cell, RefCell};
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::HashMap;
 use std::io;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -25,8 +24,8 @@ use mio::event::Source;
 use mio::{Interest, Token};
 
 use super::{Events, Interrupter, Signal, Syscall, SyscallId};
-use crate::clock::Timer;
 use crate::slab::Slab;
+use crate::timers::Timers;
 
 const WAKER: Token = Token(0);
 
@@ -49,10 +48,7 @@ pub(crate) struct Reactor {
     poll: RefCell<mio::Poll>,
     events: RefCell<mio::Events>,
     waker: Arc<mio::Waker>,
-    timers: RefCell<BinaryHeap<Reverse<Timer>>>,
-    next_seq: Cell<u64>,
-    /// Sleepers given up (their task was cancelled): skipped when they come due.
-    cancelled_timers: RefCell<HashSet<SyscallId>>,
+    timers: RefCell<Timers>,
     /// Registered sockets, by token (index + 1).
     sources: RefCell<Slab<Waiters>>,
     /// Which socket each I/O waiter waits on, to forget it if its task gives up.
@@ -70,9 +66,7 @@ impl Reactor {
             poll: RefCell::new(poll),
             events: RefCell::new(mio::Events::with_capacity(1024)),
             waker,
-            timers: RefCell::new(BinaryHeap::new()),
-            next_seq: Cell::new(0),
-            cancelled_timers: RefCell::new(HashSet::new()),
+            timers: RefCell::new(Timers::default()),
             sources: RefCell::new(Slab::new()),
             waiting: RefCell::new(HashMap::new()),
             wake_at: Cell::new(None),
@@ -81,13 +75,7 @@ impl Reactor {
 
     /// Releases `syscall` at `deadline`.
     pub(crate) fn add_timer(&self, deadline: Instant, syscall: Syscall) {
-        let seq = self.next_seq.get();
-        self.next_seq.set(seq + 1);
-        self.timers.borrow_mut().push(Reverse(Timer {
-            deadline,
-            seq,
-            syscall,
-        }));
+        self.timers.borrow_mut().add(deadline, syscall);
     }
 
     /// A blocking `select` returns at `at` at the latest (`None`: no such limit).
@@ -144,7 +132,7 @@ impl Reactor {
                 w.writers.retain(|s| s.id() != id);
             }
         } else {
-            self.cancelled_timers.borrow_mut().insert(id);
+            self.timers.borrow_mut().cancel(id);
         }
     }
 
@@ -195,36 +183,15 @@ impl Reactor {
                 }
             }
         }
-        let now = Instant::now();
-        let mut timers = self.timers.borrow_mut();
-        let mut cancelled = self.cancelled_timers.borrow_mut();
-        while let Some(Reverse(t)) = timers.peek() {
-            if t.deadline > now {
-                break;
-            }
-            let Reverse(t) = timers.pop().expect("peeked");
-            if !cancelled.remove(&t.syscall.id()) {
-                signals.push(t.syscall.signal());
-            }
-        }
-        if timers.is_empty() {
-            cancelled.clear();
-        }
+        self.timers
+            .borrow_mut()
+            .release_due(Instant::now(), &mut signals);
         signals
     }
 
-    /// The earliest deadline of a sleeper still waiting (cancelled ones are dropped).
+    /// The earliest deadline of a sleeper.
     fn next_deadline(&self) -> Option<Instant> {
-        let mut timers = self.timers.borrow_mut();
-        let mut cancelled = self.cancelled_timers.borrow_mut();
-        while let Some(Reverse(t)) = timers.peek() {
-            if cancelled.remove(&t.syscall.id()) {
-                timers.pop();
-            } else {
-                return Some(t.deadline);
-            }
-        }
-        None
+        self.timers.borrow().next_deadline()
     }
 }
 
@@ -242,5 +209,30 @@ impl Events for Builtin {
             // Fails only if the poll is gone (the domain stopped): nothing to wake.
             let _ = waker.wake();
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::syscall;
+
+    /// A sleeper given up (what dropping a `sleep` or a `timeout` does) leaves the
+    /// backend at its next `select`, long before its deadline, and a given-up socket
+    /// waiter is not mistaken for a sleeper.
+    #[test]
+    fn a_given_up_sleeper_leaves_at_the_next_select() {
+        crate::Builder::new().domains(0).run(async {
+            let reactor = Reactor::new().expect("a mio poll");
+            let far = Instant::now() + Duration::from_secs(30);
+            let (kept, dropped) = (syscall(), syscall());
+            reactor.add_timer(far, kept.clone());
+            reactor.add_timer(far, dropped.clone());
+            assert_eq!(reactor.timers.borrow().len(), 2);
+            let signals = reactor.select(false, &[dropped.id(), syscall().id()]);
+            assert!(signals.is_empty(), "nothing is due");
+            assert_eq!(reactor.timers.borrow().len(), 1);
+            assert_eq!(reactor.next_deadline(), Some(far));
+        });
     }
 }
