@@ -6,13 +6,14 @@
 //! keeps one itself ([`DomainEvents`](crate::events::DomainEvents)).
 //!
 //! A sleeper given up (its task was cancelled, or the timeout around it won, or the
-//! future that armed it was dropped) leaves the set at once. A server arms a timeout
-//! per request and drops it when the request is answered, long before it would fire:
-//! kept until its deadline, a given-up sleeper would cost memory and time for as long
-//! as the timeout, for every request answered meanwhile (with hyper's header-read
-//! timeout of 30 s, millions of dead sleepers at a hundred thousand requests per
-//! second). So the set is ordered by a map with removal in O(log n), and an index
-//! finds a sleeper's place from its syscall's id.
+//! future that armed it was dropped) leaves the set as soon as the domain hears of it,
+//! at its next look at its events. A server arms a timeout per request and drops it
+//! when the request is answered, long before it would fire: kept until its deadline, a
+//! given-up sleeper would cost memory and time for as long as the timeout, for every
+//! request answered meanwhile (with hyper's header-read timeout of 30 s, up to three
+//! million dead sleepers at a hundred thousand requests per second). So the set is
+//! ordered by a map with removal in O(log n), and an index finds a sleeper's place from
+//! its syscall's id.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
