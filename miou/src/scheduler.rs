@@ -480,7 +480,7 @@ impl DomainLocal {
         }
         if self.shared.id.index() != 0 {
             // Domain 0 is never handed a `call`ed task: nothing more to look at.
-            self.take_given();
+            self.take_fresh();
         }
     }
 
@@ -502,7 +502,7 @@ impl DomainLocal {
     }
 
     /// A worker's new tasks: the pinned ones and one of the others.
-    fn take_given(&self) {
+    fn take_fresh(&self) {
         let mut queue = self.queue.borrow_mut();
         // Pinned tasks (from `parallel`) stay here anyway: take them all. Of the tasks
         // another domain may take, start one per turn and leave the rest where an idle

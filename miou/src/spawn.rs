@@ -109,7 +109,7 @@ where
             d,
             at,
             Called::new(d.id()),
-            Some((&**target, false)),
+            Some((target, false)),
             Vec::new(),
             f,
         ))
@@ -256,14 +256,7 @@ impl Spawn {
             let target = pick_domain(d)
                 .unwrap_or_else(|| panic!("miou::call: {}", Error::NoDomainAvailable));
             let given = take_given(d, &self.give);
-            create(
-                d,
-                at,
-                Called::new(d.id()),
-                Some((&**target, false)),
-                given,
-                f,
-            )
+            create(d, at, Called::new(d.id()), Some((target, false)), given, f)
         })
     }
 }
@@ -329,44 +322,45 @@ where
 ///
 /// Allocates nothing (a `call` is frequent): each domain's score is written once into a
 /// buffer the domain keeps for this.
-fn pick_domain(d: &DomainLocal) -> Option<&Arc<DomainShared>> {
+fn pick_domain(d: &DomainLocal) -> Option<&DomainShared> {
     let me = &d.shared;
     let workers = d.runtime.workers();
-    let mut others = workers.iter().filter(|w| !Arc::ptr_eq(w, me));
-    if let (Some(only), None) = (others.next(), others.next()) {
-        // One candidate: nothing to compare, so its state is not read (other threads
-        // write it: reading it at every call would pull its cache line here). The draw
-        // is made all the same, so that the seeded sequence does not depend on this.
-        d.runtime.start_workers();
-        let _ = d.random_below(1);
-        return Some(only);
-    }
-    let mut scores = d.call_scores.borrow_mut();
-    scores.clear();
-    // Each domain's state is read once: it changes under our feet (other threads), and
-    // reading it twice could leave no domain matching the best score.
-    scores.extend(
+    let others = || {
         workers
             .iter()
             .enumerate()
             .filter(|(_, w)| !Arc::ptr_eq(w, me))
-            .map(|(i, w)| {
-                // What it has queued and what it was handed but has not started: a burst of
-                // calls spreads over the domains instead of piling onto the first idle one.
-                let queued =
-                    w.queued.load(std::sync::atomic::Ordering::Relaxed) + w.waiting_to_start();
-                ((!w.is_sleeping(), queued), i)
-            }),
-    );
-    let best = scores.iter().map(|(score, _)| *score).min()?;
+    };
+    let mut first_two = others();
+    let (first, second) = (first_two.next()?, first_two.next());
     // The first call of a run starts the worker threads (a no-op afterwards).
     d.runtime.start_workers();
-    let ties = scores.iter().filter(|(score, _)| *score == best).count();
-    let nth = d.random_below(ties);
-    let (_, chosen) = scores
-        .iter()
-        .filter(|(score, _)| *score == best)
-        .nth(nth)
-        .expect("nth is below the number of ties");
-    Some(&workers[*chosen])
+    let chosen = if second.is_none() {
+        // One candidate: nothing to compare, so its state is not read (other threads
+        // write it: reading it at every call would pull its cache line here). The draw
+        // is made all the same, so that the seeded sequence does not depend on this.
+        let _ = d.random_below(1);
+        first.0
+    } else {
+        let mut scores = d.call_scores.borrow_mut();
+        scores.clear();
+        // Each domain's state is read once: it changes under our feet (other threads),
+        // and reading it twice could leave no domain matching the best score.
+        scores.extend(others().map(|(i, w)| {
+            // What it has queued and what it was handed but has not started: a burst of
+            // calls spreads over the domains instead of piling onto the first idle one.
+            let queued = w.queued.load(std::sync::atomic::Ordering::Relaxed) + w.waiting_to_start();
+            ((!w.is_sleeping(), queued), i)
+        }));
+        let best = scores.iter().map(|(score, _)| *score).min()?;
+        let ties = scores.iter().filter(|(score, _)| *score == best).count();
+        let nth = d.random_below(ties);
+        let (_, chosen) = scores
+            .iter()
+            .filter(|(score, _)| *score == best)
+            .nth(nth)
+            .expect("nth is below the number of ties");
+        *chosen
+    };
+    Some(&workers[chosen])
 }

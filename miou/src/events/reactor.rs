@@ -1,7 +1,7 @@
 //! The built-in events backend: one `mio::Poll` per domain, its `mio::Waker` as the
-//! domain's interrupter, the sleepers ([`Timers`]) of [`time`](crate::time) on the real clock
-//! (see [`clock`](crate::clock)), and the tasks
-//! waiting for a socket to become readable or writable for [`net`](crate::net).
+//! domain's interrupter, the sleepers ([`Timers`]) of [`time`](crate::time) on the real
+//! clock (see [`clock`](crate::clock)), and the tasks waiting for a socket to become
+//! readable or writable for [`net`](crate::net).
 //!
 //! # Readiness, edge-triggered
 //!
