@@ -24,7 +24,7 @@
 //!   and 61 and K = 1 and 10 ([`tuning`]): prints the figures as a markdown table and
 //!   writes their plot, an SVG, to `PATH` (the book's is `book/plots/tuning.svg`).
 //!
-//! Internal: `bench --rss B1|B2|B3|B8 RUNTIME N` runs the workload once and prints its
+//! Internal: `bench --rss B1|B2|B3|B5|B8 RUNTIME N` runs the workload once and prints its
 //! peak RSS in bytes (the memory figures use B1 and B8; a profiler runs any of them: see
 //! [`rss`]);
 //! `bench --http-tokio ADDR` is the tokio HTTP server of the HTTP comparison, and
@@ -46,7 +46,7 @@ use std::time::Duration;
 use harness::Settings;
 use workloads::{Case, Config};
 
-const USAGE: &str = "usage: bench [NAME...] [--quick] [--json] [--runs N] [--quanta N] [--target-ms MS] [--runtime NAME]... [--no-rss]\n       bench --tuning PATH [--quick] [--runs N]\n       bench --rss B1|B2|B3|B8 RUNTIME N [--quanta N]\n       bench --http-tokio ADDR\n       bench --hyper-tokio ADDR";
+const USAGE: &str = "usage: bench [NAME...] [--quick] [--json] [--runs N] [--quanta N] [--target-ms MS] [--runtime NAME]... [--no-rss]\n       bench --tuning PATH [--quick] [--runs N]\n       bench --rss B1|B2|B3|B5|B8 RUNTIME N [--quanta N]\n       bench --http-tokio ADDR\n       bench --hyper-tokio ADDR";
 
 #[derive(Debug, Default)]
 struct Options {

@@ -5,16 +5,19 @@
 //! other case's memory is counted. The same child with N = 0 gives the baseline; the
 //! difference over N is what a task costs, handle included.
 //!
-//! The same child runs B2 (N = the chain's depth) and B3 (N = the yields of each of its
-//! 200 tasks) once, for a profiler: run under `valgrind --tool=callgrind` with two values
-//! of N, the difference of the instruction counts over the difference of N is what one
-//! more task (B1), chain level (B2) or round of yields (B3) costs, with the runtime's
+//! The same child runs B2 (N = the chain's depth), B3 (N = the yields of each of its
+//! 200 tasks) and B5 (N = rounds of its ring of 300 tasks and 300 tokens) once, for a
+//! profiler: run under `valgrind --tool=callgrind` with two values of N, the difference
+//! of the instruction counts over the difference of N is what one more task (B1), chain
+//! level (B2), round of yields (B3) or round of the ring (B5) costs, with the runtime's
 //! start and the harness left out.
 
 use std::process::Command;
 
 use crate::runtimes::Runtime;
-use crate::workloads::{b1_spawn_many, b2_chained_spawn, b3_yield_many, b8_cancel_tree};
+use crate::workloads::{
+    b1_spawn_many, b2_chained_spawn, b3_yield_many, b5_channel_ring, b8_cancel_tree,
+};
 
 /// The number of tasks of B1's memory figure (B1's larger size).
 pub const N: usize = 25_000;
@@ -28,6 +31,8 @@ pub fn b8_tasks() -> usize {
 }
 /// The number of tasks of the child's B3 (B3's own).
 const B3_TASKS: usize = 200;
+/// The tasks and tokens of the child's B5 ring (B5's own).
+const B5_TASKS: usize = 300;
 /// Children per figure; the smallest reading is kept (a page fault more or less).
 const REPEAT: usize = 3;
 
@@ -55,7 +60,7 @@ impl RssRow {
 /// once and prints the peak RSS in bytes.
 pub fn child(args: &[String], quanta: usize) -> Result<(), String> {
     let [workload, runtime, n] = args else {
-        return Err("usage: bench --rss B1|B2|B3|B8 RUNTIME N".into());
+        return Err("usage: bench --rss B1|B2|B3|B5|B8 RUNTIME N".into());
     };
     let rt = Runtime::from_name(runtime).ok_or_else(|| format!("unknown runtime {runtime}"))?;
     let n: usize = n.parse().map_err(|e| format!("--rss: bad N {n}: {e}"))?;
@@ -66,6 +71,9 @@ pub fn child(args: &[String], quanta: usize) -> Result<(), String> {
         b2_chained_spawn::run(rt, depth, 1, quanta);
     } else if workload.eq_ignore_ascii_case("B3") {
         b3_yield_many::run(rt, B3_TASKS, n, 1, quanta);
+    } else if workload.eq_ignore_ascii_case("B5") {
+        let iters = u32::try_from(n).map_err(|e| format!("--rss B5: bad rounds {n}: {e}"))?;
+        b5_channel_ring::run(rt, B5_TASKS, B5_TASKS, iters, quanta);
     } else if workload.eq_ignore_ascii_case("B8") {
         // N = 0: the same runtime with an empty tree (one task at depth 0 is still a
         // task, so the baseline runs zero iterations instead).
@@ -76,7 +84,7 @@ pub fn child(args: &[String], quanta: usize) -> Result<(), String> {
         b8_cancel_tree::run(rt, B8_FAN_OUT, B8_DEPTH, iters, quanta);
     } else {
         return Err(format!(
-            "--rss: only B1, B2, B3 and B8 run once, not {workload}"
+            "--rss: only B1, B2, B3, B5 and B8 run once, not {workload}"
         ));
     }
     let peak = peak_rss().ok_or("--rss: no VmHWM in /proc/self/status (Linux only)")?;
