@@ -268,7 +268,11 @@ pub(crate) fn on_domain(shared: &Arc<DomainShared>) -> bool {
 pub(crate) fn enqueue(task: Arc<dyn Runnable>) {
     let task = try_with_domain(move |d| match d {
         Some(d) if Arc::ptr_eq(&d.shared, task.runner()) => {
-            d.trace(task.header().id, TraceKind::Wake);
+            if d.tracing {
+                // Checked first: reading the id is a dynamic call, made for nothing
+                // on every wake-up when nobody traces.
+                d.trace(task.header().id, TraceKind::Wake);
+            }
             d.queue.borrow_mut().push_back(task);
             None
         }

@@ -196,13 +196,11 @@ pub(crate) trait Runnable: Send + Sync {
 
     /// The domain running the task. Only a started task has one; every caller is past
     /// the task's first dequeue (a task is created queued, so no wake-up or cancel
-    /// request enqueues it before that).
-    #[inline]
-    fn runner(&self) -> &Arc<DomainShared> {
-        self.place()
-            .runner()
-            .expect("a called task gets its runner when it starts")
-    }
+    /// request enqueues it before that). Not a provided method over [`place`]: every
+    /// wake-up asks, and one dynamic call is cheaper than two.
+    ///
+    /// [`place`]: Runnable::place
+    fn runner(&self) -> &Arc<DomainShared>;
 }
 
 /// A child as its parent sees it, with the type of its result erased.
@@ -803,6 +801,13 @@ where
 
     fn place(&self) -> &dyn Place {
         &self.place
+    }
+
+    #[inline]
+    fn runner(&self) -> &Arc<DomainShared> {
+        self.place
+            .runner()
+            .expect("a called task gets its runner when it starts")
     }
 
     #[inline]
