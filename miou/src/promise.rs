@@ -49,7 +49,8 @@ use crate::trace::TraceKind;
 pub struct Promise<T> {
     pub(crate) task: Arc<dyn Handle<T>>,
     /// Where the child sits in its parent's set of children; [`SETTLED`] once the
-    /// promise was awaited or cancelled (its drop then has nothing to check).
+    /// promise was awaited or cancelled (its drop then has nothing to check). A
+    /// [`Join`] marks it [`PASSED`] too: read it through [`Promise::family_key`].
     pub(crate) key: usize,
     /// `!Send` and `!Sync`, with a compile error that names the promise.
     _here: OnItsDomain<Promise<T>>,
@@ -57,12 +58,23 @@ pub struct Promise<T> {
 
 /// The key of a settled promise: never a family key (those stay below `u32::MAX`).
 const SETTLED: usize = usize::MAX;
+/// Set in the key by a [`Join`] that passed its scheduling point: the bool would make
+/// a `Join` a word bigger (32 bytes instead of 24), and every awaited child has one.
+const PASSED: usize = 1 << (usize::BITS - 2);
+
+impl<T> Promise<T> {
+    /// The key of the child in the family table, without a [`Join`]'s mark.
+    #[inline]
+    fn family_key(&self) -> usize {
+        self.key & !PASSED
+    }
+}
 
 impl<T> Drop for Promise<T> {
     #[inline]
     fn drop(&mut self) {
         if self.key != SETTLED {
-            dropped_unsettled(self.task.header(), self.key);
+            dropped_unsettled(self.task.header(), self.family_key());
         }
     }
 }
@@ -189,6 +201,7 @@ pub(crate) fn warn_not_a_child(d: &DomainLocal, child: &Header, what: &str) {
 
 impl<T: 'static> Promise<T> {
     pub(crate) fn new(task: Arc<dyn Handle<T>>, key: usize) -> Promise<T> {
+        debug_assert!(key < u32::MAX as usize, "a family key");
         Promise {
             task,
             key,
@@ -242,7 +255,14 @@ impl<T: 'static> Promise<T> {
 
     /// The child is complete: take its result and forget it as a child.
     pub(crate) fn finish(mut self, d: &DomainLocal) -> Result<T, Error> {
-        let key = std::mem::replace(&mut self.key, SETTLED);
+        self.finish_in_place(d)
+    }
+
+    /// [`finish`](Promise::finish), leaving the promise settled where it is (a
+    /// [`Join`] keeps it until it is dropped).
+    fn finish_in_place(&mut self, d: &DomainLocal) -> Result<T, Error> {
+        let key = self.family_key();
+        self.key = SETTLED;
         forget_child(d, key, &*self.task);
         self.task
             .take_output()
@@ -251,7 +271,8 @@ impl<T: 'static> Promise<T> {
 
     /// The child is complete: drop its result and forget it as a child.
     pub(crate) fn discard(mut self, d: &DomainLocal) {
-        let key = std::mem::replace(&mut self.key, SETTLED);
+        let key = self.family_key();
+        self.key = SETTLED;
         forget_child(d, key, &*self.task);
         self.task.drop_output();
     }
@@ -290,18 +311,19 @@ impl<T: 'static> IntoFuture for Promise<T> {
     /// Awaits the child: `Ok(value)`, `Err(Error::Cancelled)`, `Err(Error::Panicked(_))`,
     /// or `Err(Error::NotAChild)` at once if the current task is not its parent.
     fn into_future(self) -> Join<T> {
-        Join {
-            promise: Some(self),
-            passed: false,
-        }
+        Join { promise: self }
     }
 }
 
 /// The future of awaiting a [`Promise`].
+///
+/// Once it returned, it still holds the child's allocation (its result taken) until
+/// it is dropped; polling it again panics.
 #[must_use = "futures do nothing unless awaited"]
 pub struct Join<T> {
-    promise: Option<Promise<T>>,
-    passed: bool,
+    /// Its key says where the await stands: [`PASSED`] once past its scheduling
+    /// point, [`SETTLED`] once it returned.
+    promise: Promise<T>,
 }
 
 impl<T: 'static> fmt::Debug for Join<T> {
@@ -321,17 +343,20 @@ impl<T: 'static> Future for Join<T> {
         let this = &mut *self;
         // One look at the domain per poll: this is the hottest operation of all.
         with_domain(|d| {
-            let promise = this.promise.as_ref().expect("Join polled after completion");
-            if !this.passed {
+            let promise = &mut this.promise;
+            assert!(promise.key != SETTLED, "Join polled after completion");
+            if promise.key & PASSED == 0 {
                 if !promise.is_mine(d) {
                     warn_not_a_child(d, promise.task.header(), "await");
-                    this.promise = None;
+                    // What dropping the promise would do, now.
+                    let key = std::mem::replace(&mut promise.key, SETTLED);
+                    dropped_unsettled(promise.task.header(), key);
                     return Poll::Ready(Err(Error::NotAChild));
                 }
                 if point::poll_point_on(d, cx).is_pending() {
                     return Poll::Pending;
                 }
-                this.passed = true;
+                promise.key |= PASSED;
                 if !promise.task.header().register_waiter(cx.waker()) {
                     return Poll::Pending;
                 }
@@ -340,8 +365,7 @@ impl<T: 'static> Future for Join<T> {
             } else {
                 return Poll::Pending;
             }
-            let promise = this.promise.take().expect("checked above");
-            Poll::Ready(promise.finish(d))
+            Poll::Ready(promise.finish_in_place(d))
         })
     }
 }

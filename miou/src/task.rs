@@ -1072,6 +1072,6 @@ mod tests {
         assert_eq!(std::mem::size_of::<TaskLocal>(), 16);
         // Nor did the settled mark of a promise (it lives in the key).
         assert_eq!(std::mem::size_of::<crate::Promise<u64>>(), 24);
-        assert_eq!(std::mem::size_of::<crate::Join<u64>>(), 32);
+        assert_eq!(std::mem::size_of::<crate::Join<u64>>(), 24);
     }
 }

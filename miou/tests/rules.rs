@@ -177,6 +177,55 @@ fn not_a_child_on_await() {
     assert_eq!(alive.live(), 0);
 }
 
+/// A `Join` (the future of `.await` on a promise) gives the child's value once; polled
+/// again, it panics, and the task fails with that panic. A `Join` dropped after its
+/// value was taken, or after a `NotAChild`, reports nothing more: the one
+/// `PromiseDropped` is the failed await's, which consumed the promise. Pinned because a
+/// `Join` keeps its state (passed its scheduling point, returned) in the promise's key
+/// rather than in a field of its own.
+#[test]
+fn a_join_gives_its_value_once() {
+    let (r, dropped) = watchdog(10, || {
+        let dropped = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let d = dropped.clone();
+        let r = Builder::new()
+            .domains(0)
+            .trace(move |e| {
+                if matches!(e.kind, miou::TraceKind::PromiseDropped { .. }) {
+                    d.lock().unwrap().push(e.task);
+                }
+            })
+            .try_run(async {
+                let mut join = std::future::IntoFuture::into_future(spawn(async { 7 }));
+                assert_eq!(exn((&mut join).await), 7);
+                drop(join);
+
+                let child = spawn(async { 8 });
+                let other = spawn(async move {
+                    let mut join = std::future::IntoFuture::into_future(child);
+                    let first = (&mut join).await;
+                    (first, join)
+                });
+                let (first, join) = exn(other.await);
+                assert!(matches!(first, Err(Error::NotAChild)), "{first:?}");
+                drop(join);
+
+                let again = spawn(async {
+                    let mut join = std::future::IntoFuture::into_future(spawn(async { 9 }));
+                    let _ = (&mut join).await;
+                    let _ = (&mut join).await; // polled after completion
+                });
+                let msg = panicked(again.await);
+                assert!(msg.contains("Join polled after completion"), "{msg}");
+            });
+        (r, dropped.lock().unwrap().clone())
+    });
+    // The child given away and lost to the failed await is what StillHasChildren
+    // reports; it is the only promise dropped unsettled.
+    assert!(matches!(r, Err(Error::StillHasChildren)), "{r:?}");
+    assert_eq!(dropped.len(), 1, "{dropped:?}");
+}
+
 /// `cancel` by a task that is not the parent panics with NotAChild's sentence; the
 /// child is left alone (it keeps running until the run cancels it).
 #[test]
