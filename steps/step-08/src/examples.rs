@@ -84,7 +84,7 @@ pub async fn leaking() {
 
 // ANCHOR: transfer
 /// `main` gives a socket to `connector`, which connects it and hands it
-/// back; a sibling cannot touch it meanwhile.
+/// back; a sibling, which only holds a handle, cannot release it.
 pub async fn handed_back() {
     let socket = open("socket");
     let for_connector = socket.clone();

@@ -80,7 +80,7 @@ fn the_lock_goes_to_the_oldest_waiter_not_to_the_task_that_let_go() {
             "c has the lock",
         ]
     );
-    // a's second turn: it lets go, the lock is handed to b, which waited
+    // a's third turn: it lets go, the lock is handed to b, which waited
     // since turn 7, and a, asking again in the same turn, goes in line.
     let a: Vec<String> = report
         .turns
