@@ -68,17 +68,6 @@ pub fn sections() -> Vec<Section> {
             lines: outcome(&on_domains(2, on_a_worker())),
         },
         Section {
-            name: "parallel",
-            title: "the primes below 400000, in eight slices, on 2 workers",
-            lines: {
-                let report = on_domains(2, primes_in_parallel());
-                let mut lines = outcome(&report);
-                let ran = on_domain_0(&report);
-                lines.push(format!("tasks that ran on domain 0: {ran}"));
-                lines
-            },
-        },
-        Section {
             name: "elsewhere",
             title: "a called task calls another, with 2 workers, then 1",
             lines: {
@@ -91,6 +80,17 @@ pub fn sections() -> Vec<Section> {
                         lines.push(format!("{prefix}{line}"));
                     }
                 }
+                lines
+            },
+        },
+        Section {
+            name: "parallel",
+            title: "the primes below 400000, in eight slices, on 2 workers",
+            lines: {
+                let report = on_domains(2, primes_in_parallel());
+                let mut lines = outcome(&report);
+                let ran = on_domain_0(&report);
+                lines.push(format!("tasks that ran on domain 0: {ran}"));
                 lines
             },
         },
