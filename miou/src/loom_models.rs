@@ -402,6 +402,48 @@ fn fresh_work_is_never_stranded() {
     });
 }
 
+/// Two `call`s hand fresh tasks to a domain that may be going to sleep, as `push_fresh`
+/// does: the first to find it asleep interrupts it; the other finds it waking
+/// (`is_asleep_or_waking`) and leaves it be, or finds it awake. The domain may sleep
+/// twice, once per task. Either way it takes both tasks (a deadlock here otherwise).
+#[test]
+fn two_calls_to_a_sleeping_domain_strand_nothing() {
+    loom::model(|| {
+        let mailbox = Arc::new(Mailbox::<u32>::new());
+        let fresh = Arc::new(AtomicUsize::new(0));
+        let latch = Arc::new(Latch::new());
+        let senders: Vec<_> = (0..2)
+            .map(|_| {
+                let (m, f, l) = (mailbox.clone(), fresh.clone(), latch.clone());
+                thread::spawn(move || {
+                    f.fetch_add(1, Ordering::Release);
+                    if m.claim_wake() {
+                        l.interrupt();
+                    } else {
+                        // Waking or awake: either way, it will look at `fresh`.
+                        let _ = m.is_asleep_or_waking();
+                    }
+                })
+            })
+            .collect();
+        let mut taken = 0;
+        while taken < 2 {
+            if fresh.load(Ordering::Acquire) > 0 {
+                fresh.fetch_sub(1, Ordering::AcqRel);
+                taken += 1;
+                continue;
+            }
+            if mailbox.going_to_sleep(|| fresh.load(Ordering::Acquire) == 0) {
+                latch.wait();
+            }
+            mailbox.awake();
+        }
+        for s in senders {
+            s.join().unwrap();
+        }
+    });
+}
+
 /// After the domain stopped, a push is refused and the item handed back.
 #[test]
 fn a_closed_mailbox_refuses() {
