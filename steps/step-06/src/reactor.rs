@@ -183,7 +183,7 @@ impl Events for Reactor {
         let mut ready = Vec::new();
         for event in readiness.iter() {
             let Some(source) = inner.sources.get_mut(&event.token()) else {
-                continue; // a socket closed since: a stale event, ignored
+                continue; // unknown: cannot happen with this reactor; ignored
             };
             ready.push(source.name.clone());
             // A hint for both directions: whoever waits tries again.

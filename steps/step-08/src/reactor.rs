@@ -195,8 +195,8 @@ impl Events for Reactor {
         let mut ready = Vec::new();
         for event in readiness.iter() {
             let Some(source) = inner.sources.get_mut(&event.token()) else {
-                // The waker's (the poll returned, which is all it is for),
-                // or a socket closed since: a stale event, ignored.
+                // The waker's (the poll returned, which is all it is for):
+                // ignored.
                 continue;
             };
             ready.push(source.name.clone());
