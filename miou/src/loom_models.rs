@@ -668,6 +668,52 @@ fn a_signal_to_a_cancelled_waiter_is_passed_on() {
     });
 }
 
+/// Condition: the oldest waiter took its signal and waits to take the mutex again when
+/// it is cancelled, while the mutex's holder lets go on another thread. The signal is
+/// passed on (it never saw the change): the second waiter is woken once, and takes the
+/// mutex, whoever the holder handed it to first.
+#[test]
+fn a_waiter_cancelled_while_taking_the_mutex_again_passes_its_signal_on() {
+    use std::future::Future;
+    use std::task::Context;
+    loom::model(|| {
+        // 'static, so that a guard can go to another thread (one small leak per run).
+        let m: &'static crate::sync::Mutex<()> = Box::leak(Box::new(crate::sync::Mutex::new(())));
+        let cond = crate::sync::Condition::new();
+        let (first, _) = counting_waker();
+        let (second, second_woken) = counting_waker();
+        let mut w1 = Box::pin(cond.wait(m.try_lock().expect("free")));
+        assert!(
+            w1.as_mut()
+                .poll(&mut Context::from_waker(&first))
+                .is_pending()
+        );
+        let mut cx = Context::from_waker(&second);
+        let mut w2 = Box::pin(cond.wait(m.try_lock().expect("released by the wait")));
+        assert!(w2.as_mut().poll(&mut cx).is_pending());
+        let held = m.try_lock().expect("released by both waits");
+        cond.signal(); // to w1
+        assert!(
+            w1.as_mut()
+                .poll(&mut Context::from_waker(&first))
+                .is_pending(),
+            "signalled, the mutex held: w1 waits for it"
+        );
+        let holder = thread::spawn(move || drop(held));
+        drop(w1); // its task is cancelled while it waits for the mutex
+        holder.join().unwrap();
+        assert_eq!(
+            second_woken.load(Ordering::SeqCst),
+            1,
+            "the signal was lost"
+        );
+        assert!(
+            w2.as_mut().poll(&mut cx).is_ready(),
+            "signalled, the mutex free"
+        );
+    });
+}
+
 /// A task `call`ed onto a busy domain is taken by an idle worker: the sender pushes it,
 /// then wakes the worker if it is asleep (under the worker's lock); the worker announces
 /// its sleep under that lock, then takes one last look before blocking. The task is

@@ -413,6 +413,51 @@ fn condition_signal_to_a_cancelled_waiter_is_forwarded() {
     assert_eq!(log, ["w2"]);
 }
 
+/// A waiter that took its signal and is cancelled while it waits to take the mutex
+/// again passes the signal on: it never saw the change it was signalled for. Here `a`
+/// is signalled while the root holds the mutex, wakes, queues for the mutex, and is
+/// cancelled there; `b`, the other waiter, must get the signal (a hang otherwise).
+#[test]
+fn condition_signal_taken_by_a_waiter_cancelled_while_relocking_is_forwarded() {
+    let log = watchdog(10, || {
+        one_domain().run(async {
+            let s = Rc::new((Mutex::new(Vec::new()), Condition::new()));
+            let waiter = |name: &'static str| {
+                let s = s.clone();
+                spawn(async move {
+                    let (m, c) = &*s;
+                    let mut g = m.lock().await;
+                    while g.is_empty() {
+                        g = c.wait(g).await;
+                    }
+                    g.push(name);
+                })
+            };
+            let (a, b) = (waiter("a"), waiter("b"));
+            for _ in 0..10 {
+                yield_now().await;
+            }
+            assert!(format!("{:?}", s.1).contains("waiters: 2"), "{:?}", s.1);
+            let mut g = s.0.lock().await;
+            g.push("ready");
+            s.1.signal(); // to a, which wakes and queues for the mutex the root holds
+            for _ in 0..10 {
+                yield_now().await;
+            }
+            assert!(format!("{:?}", s.1).contains("signalled: 0"), "{:?}", s.1);
+            assert!(
+                format!("{:?}", s.0).contains("waiters: 1"),
+                "a waits for the mutex"
+            );
+            cancel(a).await;
+            drop(g);
+            b.await.unwrap();
+            s.0.try_lock().expect("free at the end").clone()
+        })
+    });
+    assert_eq!(log, ["ready", "b"]);
+}
+
 /// Miou's `test31` (`test/test_core.ml`: a bounded stream), smaller: two bounded
 /// buffers built on a Mutex and two Conditions; producers and consumers on the worker
 /// domains, one consumer on domain 0; the consumers check the order.

@@ -6,7 +6,9 @@
 //! A signal goes to the oldest waiter: it leaves the queue and its id is recorded as
 //! *signalled* before its task is woken. A waiter dropped while it waits (its task was
 //! cancelled) leaves the queue; if it had already been signalled, the signal is
-//! forwarded to the next waiter, so that no signal is lost to a cancelled task. Wakers
+//! forwarded to the next waiter, so that no signal is lost to a cancelled task. The
+//! same holds while it takes the mutex again: the signal is the waiter's until it holds
+//! the mutex and can see the change, so one dropped then passes the signal on. Wakers
 //! are woken after the state's lock is released; the condition's lock and the mutex's
 //! are never held together.
 
@@ -85,7 +87,7 @@ impl Condition {
     ///
     /// A scheduling point. If the task is cancelled while it waits, it leaves the queue
     /// without taking the mutex again, and a signal it had already received goes to
-    /// the next waiter.
+    /// the next waiter, also when it was cancelled while taking the mutex again.
     ///
     /// ```
     /// use std::sync::Arc;
@@ -331,10 +333,17 @@ impl<'a, T: ?Sized> Future for ConditionWait<'_, 'a, T> {
 
 impl<T: ?Sized> Drop for ConditionWait<'_, '_, T> {
     fn drop(&mut self) {
-        if let Stage::Waiting(id, _) = self.stage {
-            self.condition.give_up(id);
+        match std::mem::replace(&mut self.stage, Stage::Done) {
+            Stage::Waiting(id, _) => self.condition.give_up(id),
+            Stage::Relock(lock) => {
+                // Signalled, and not yet holding the mutex, so not yet able to see the
+                // change it was signalled for: leave the mutex's queue (or pass the
+                // mutex on), then pass the signal to the next waiter.
+                drop(lock);
+                self.condition.signal();
+            }
+            // `Point` drops its guard (unlocks).
+            Stage::Point(_) | Stage::Done => {}
         }
-        // `Point` drops its guard (unlocks), `Relock` its `Lock` (leaves the mutex's
-        // queue or passes the mutex on).
     }
 }

@@ -7,11 +7,14 @@
 //!   single-assignment result cell, usable from any thread (including threads that are
 //!   not miou domains).
 //!
-//! Every type here is `Send + Sync` (given `Send` contents) and works across domains: a
+//! Every type here is `Send + Sync` (given `Send` contents; a [`Lazy`]'s value must be
+//! `Sync` too, as in `std::sync::OnceLock`, since every task reads it) and works across
+//! domains: a
 //! task that waits leaves its domain's run queue, and whoever releases it (on any
 //! thread) wakes it on its own domain. A task cancelled while it waits leaves no trace:
 //! it is removed from the queue it waited in, and a lock or a signal already handed to
-//! it is passed on to the next waiter.
+//! it is passed on to the next waiter (a signal also when the task was cancelled while
+//! taking the mutex again: it never saw the change it was signalled for).
 //!
 //! Awaiting [`Mutex::lock`], [`Condition::wait`] and an unforced [`Lazy::force`] is a
 //! scheduling point; [`Condition::signal`], [`Condition::broadcast`],
