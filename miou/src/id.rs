@@ -35,7 +35,9 @@ impl TaskId {
         TaskId(NonZeroU64::new((n << 16) | domain as u64).expect("task numbers start at 1"))
     }
 
-    /// The task's number as one integer (stable within a run; for logs and traces).
+    /// The id as one opaque integer, which encodes the task's number and the domain that
+    /// created it (stable within a run, distinct for distinct ids; for logs and traces).
+    /// Not the number shown in `3@0`.
     pub fn as_u64(self) -> u64 {
         self.0.get()
     }

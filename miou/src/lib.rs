@@ -39,8 +39,14 @@
 //!
 //! *Every effect yields, and events trigger tasks.* Each domain (a thread running one
 //! scheduler loop) has a FIFO run queue. A **scheduling point** is every `.await` on a
-//! future that miou provides ([`Promise`]s, [`cancel`], [`yield_now`], the
-//! [`sync`] primitives, [`suspend`]...), even one whose result is ready. A turn of a task
+//! miou operation that acts or waits ([`Promise`]s, [`cancel`], [`yield_now`], sleeps,
+//! socket reads and writes, [`Mutex::lock`](sync::Mutex::lock),
+//! [`Condition::wait`](sync::Condition::wait), [`suspend`]...), even one whose result
+//! is ready. An await that only looks at something already settled is not one: an
+//! already signalled [`Trigger`](sync::Trigger), a complete
+//! [`Computation`](sync::Computation), a forced [`Lazy`](sync::Lazy), and a [`Scope`]
+//! or [`time::timeout`] whose future finishes at once (each item's documentation says
+//! which of its awaits are points). A turn of a task
 //! passes at most `quanta` scheduling points (default 1, see [`Builder::quanta`]); at the
 //! next one the task goes to the back of its domain's queue, and the operation is done
 //! when it comes back ("yield, then do"). Between turns, while some task waits for the
@@ -186,8 +192,10 @@
 //!
 //! ```text
 //! miou: 0 1@0 Resume
-//! miou: 0 2@0 Spawn { parent: TaskId(1@0), runner: DomainId(0) }: spawned at src/main.rs:3:13
-//! miou: 0 1@0 Park
+//! miou: 0 2@0 Spawn by 1@0, runs on 0: spawned at src/main.rs:3:13
+//! miou: 0 1@0 Yield
+//! miou: 0 2@0 Resume
+//! miou: 0 2@0 Finish ok
 //! ```
 //!
 //! If the program installed a `tracing` subscriber, the same events go to it instead,
@@ -220,7 +228,8 @@
 //! the workers. A task never migrates. Idle domains sleep in their backend's `select`.
 //! The worker threads start with the first [`call`] or [`parallel`] of a run: a run that
 //! never calls stays on its thread, which makes [`run`] a cheap `block_on` (its future
-//! may borrow from the caller, see [`Builder::run`]).
+//! may borrow from the caller, see [`Builder::run`]). With [`Builder::virtual_clock`]
+//! or a backend of your own ([`Builder::events`]) every domain starts with the run.
 
 #![warn(missing_docs)]
 #![warn(clippy::undocumented_unsafe_blocks, missing_debug_implementations)]

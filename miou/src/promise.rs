@@ -45,7 +45,7 @@ use crate::trace::TraceKind;
 /// });
 /// assert_eq!(v.unwrap(), 2);
 /// ```
-#[must_use = "a task must await or cancel each of its children: `.await` it, `cancel` it, or give it to an `Orphans`; dropping it makes the run fail with StillHasChildren"]
+#[must_use = "a task must await or cancel each of its children: `.await` it or `cancel` it (or create it with `Orphans::spawn` when nobody will); dropping it makes the run fail with StillHasChildren"]
 pub struct Promise<T> {
     pub(crate) task: Arc<dyn Handle<T>>,
     /// Where the child sits in its parent's set of children; [`SETTLED`] once the
@@ -141,7 +141,8 @@ fn dropped_unsettled(child: &Header, key: usize) {
             "miou: the promise of task {} (spawned at {}) was dropped while the task was \
              neither awaited nor cancelled; the run will fail with StillHasChildren when \
              its parent {parent} returns (a task must await or cancel each of its \
-             children: `.await` it, `cancel` it, or give it to an `Orphans`; a combinator \
+             children: `.await` it or `cancel` it, or create it with `Orphans::spawn` when \
+             nobody will; a combinator \
              of another crate, such as a `select!` or a timeout, that drops the branch \
              awaiting it does neither: race children with `miou::await_first`, and bound a \
              computation with `miou::time::timeout` or a `miou::Scope`, which cancel the \

@@ -237,7 +237,10 @@ impl Builder {
     /// The worker threads start with the run's first [`call`](crate::call),
     /// [`try_call`](crate::try_call) or [`parallel`](crate::parallel), not before: a run
     /// that never calls (a test, a `block_on` in a command-line tool) costs what a
-    /// `domains(0)` run does. The available parallelism is read once per process.
+    /// `domains(0)` run does. (With [`Builder::virtual_clock`] or [`Builder::events`]
+    /// they start with the run: a clock that jumps when every domain is idle, or a
+    /// backend that coordinates its domains, needs all of them from the start.) The
+    /// available parallelism is read once per process.
     pub fn new() -> Builder {
         Builder::default()
     }
@@ -259,7 +262,8 @@ impl Builder {
 
     /// How many worker domains (threads) run besides domain 0. 0 is allowed: then
     /// everything runs on the calling thread and `call` has nowhere to go. The threads
-    /// start with the first `call` or `parallel` of the run (see [`Builder::new`]).
+    /// start with the first `call` or `parallel` of the run, or with the run on a
+    /// virtual clock or a backend of your own (see [`Builder::new`]).
     ///
     /// ```
     /// let n = miou::Builder::new().domains(2).run(async { miou::domain::available() });
@@ -429,6 +433,10 @@ impl Builder {
     /// data written by one task of the run to another a little after the write
     /// returned, and a timeout around the reader must not fire meanwhile. Jumps with
     /// only sleepers waiting are immediate.
+    ///
+    /// Every worker domain starts with the run (not with the first `call`, as on the
+    /// real clock): time jumps only when every domain is idle, and a domain that never
+    /// started could not say so.
     ///
     /// What the run cannot see is not waited for beyond that: time may jump while a
     /// task waits for a peer outside the run (another process, a thread that is not a

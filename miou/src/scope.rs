@@ -108,6 +108,25 @@ impl Core {
         }
     }
 
+    /// Panics if a task other than the one the scope belongs to cancels it: the scope's
+    /// tasks are its owner's children, which only their parent may cancel. (A drop in
+    /// another task is not a cancel: the future is just dropped, see [`Core::live`].)
+    fn check_canceller(&self) {
+        let Some((owner, _)) = self.bound else {
+            return;
+        };
+        let me = try_with_domain(|d| d.and_then(|d| d.current_id()));
+        if let Some(me) = me
+            && me != owner
+        {
+            panic!(
+                "miou: this cancel scope belongs to task {owner}, but task {me} cancelled \
+                 it (rule: a scope is polled and cancelled by the task that first polled \
+                 it, which owns the tasks created inside it)"
+            );
+        }
+    }
+
     /// Runs `poll` (a poll of the scope's future) inside the scope: the children created
     /// meanwhile belong to it.
     pub(crate) fn poll_in<R>(&mut self, poll: impl FnOnce() -> R) -> R {
@@ -155,6 +174,7 @@ impl Core {
     /// member not settled, waits until all are gone, settles the orphaned ones. Called
     /// in a poll of the task that owns the scope.
     pub(crate) async fn cancel(&mut self, drop_it: impl FnOnce()) {
+        self.check_canceller();
         if !self.drop_in(drop_it) {
             return;
         }
@@ -309,7 +329,8 @@ fn sweep(d: &DomainLocal) {
 ///   with its whole subtree, on whatever domain; `cancel` returns once all of them are
 ///   gone, their destructors and finalisers run. A task whose promise went with the
 ///   future is settled by the scope; one whose promise the future stored elsewhere is
-///   cancelled, and awaiting that promise gives `Err(Error::Cancelled)`.
+///   cancelled, and awaiting that promise gives `Err(Error::Cancelled)`, or the task's
+///   value if it had already returned.
 /// - **Dropped** unfinished (a `select!` of another crate dropped it, say): the future is
 ///   dropped and the scope's tasks are asked to cancel. A drop cannot wait, so the
 ///   tasks whose promise is gone are *reaped*: the task that owns the scope waits for

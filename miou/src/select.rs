@@ -66,8 +66,13 @@ pub async fn await_one<T: 'static>(mut ps: Vec<Promise<T>>) -> (Result<T, Error>
 /// complete at once, `Ok` results are preferred, then the seeded generator picks.
 ///
 /// Panics on an empty vector. Returns `Err(Error::NotAChild)` at once if one of them is
-/// not a child of the current task (then nothing is cancelled; the promises are
-/// dropped, so the real parent still holds those children).
+/// not a child of the current task. Then nothing is cancelled, but the promises are
+/// dropped, all of them: neither their parents nor the caller can await or cancel
+/// those children any more, and the run fails with `StillHasChildren` when their
+/// parents return. Use [`await_one`], which hands the promises back with the error, to
+/// recover from it.
+///
+/// [`await_one`]: crate::await_one
 ///
 /// [`cancel`]: crate::cancel
 ///

@@ -553,6 +553,28 @@ fn a_scope_belongs_to_the_task_that_polled_it() {
     assert!(msg.contains("belongs to task 1@0"), "{msg}");
 }
 
+/// Nor may another task cancel it: the scope's tasks are its owner's children. (Before,
+/// such a cancel dropped the future and cancelled nothing, and the owner's children in
+/// it were left for the run to find.)
+#[test]
+fn only_the_task_that_polled_a_scope_cancels_it() {
+    let msg = watchdog(10, || {
+        Builder::new().domains(0).run(async {
+            let mut s = Scope::new(std::future::pending::<()>());
+            let _ = race(&mut s, std::future::ready(())).await;
+            let p = spawn(async move { s.cancel().await });
+            match p.await {
+                Err(Error::Panicked(p)) => p.message().unwrap_or_default().to_string(),
+                other => panic!("{other:?}"),
+            }
+        })
+    });
+    assert!(
+        msg.contains("belongs to task 1@0, but task 2@0 cancelled it"),
+        "{msg}"
+    );
+}
+
 /// A scope, and a timeout, are `Send` when their future is, as before: code that hands
 /// a timed future to an API wanting `Send` (hyper's executor, say) still compiles.
 #[test]
