@@ -14,9 +14,13 @@ use crate::select::poll_choose;
 use crate::spawn::{call, spawn};
 
 /// A collector of children. The tasks registered in it are ordinary children of the
-/// task that registered them: they must still be consumed (with [`care`], [`take`] or
-/// [`get`], then awaited or cancelled) before that task returns. The first task that
-/// uses a collector owns it; any other task using it panics.
+/// task that registered them: they must still be consumed before that task returns,
+/// taken out with [`care`] or [`take`] and then awaited or cancelled, or awaited in
+/// place with [`get`]. The first task that uses a collector owns it; any other task
+/// that registers, takes or gets panics ([`len`] and [`is_empty`] only look).
+///
+/// [`len`]: Orphans::len
+/// [`is_empty`]: Orphans::is_empty
 ///
 /// [`care`]: Orphans::care
 /// [`take`]: Orphans::take
@@ -150,8 +154,8 @@ impl<T: 'static> Orphans<T> {
     }
 
     /// Waits until one collected task is complete, removes it and returns its result
-    /// (chosen like [`await_one`](crate::await_one)); `None` when empty. A scheduling
-    /// point.
+    /// (chosen like [`await_one`](crate::await_one)); `None` at once when empty. A
+    /// scheduling point when it holds a task.
     pub async fn get(&self) -> Option<Result<T, Error>> {
         self.claim();
         if self.promises.borrow().is_empty() {
