@@ -28,8 +28,9 @@
 //! - **Dropped** before it finished: the same, except that a drop cannot wait. The
 //!   members are asked to cancel; the orphaned ones are tagged [`REAP`]: their parent
 //!   reaps them, which means that its return waits for them instead of failing with
-//!   `StillHasChildren` (`Task::returned`), and that the next scope of the task to end
-//!   settles those already complete, so a loop does not pile them up. If the scope is
+//!   `StillHasChildren` (`Task::returned`), and that the next scope of the task to be
+//!   cancelled or dropped settles those already complete, so a loop does not pile them
+//!   up. If the scope is
 //!   dropped while an enclosing scope of the same task unwinds, its members move to
 //!   that scope instead, which waits for them.
 //! - **Finished**: nothing. Its unsettled members stay children of the task, as they
