@@ -630,41 +630,64 @@ fn a_cancelled_waiter_passes_the_lock_on() {
     });
 }
 
+/// A task waiting on a condition, for the models below: its wait, and a waker that
+/// counts its wake-ups.
+struct Waiter<'c, 'a> {
+    wait: std::pin::Pin<Box<crate::sync::ConditionWait<'c, 'a, ()>>>,
+    waker: Waker,
+    woken: Arc<AtomicUsize>,
+}
+
+impl<'c, 'a> Waiter<'c, 'a> {
+    fn poll(&mut self) -> std::task::Poll<crate::sync::MutexGuard<'a, ()>> {
+        use std::future::Future;
+        let mut cx = std::task::Context::from_waker(&self.waker);
+        self.wait.as_mut().poll(&mut cx)
+    }
+
+    /// Woken once, by a signal or one passed on, it takes the mutex at its next poll.
+    fn got_the_signal(mut self) {
+        assert_eq!(self.woken.load(Ordering::SeqCst), 1, "the signal was lost");
+        assert!(self.poll().is_ready(), "signalled, the mutex free");
+    }
+}
+
+/// Two tasks waiting on `cond`, oldest first: each takes `m`, waits, and is polled once
+/// (queued, the mutex released).
+fn two_waiters<'c, 'a>(
+    cond: &'c crate::sync::Condition,
+    m: &'a crate::sync::Mutex<()>,
+) -> (Waiter<'c, 'a>, Waiter<'c, 'a>) {
+    let waiter = |what| {
+        let (waker, woken) = counting_waker();
+        let mut w = Waiter {
+            wait: Box::pin(cond.wait(m.try_lock().expect(what))),
+            waker,
+            woken,
+        };
+        assert!(w.poll().is_pending());
+        w
+    };
+    let first = waiter("free");
+    (first, waiter("released by the first wait"))
+}
+
 /// Condition: a signal races with the cancellation of the oldest waiter. The signal is
 /// not lost: the second waiter is woken once, by the signal itself or forwarded by the
 /// cancelled waiter, and then takes the mutex again.
 #[test]
 fn a_signal_to_a_cancelled_waiter_is_passed_on() {
-    use std::future::Future;
-    use std::task::Context;
     loom::model(|| {
         let m = crate::sync::Mutex::new(());
         let cond = Arc::new(crate::sync::Condition::new());
-        let (first, first_woken) = counting_waker();
-        let (second, second_woken) = counting_waker();
-        let mut w1 = Box::pin(cond.wait(m.try_lock().expect("free")));
-        assert!(
-            w1.as_mut()
-                .poll(&mut Context::from_waker(&first))
-                .is_pending()
-        );
-        let mut cx = Context::from_waker(&second);
-        let mut w2 = Box::pin(cond.wait(m.try_lock().expect("released by the wait")));
-        assert!(w2.as_mut().poll(&mut cx).is_pending());
+        let (first, second) = two_waiters(&cond, &m);
         let c = cond.clone();
         let signaller = thread::spawn(move || c.signal());
-        drop(w1); // its task is cancelled
+        let first_woken = first.woken.clone();
+        drop(first); // its task is cancelled
         signaller.join().unwrap();
         assert!(first_woken.load(Ordering::SeqCst) <= 1);
-        assert_eq!(
-            second_woken.load(Ordering::SeqCst),
-            1,
-            "the signal was lost"
-        );
-        assert!(
-            w2.as_mut().poll(&mut cx).is_ready(),
-            "signalled, the mutex free"
-        );
+        second.got_the_signal();
     });
 }
 
@@ -674,43 +697,21 @@ fn a_signal_to_a_cancelled_waiter_is_passed_on() {
 /// mutex, whoever the holder handed it to first.
 #[test]
 fn a_waiter_cancelled_while_taking_the_mutex_again_passes_its_signal_on() {
-    use std::future::Future;
-    use std::task::Context;
     loom::model(|| {
         // 'static, so that a guard can go to another thread (one small leak per run).
         let m: &'static crate::sync::Mutex<()> = Box::leak(Box::new(crate::sync::Mutex::new(())));
         let cond = crate::sync::Condition::new();
-        let (first, _) = counting_waker();
-        let (second, second_woken) = counting_waker();
-        let mut w1 = Box::pin(cond.wait(m.try_lock().expect("free")));
-        assert!(
-            w1.as_mut()
-                .poll(&mut Context::from_waker(&first))
-                .is_pending()
-        );
-        let mut cx = Context::from_waker(&second);
-        let mut w2 = Box::pin(cond.wait(m.try_lock().expect("released by the wait")));
-        assert!(w2.as_mut().poll(&mut cx).is_pending());
+        let (mut first, second) = two_waiters(&cond, m);
         let held = m.try_lock().expect("released by both waits");
-        cond.signal(); // to w1
+        cond.signal(); // to the first
         assert!(
-            w1.as_mut()
-                .poll(&mut Context::from_waker(&first))
-                .is_pending(),
-            "signalled, the mutex held: w1 waits for it"
+            first.poll().is_pending(),
+            "signalled, the mutex held: the first waits for it"
         );
         let holder = thread::spawn(move || drop(held));
-        drop(w1); // its task is cancelled while it waits for the mutex
+        drop(first); // its task is cancelled while it waits for the mutex
         holder.join().unwrap();
-        assert_eq!(
-            second_woken.load(Ordering::SeqCst),
-            1,
-            "the signal was lost"
-        );
-        assert!(
-            w2.as_mut().poll(&mut cx).is_ready(),
-            "signalled, the mutex free"
-        );
+        second.got_the_signal();
     });
 }
 
