@@ -142,11 +142,10 @@ fn dropped_unsettled(child: &Header, key: usize) {
              neither awaited nor cancelled; the run will fail with StillHasChildren when \
              its parent {parent} returns (a task must await or cancel each of its \
              children: `.await` it or `cancel` it, or create it with `Orphans::spawn` when \
-             nobody will; a combinator \
-             of another crate, such as a `select!` or a timeout, that drops the branch \
-             awaiting it does neither: race children with `miou::await_first`, and bound a \
-             computation with `miou::time::timeout` or a `miou::Scope`, which cancel the \
-             tasks it started when they end it)",
+             nobody will; a combinator of another crate, such as a `select!` or a timeout, \
+             that drops the branch awaiting it does neither: race children with \
+             `miou::await_first`, and bound a computation with `miou::time::timeout` or a \
+             `miou::Scope`, which cancel the tasks it started when they end it)",
             child.id,
             child.spawned_at,
         );

@@ -30,9 +30,8 @@
 //!   reaps them, which means that its return waits for them instead of failing with
 //!   `StillHasChildren` (`Task::returned`), and that the next scope of the task to be
 //!   cancelled or dropped settles those already complete, so a loop does not pile them
-//!   up. If the scope is
-//!   dropped while an enclosing scope of the same task unwinds, its members move to
-//!   that scope instead, which waits for them.
+//!   up. If the scope is dropped while an enclosing scope of the same task unwinds, its
+//!   members move to that scope instead, which waits for them.
 //! - **Finished**: nothing. Its unsettled members stay children of the task, as they
 //!   would without a scope.
 
