@@ -172,11 +172,30 @@ impl Failure {
     }
 
     /// The error, to match on.
+    ///
+    /// ```
+    /// let f = miou::Builder::new()
+    ///     .domains(0)
+    ///     .try_run_detailed(async {
+    ///         let _lost = miou::spawn(async {}); // never awaited
+    ///     })
+    ///     .unwrap_err();
+    /// assert!(matches!(f.error(), miou::Error::StillHasChildren));
+    /// ```
     pub fn error(&self) -> &Error {
         &self.error
     }
 
     /// The error, without the detail.
+    ///
+    /// ```
+    /// let f = miou::Builder::new()
+    ///     .domains(0)
+    ///     .try_run_detailed(async { panic!("boom") })
+    ///     .unwrap_err();
+    /// let miou::Error::Panicked(p) = f.into_error() else { panic!("the root panicked") };
+    /// assert_eq!(p.message(), Some("boom"));
+    /// ```
     pub fn into_error(self) -> Error {
         self.error
     }
@@ -184,6 +203,21 @@ impl Failure {
     /// Which task broke the rule, where it was spawned, and what it left behind (`None`
     /// when the run failed without such a story, e.g. the root panicked: then the
     /// [`Panic`] names the task).
+    ///
+    /// ```
+    /// let lost = miou::Builder::new()
+    ///     .domains(0)
+    ///     .try_run_detailed(async {
+    ///         let _lost = miou::spawn(async {}); // never awaited
+    ///     })
+    ///     .unwrap_err();
+    /// assert!(lost.detail().unwrap().contains("1 child was neither awaited nor cancelled: 2@0"));
+    /// let panicked = miou::Builder::new()
+    ///     .domains(0)
+    ///     .try_run_detailed(async { panic!("boom") })
+    ///     .unwrap_err();
+    /// assert_eq!(panicked.detail(), None);
+    /// ```
     pub fn detail(&self) -> Option<&str> {
         self.detail.as_deref()
     }
@@ -307,11 +341,34 @@ impl Panic {
     }
 
     /// The panic message, when the payload is a string (as with `panic!("...")`).
+    ///
+    /// ```
+    /// let (a, b) = miou::Builder::new().domains(0).run(async {
+    ///     let a = miou::spawn(async { panic!("boom {}", 42) });
+    ///     let b = miou::spawn(async { std::panic::panic_any(7_u32) });
+    ///     (a.await, b.await)
+    /// });
+    /// let (Err(miou::Error::Panicked(a)), Err(miou::Error::Panicked(b))) = (a, b) else {
+    ///     panic!("both panicked")
+    /// };
+    /// assert_eq!(a.message(), Some("boom 42")); // a `String` payload
+    /// assert_eq!(b.message(), None); // not a string
+    /// ```
     pub fn message(&self) -> Option<&str> {
         self.0.message.as_deref()
     }
 
     /// The payload, to resume the panic with [`std::panic::resume_unwind`].
+    ///
+    /// ```
+    /// let r = miou::Builder::new().domains(0).run(async {
+    ///     miou::spawn(async { std::panic::panic_any(7_u32) }).await
+    /// });
+    /// let Err(miou::Error::Panicked(p)) = r else { panic!("it panicked") };
+    /// let payload = p.into_payload();
+    /// assert_eq!(payload.downcast_ref::<u32>(), Some(&7));
+    /// // std::panic::resume_unwind(payload) would panic again, with the same payload
+    /// ```
     pub fn into_payload(self) -> Box<dyn Any + Send> {
         self.0
             .payload

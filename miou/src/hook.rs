@@ -48,6 +48,20 @@ impl fmt::Debug for Hook {
 
 impl Hook {
     /// Registers `f` on the current domain. Panics outside a run.
+    ///
+    /// ```
+    /// use std::{cell::RefCell, rc::Rc};
+    /// let order = Rc::new(RefCell::new(Vec::new()));
+    /// let (a, b) = (order.clone(), order.clone());
+    /// miou::Builder::new().domains(0).run(async move {
+    ///     let first = miou::Hook::add(move || a.borrow_mut().push("first"));
+    ///     let second = miou::Hook::add(move || b.borrow_mut().push("second"));
+    ///     miou::yield_now().await; // the domain takes a step: its hooks run
+    ///     first.remove();
+    ///     second.remove();
+    /// });
+    /// assert_eq!(order.borrow()[..2], ["second", "first"]); // the latest first
+    /// ```
     pub fn add(f: impl FnMut() + 'static) -> Hook {
         with_domain(|d| {
             let id = NEXT_HOOK.fetch_add(1, Ordering::Relaxed);
@@ -61,6 +75,21 @@ impl Hook {
 
     /// Unregisters the hook (a no-op if it was already removed because it panicked).
     /// Panics when called from another domain than the one it was added on.
+    ///
+    /// ```
+    /// use std::{cell::Cell, rc::Rc};
+    /// let steps = Rc::new(Cell::new(0));
+    /// let s = steps.clone();
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let h = miou::Hook::add(move || s.set(s.get() + 1));
+    ///     miou::yield_now().await;
+    ///     h.remove();
+    ///     let seen = steps.get();
+    ///     assert!(seen >= 1);
+    ///     miou::yield_now().await; // another step, without the hook
+    ///     assert_eq!(steps.get(), seen);
+    /// });
+    /// ```
     pub fn remove(self) {
         with_domain(|d| {
             assert!(

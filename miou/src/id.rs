@@ -38,6 +38,17 @@ impl TaskId {
     /// The id as one opaque integer, which encodes the task's number and the domain that
     /// created it (stable within a run, distinct for distinct ids; for logs and traces).
     /// Not the number shown in `3@0`.
+    ///
+    /// ```
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let p = miou::spawn(async {});
+    ///     let q = miou::spawn(async {});
+    ///     assert_ne!(p.id().as_u64(), q.id().as_u64());
+    ///     assert_eq!(p.id().to_string(), "2@0");
+    ///     assert_ne!(p.id().as_u64(), 2); // not the number shown
+    ///     miou::await_all(vec![p, q]).await;
+    /// });
+    /// ```
     pub fn as_u64(self) -> u64 {
         self.0.get()
     }
@@ -69,6 +80,14 @@ pub struct DomainId(pub(crate) usize);
 
 impl DomainId {
     /// The domain's index: 0 is domain 0.
+    ///
+    /// ```
+    /// let (here, there) = miou::Builder::new().domains(1).run(async {
+    ///     let p = miou::call(|| async { miou::domain::current().index() });
+    ///     (miou::domain::current().index(), p.await.unwrap())
+    /// });
+    /// assert_eq!((here, there), (0, 1));
+    /// ```
     pub fn index(self) -> usize {
         self.0
     }

@@ -61,6 +61,14 @@ impl<T: 'static> Default for Orphans<T> {
 
 impl<T: 'static> Orphans<T> {
     /// An empty collector, owned by nobody yet.
+    ///
+    /// ```
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let orphans: miou::Orphans<u32> = miou::Orphans::new();
+    ///     assert!(orphans.is_empty());
+    ///     assert!(orphans.get().await.is_none()); // nothing to wait for
+    /// });
+    /// ```
     pub fn new() -> Orphans<T> {
         Orphans {
             promises: RefCell::new(Vec::new()),
@@ -83,6 +91,15 @@ impl<T: 'static> Orphans<T> {
 
     /// Spawns `fut` as a child of the current task (like [`spawn`](fn@crate::spawn)) and
     /// registers it in the collector.
+    ///
+    /// ```
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let orphans = miou::Orphans::new();
+    ///     orphans.spawn(async { "done" });
+    ///     assert_eq!(orphans.len(), 1);
+    ///     assert_eq!(orphans.get().await.unwrap().unwrap(), "done");
+    /// });
+    /// ```
     #[track_caller]
     pub fn spawn<F: Future<Output = T> + 'static>(&self, fut: F) {
         self.claim();
@@ -156,6 +173,17 @@ impl<T: 'static> Orphans<T> {
     /// Waits until one collected task is complete, removes it and returns its result
     /// (chosen like [`await_one`](crate::await_one)); `None` at once when empty. A
     /// scheduling point when it holds a task.
+    ///
+    /// ```
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let orphans = miou::Orphans::new();
+    ///     orphans.spawn(async { loop { miou::yield_now().await } });
+    ///     orphans.spawn(async { 7 });
+    ///     assert_eq!(orphans.get().await.unwrap().unwrap(), 7); // the one that finished
+    ///     miou::cancel(orphans.take().unwrap()).await;
+    ///     assert!(orphans.get().await.is_none()); // empty: at once
+    /// });
+    /// ```
     pub async fn get(&self) -> Option<Result<T, Error>> {
         self.claim();
         if self.promises.borrow().is_empty() {
@@ -170,11 +198,34 @@ impl<T: 'static> Orphans<T> {
     }
 
     /// How many tasks the collector holds.
+    ///
+    /// ```
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let orphans = miou::Orphans::new();
+    ///     orphans.spawn(async {});
+    ///     orphans.spawn(async {});
+    ///     assert_eq!(orphans.len(), 2);
+    ///     orphans.get().await.unwrap().unwrap();
+    ///     assert_eq!(orphans.len(), 1);
+    ///     orphans.get().await.unwrap().unwrap();
+    /// });
+    /// ```
     pub fn len(&self) -> usize {
         self.promises.borrow().len()
     }
 
     /// Whether the collector holds no task.
+    ///
+    /// ```
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let orphans = miou::Orphans::new();
+    ///     assert!(orphans.is_empty());
+    ///     orphans.spawn(async {});
+    ///     assert!(!orphans.is_empty());
+    ///     orphans.get().await.unwrap().unwrap();
+    ///     assert!(orphans.is_empty());
+    /// });
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.promises.borrow().is_empty()
     }

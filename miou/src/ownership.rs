@@ -89,6 +89,24 @@ fn current_task<R>(f: impl FnOnce(&dyn Runnable) -> R) -> R {
 impl Ownership {
     /// A new resource holding `value`; `finally(value)` is its finaliser. Owned by
     /// nobody until a task calls [`own`](Ownership::own).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// let closed = Arc::new(AtomicBool::new(false));
+    /// let c = closed.clone();
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let p = miou::spawn(async move {
+    ///         // The value is handed to the finaliser.
+    ///         let file = miou::Ownership::create(c, |c| c.store(true, Ordering::SeqCst));
+    ///         file.own().unwrap();
+    ///         loop { miou::yield_now().await } // until cancelled
+    ///     });
+    ///     miou::yield_now().await; // the child runs: it owns the file
+    ///     miou::cancel(p).await; // and ends: the file is finalised
+    ///     assert!(closed.load(Ordering::SeqCst));
+    /// });
+    /// ```
     pub fn create<T: Send + 'static>(
         value: T,
         finally: impl FnOnce(T) + Send + 'static,

@@ -74,6 +74,17 @@ pub fn yield_now() -> YieldNow {
 }
 
 /// The future of [`yield_now`].
+///
+/// ```
+/// miou::Builder::new().domains(0).run(async {
+///     let p = miou::spawn(async { 1 });
+///     let y: miou::YieldNow = miou::yield_now(); // nothing happens until awaited
+///     assert!(!p.is_finished());
+///     y.await; // the child runs meanwhile
+///     assert!(p.is_finished());
+///     assert_eq!(p.await.unwrap(), 1);
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct YieldNow {
     yielded: bool,

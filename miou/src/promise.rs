@@ -319,6 +319,15 @@ impl<T: 'static> IntoFuture for Promise<T> {
 ///
 /// Once it returned, it still holds the child's allocation (its result taken) until
 /// it is dropped; polling it again panics.
+///
+/// ```
+/// use std::future::IntoFuture;
+/// miou::Builder::new().domains(0).run(async {
+///     let p = miou::spawn(async { 2 });
+///     let join: miou::Join<i32> = p.into_future(); // what `p.await` polls
+///     assert_eq!(join.await.unwrap(), 2);
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Join<T> {
     /// Its key says where the await stands: [`PASSED`] once past its scheduling

@@ -241,6 +241,13 @@ impl Builder {
     /// they start with the run: a clock that jumps when every domain is idle, or a
     /// backend that coordinates its domains, needs all of them from the start.) The
     /// available parallelism is read once per process.
+    ///
+    /// ```
+    /// let workers = miou::Builder::new().run(async { miou::domain::available() });
+    /// if std::env::var_os("MIOU_DOMAINS").is_none() {
+    ///     assert!(workers >= 1, "at least one worker domain by default");
+    /// }
+    /// ```
     pub fn new() -> Builder {
         Builder::default()
     }

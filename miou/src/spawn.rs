@@ -218,11 +218,29 @@ pub struct Spawn {
 
 impl Spawn {
     /// No options yet.
+    ///
+    /// ```
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let p = miou::Spawn::new().spawn(async { 1 }); // a plain `spawn`
+    ///     assert_eq!(p.await.unwrap(), 1);
+    /// });
+    /// ```
     pub fn new() -> Spawn {
         Spawn::default()
     }
 
     /// Gives `resource` (owned by the current task) to the child.
+    ///
+    /// ```
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let r = miou::Ownership::create((), |()| {});
+    ///     r.own().unwrap();
+    ///     let theirs = r.clone();
+    ///     let p = miou::Spawn::new().give(&r).spawn(async move { theirs.release() });
+    ///     assert!(matches!(r.check(), Err(miou::Error::NotOwner)), "given away");
+    ///     p.await.unwrap().unwrap(); // the child owned it: it could release it
+    /// });
+    /// ```
     pub fn give(mut self, resource: &Ownership) -> Spawn {
         self.give.push(resource.clone());
         self
@@ -230,6 +248,18 @@ impl Spawn {
 
     /// [`spawn`](fn@crate::spawn) with these options. Panics with [`Error::NotOwner`]'s
     /// message if the current task does not own a given resource.
+    ///
+    /// ```
+    /// let r = miou::Builder::new().domains(0).run(async {
+    ///     miou::spawn(async {
+    ///         let r = miou::Ownership::create((), |()| {}); // owned by nobody
+    ///         let _ = miou::Spawn::new().give(&r).spawn(async {});
+    ///     })
+    ///     .await
+    /// });
+    /// let Err(miou::Error::Panicked(p)) = r else { panic!("the task panicked") };
+    /// assert!(p.message().unwrap().contains("does not own"), "{p:?}");
+    /// ```
     #[track_caller]
     pub fn spawn<F>(self, fut: F) -> Promise<F::Output>
     where
@@ -244,6 +274,24 @@ impl Spawn {
     }
 
     /// [`call`] with these options.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// let closed = Arc::new(AtomicBool::new(false));
+    /// let c = closed.clone();
+    /// miou::Builder::new().domains(1).run(async {
+    ///     let log = miou::Ownership::create((), move |()| c.store(true, Ordering::SeqCst));
+    ///     log.own().unwrap();
+    ///     let theirs = log.clone();
+    ///     let p = miou::Spawn::new().give(&log).call(move || async move {
+    ///         theirs.release().unwrap(); // owned here, on domain 1
+    ///         miou::domain::current().index()
+    ///     });
+    ///     assert_eq!(p.await.unwrap(), 1);
+    /// });
+    /// assert!(closed.load(Ordering::SeqCst));
+    /// ```
     #[track_caller]
     pub fn call<F, Fut>(self, f: F) -> Promise<Fut::Output>
     where

@@ -287,6 +287,16 @@ pub async fn sleep_until(deadline: Instant) {
 }
 
 /// The error of [`timeout`]: the deadline passed before the future finished.
+///
+/// ```
+/// use std::time::Duration;
+/// use miou::time::{Elapsed, sleep, timeout};
+/// miou::Builder::new().domains(0).virtual_clock().run(async {
+///     let slow = timeout(Duration::from_secs(1), sleep(Duration::from_secs(2)));
+///     let e: Elapsed = slow.await.unwrap_err();
+///     assert_eq!(e.to_string(), "the deadline has elapsed");
+/// });
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Elapsed(());
 

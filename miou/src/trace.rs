@@ -16,6 +16,25 @@ use crate::id::DomainId;
 use crate::id::TaskId;
 
 /// One scheduling event.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// let events = Arc::new(Mutex::new(Vec::new()));
+/// let log = events.clone();
+/// let child = miou::Builder::new()
+///     .domains(0)
+///     .trace(move |e: &miou::TraceEvent| log.lock().unwrap().push(e.clone()))
+///     .run(async {
+///         let p = miou::spawn(async {});
+///         let id = p.id();
+///         p.await.unwrap();
+///         id
+///     });
+/// let events = events.lock().unwrap();
+/// let first = events.iter().find(|e| e.task == child).unwrap();
+/// assert!(matches!(first.kind, miou::TraceKind::Spawn { .. }));
+/// assert_eq!(first.domain.index(), 0);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TraceEvent {
     /// The task the event is about.
@@ -27,6 +46,26 @@ pub struct TraceEvent {
 }
 
 /// What happened to a task.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// let events = Arc::new(Mutex::new(Vec::new()));
+/// let log = events.clone();
+/// let child = miou::Builder::new()
+///     .domains(0)
+///     .trace(move |e| log.lock().unwrap().push((e.task, e.kind.clone())))
+///     .run(async {
+///         let p = miou::spawn(async {});
+///         let id = p.id();
+///         p.await.unwrap();
+///         id
+///     });
+/// let kinds: Vec<String> = events.lock().unwrap().iter()
+///     .filter(|(task, _)| *task == child)
+///     .map(|(_, kind)| kind.to_string())
+///     .collect();
+/// assert_eq!(kinds, ["Spawn by 1@0, runs on 0", "Resume", "Finish ok"]);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TraceKind {

@@ -44,7 +44,32 @@ use crate::scheduler::{DomainLocal, with_domain};
 ///   called from any thread, any number of times; spurious interrupts are harmless.
 /// - `finalise()` is called once when the domain stops, after its last `select`.
 ///
-/// See [`Builder::events`](crate::Builder::events) for an example.
+/// See [`Builder::events`](crate::Builder::events) for another example.
+///
+/// ```
+/// use miou::{Events, Interrupter, Signal, SyscallId};
+/// use std::sync::{Arc, Mutex};
+///
+/// /// Has no events; writes down what its domain asks of it.
+/// #[derive(Clone, Default)]
+/// struct Log(Arc<Mutex<Vec<&'static str>>>);
+/// impl Events for Log {
+///     fn select(&mut self, _: bool, _: &[SyscallId]) -> Vec<Signal> {
+///         self.0.lock().unwrap().push("select");
+///         Vec::new()
+///     }
+///     fn interrupter(&self) -> Interrupter {
+///         self.0.lock().unwrap().push("interrupter");
+///         Interrupter::new(|| {})
+///     }
+///     fn finalise(&mut self) { self.0.lock().unwrap().push("finalise") }
+/// }
+/// let log = Log::default();
+/// let l = log.clone();
+/// miou::Builder::new().domains(0).events(move |_| l.clone()).run(async {});
+/// let log = log.0.lock().unwrap();
+/// assert_eq!((log.first(), log.last()), (Some(&"interrupter"), Some(&"finalise")));
+/// ```
 pub trait Events: 'static {
     /// Returns the signals of the syscalls that are ready; may block if `block`.
     fn select(&mut self, block: bool, cancelled: &[SyscallId]) -> Vec<Signal>;
@@ -70,11 +95,31 @@ pub struct Interrupter(Arc<dyn Fn() + Send + Sync>);
 
 impl Interrupter {
     /// An interrupter that calls `f`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// let woken = Arc::new(AtomicBool::new(false));
+    /// let w = woken.clone();
+    /// let i = miou::Interrupter::new(move || w.store(true, Ordering::SeqCst));
+    /// std::thread::spawn(move || i.interrupt()).join().unwrap(); // from any thread
+    /// assert!(woken.load(Ordering::SeqCst));
+    /// ```
     pub fn new(f: impl Fn() + Send + Sync + 'static) -> Interrupter {
         Interrupter(Arc::new(f))
     }
 
     /// Wakes the domain (calls the function given to [`Interrupter::new`]).
+    ///
+    /// ```
+    /// // A wake-up remembered in a channel of one, for a `select` that sleeps on it.
+    /// let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    /// let i = miou::Interrupter::new(move || { let _ = tx.try_send(()); });
+    /// i.interrupt();
+    /// i.interrupt(); // a spurious interrupt is harmless: one wake-up is pending
+    /// assert!(rx.try_recv().is_ok());
+    /// assert!(rx.try_recv().is_err());
+    /// ```
     pub fn interrupt(&self) {
         (self.0)()
     }
@@ -92,6 +137,14 @@ pub struct SyscallId(u64);
 
 impl SyscallId {
     /// The id as an integer.
+    ///
+    /// ```
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let (a, b) = (miou::syscall().id(), miou::syscall().id());
+    ///     assert_ne!(a.as_u64(), b.as_u64());
+    ///     assert_eq!(a.to_string(), format!("syscall {}", a.as_u64()));
+    /// });
+    /// ```
     pub fn as_u64(self) -> u64 {
         self.0
     }
@@ -155,6 +208,32 @@ impl fmt::Debug for Syscall {
 }
 
 /// The token a backend returns from `select` to release a suspended [`Syscall`].
+///
+/// ```
+/// use miou::{Events, Interrupter, Signal, SyscallId};
+/// use std::sync::{Mutex, mpsc};
+///
+/// /// Returns the signals sent to it, at its next `select`.
+/// struct Inbox(mpsc::Receiver<Signal>);
+/// impl Events for Inbox {
+///     fn select(&mut self, _: bool, _: &[SyscallId]) -> Vec<Signal> {
+///         self.0.try_iter().collect()
+///     }
+///     fn interrupter(&self) -> Interrupter { Interrupter::new(|| {}) }
+/// }
+/// let (tx, rx) = mpsc::channel();
+/// let rx = Mutex::new(Some(rx)); // for the backend of the one domain
+/// let builder = miou::Builder::new()
+///     .domains(0)
+///     .events(move |_| Inbox(rx.lock().unwrap().take().unwrap()));
+/// let v = builder.run(async {
+///     let s = miou::syscall();
+///     tx.send(s.signal()).unwrap(); // `select` will return it
+///     miou::suspend(s).await;
+///     "released"
+/// });
+/// assert_eq!(v, "released");
+/// ```
 pub struct Signal {
     inner: Arc<SyscallInner>,
 }
@@ -169,7 +248,15 @@ static NEXT_SYSCALL: AtomicU64 = AtomicU64::new(1);
 
 /// Makes a new syscall, bound to the current task and domain.
 ///
-/// Panics outside a task. See [`Syscall`] for an example.
+/// Panics outside a task. See [`Syscall`] for one that a backend releases.
+///
+/// ```
+/// miou::Builder::new().domains(0).run(async {
+///     let (a, b) = (miou::syscall(), miou::syscall());
+///     assert_ne!(a.id(), b.id()); // a new syscall each time
+/// });
+/// assert!(std::panic::catch_unwind(miou::syscall).is_err(), "outside a task");
+/// ```
 pub fn syscall() -> Syscall {
     with_domain(|d| {
         let task = d
@@ -190,6 +277,14 @@ pub fn syscall() -> Syscall {
 
 impl Syscall {
     /// The syscall's id (what `select` receives in `cancelled`).
+    ///
+    /// ```
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let s = miou::syscall();
+    ///     assert_eq!(s.clone().id(), s.id()); // a clone is the same syscall
+    ///     assert_ne!(miou::syscall().id(), s.id());
+    /// });
+    /// ```
     pub fn id(&self) -> SyscallId {
         self.inner.id
     }
@@ -200,6 +295,31 @@ impl Syscall {
     }
 
     /// The token that releases this syscall when `select` returns it.
+    ///
+    /// ```
+    /// # use miou::{Events, Interrupter, Signal, SyscallId};
+    /// # use std::sync::{Mutex, mpsc};
+    /// # struct Inbox(mpsc::Receiver<Signal>);
+    /// # impl Events for Inbox {
+    /// #     fn select(&mut self, _: bool, _: &[SyscallId]) -> Vec<Signal> {
+    /// #         self.0.try_iter().collect()
+    /// #     }
+    /// #     fn interrupter(&self) -> Interrupter { Interrupter::new(|| {}) }
+    /// # }
+    /// # let (tx, rx) = mpsc::channel();
+    /// # let rx = Mutex::new(Some(rx));
+    /// // `Inbox`, the backend of `Signal`'s example, returns the signals `tx` sends it.
+    /// let builder = miou::Builder::new()
+    ///     .domains(0)
+    ///     .events(move |_| Inbox(rx.lock().unwrap().take().unwrap()));
+    /// let v = builder.run(async {
+    ///     let s = miou::syscall();
+    ///     tx.send(s.signal()).unwrap(); // to the backend
+    ///     miou::suspend(s).await;
+    ///     "released"
+    /// });
+    /// assert_eq!(v, "released");
+    /// ```
     pub fn signal(&self) -> Signal {
         Signal {
             inner: self.inner.clone(),
@@ -243,7 +363,39 @@ impl Signal {
 /// handed to the backend in `select`'s `cancelled` list. Panics if `s` was made by
 /// another task or on another domain, and with the built-in backend, which has no
 /// syscalls to signal (install one with [`Builder::events`](crate::Builder::events)).
-/// See [`Syscall`] for an example.
+/// See also [`Syscall`]'s example.
+///
+/// ```
+/// # use miou::{Events, Interrupter, Signal, SyscallId};
+/// # use std::sync::{Mutex, mpsc};
+/// # struct Inbox(mpsc::Receiver<Signal>);
+/// # impl Events for Inbox {
+/// #     fn select(&mut self, _: bool, _: &[SyscallId]) -> Vec<Signal> {
+/// #         self.0.try_iter().collect()
+/// #     }
+/// #     fn interrupter(&self) -> Interrupter { Interrupter::new(|| {}) }
+/// # }
+/// # let (tx, rx) = mpsc::channel();
+/// # let rx = Mutex::new(Some(rx));
+/// // `Inbox`, the backend of `Signal`'s example, returns the signals `tx` sends it.
+/// let builder = miou::Builder::new()
+///     .domains(0)
+///     .events(move |_| Inbox(rx.lock().unwrap().take().unwrap()));
+/// use std::{cell::Cell, rc::Rc};
+/// builder.run(async {
+///     let s = miou::syscall();
+///     let (signal, tx) = (s.signal(), tx.clone());
+///     let sent = Rc::new(Cell::new(false));
+///     let flag = sent.clone();
+///     let helper = miou::spawn(async move {
+///         flag.set(true);
+///         tx.send(signal).unwrap(); // to the backend
+///     });
+///     miou::suspend(s).await; // the helper runs meanwhile
+///     assert!(sent.get(), "released only once the backend returned the signal");
+///     helper.await.unwrap();
+/// });
+/// ```
 pub fn suspend(s: Syscall) -> Suspend {
     Suspend {
         syscall: s,
@@ -262,6 +414,32 @@ pub(crate) fn suspend_parked(s: Syscall) -> Suspend {
 }
 
 /// The future of [`suspend`].
+///
+/// ```
+/// # use miou::{Events, Interrupter, Signal, SyscallId};
+/// # use std::sync::{Mutex, mpsc};
+/// # struct Inbox(mpsc::Receiver<Signal>);
+/// # impl Events for Inbox {
+/// #     fn select(&mut self, _: bool, _: &[SyscallId]) -> Vec<Signal> {
+/// #         self.0.try_iter().collect()
+/// #     }
+/// #     fn interrupter(&self) -> Interrupter { Interrupter::new(|| {}) }
+/// # }
+/// # let (tx, rx) = mpsc::channel();
+/// # let rx = Mutex::new(Some(rx));
+/// // `Inbox`, the backend of `Signal`'s example, returns the signals `tx` sends it.
+/// let builder = miou::Builder::new()
+///     .domains(0)
+///     .events(move |_| Inbox(rx.lock().unwrap().take().unwrap()));
+/// builder.run(async {
+///     let s = miou::syscall();
+///     let id = s.id();
+///     tx.send(s.signal()).unwrap();
+///     let waiting: miou::Suspend = miou::suspend(s); // nothing happens until awaited
+///     assert_eq!(format!("{waiting:?}"), format!("Suspend {{ syscall: {id:?} }}"));
+///     waiting.await;
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Suspend {
     syscall: Syscall,

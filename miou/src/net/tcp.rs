@@ -60,6 +60,19 @@ impl fmt::Debug for TcpListener {
 
 impl TcpListener {
     /// Binds a listener to `addr` (the first address that works). Binding never blocks.
+    ///
+    /// ```
+    /// use miou::net::TcpListener;
+    /// miou::Builder::new().domains(0).run(async {
+    ///     // Port 0: the system picks a free port.
+    ///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let addr = listener.local_addr().unwrap();
+    ///     assert_ne!(addr.port(), 0);
+    ///     // The port is now taken.
+    ///     let err = TcpListener::bind(addr).unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
+    /// });
+    /// ```
     pub fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
         let mut last = None;
         for a in resolve(addr)? {
@@ -112,12 +125,43 @@ impl TcpListener {
     }
 
     /// Waits for a connection. A scheduling point.
+    ///
+    /// ```
+    /// use miou::net::{TcpListener, TcpStream};
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let addr = listener.local_addr().unwrap();
+    ///     let client = miou::spawn(async move { TcpStream::connect(addr).await.unwrap() });
+    ///     let (conn, from) = listener.accept().await.unwrap();
+    ///     let client = client.await.unwrap();
+    ///     // The connection, and the address of the client.
+    ///     assert_eq!(from, client.local_addr().unwrap());
+    ///     conn.write_all(b"hi").await.unwrap();
+    ///     let mut buf = [0; 2];
+    ///     client.read_exact(&mut buf).await.unwrap();
+    ///     assert_eq!(&buf, b"hi");
+    /// });
+    /// ```
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         let (s, addr) = self.io.io(Direction::Read, |l| l.accept()).await?;
         Ok((TcpStream::from_mio(s)?, addr))
     }
 
     /// The address the listener is bound to.
+    ///
+    /// ```
+    /// use miou::net::{TcpListener, TcpStream};
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let addr = listener.local_addr().unwrap(); // with the port the system picked
+    ///     assert_eq!(addr.ip(), std::net::Ipv4Addr::LOCALHOST);
+    ///     assert_ne!(addr.port(), 0);
+    ///     let client = miou::spawn(async move { TcpStream::connect(addr).await.unwrap() });
+    ///     let (conn, _) = listener.accept().await.unwrap();
+    ///     assert_eq!(conn.local_addr().unwrap(), addr);
+    ///     client.await.unwrap();
+    /// });
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.source().local_addr()
     }
@@ -164,6 +208,21 @@ impl TcpStream {
 
     /// Connects to `addr` (each address in turn until one accepts). A scheduling
     /// point; a refused connection is an error of kind `ConnectionRefused`, promptly.
+    ///
+    /// ```
+    /// use miou::net::{TcpListener, TcpStream};
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let addr = listener.local_addr().unwrap();
+    ///     let stream = TcpStream::connect(addr).await.unwrap();
+    ///     assert_eq!(stream.peer_addr().unwrap(), addr);
+    ///     let (_conn, _) = listener.accept().await.unwrap(); // it holds the port from now on
+    ///     drop(listener);
+    ///     // Nobody listens there any more: refused.
+    ///     let err = TcpStream::connect(addr).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
+    /// });
+    /// ```
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
         let mut last = None;
         for a in resolve(addr)? {
@@ -250,48 +309,207 @@ impl TcpStream {
     }
 
     /// Reads into `buf`; `Ok(0)` at the end of the stream. A scheduling point.
+    ///
+    /// ```
+    /// use miou::net::{TcpListener, TcpStream};
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let addr = listener.local_addr().unwrap();
+    ///     let client = miou::spawn(async move {
+    ///         let s = TcpStream::connect(addr).await.unwrap();
+    ///         s.write_all(b"hello").await.unwrap();
+    ///     }); // the client's stream is dropped: closed
+    ///     let (conn, _) = listener.accept().await.unwrap();
+    ///     client.await.unwrap();
+    ///     let (mut got, mut buf) = (Vec::new(), [0; 2]);
+    ///     loop {
+    ///         match conn.read(&mut buf).await.unwrap() {
+    ///             0 => break, // the end of the stream
+    ///             n => got.extend_from_slice(&buf[..n]),
+    ///         }
+    ///     }
+    ///     assert_eq!(got, b"hello");
+    /// });
+    /// ```
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.read(buf).await
     }
 
     /// Reads exactly `buf.len()` bytes (`UnexpectedEof` if the stream ends first).
+    ///
+    /// ```
+    /// use miou::net::{TcpListener, TcpStream};
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let addr = listener.local_addr().unwrap();
+    ///     let client = miou::spawn(async move {
+    ///         let s = TcpStream::connect(addr).await.unwrap();
+    ///         s.write_all(b"abc").await.unwrap();
+    ///     });
+    ///     let (conn, _) = listener.accept().await.unwrap();
+    ///     client.await.unwrap();
+    ///     let mut buf = [0; 2];
+    ///     conn.read_exact(&mut buf).await.unwrap();
+    ///     assert_eq!(&buf, b"ab");
+    ///     // One byte is left, then the stream ends: too short for two.
+    ///     let err = conn.read_exact(&mut buf).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+    /// });
+    /// ```
     pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
         self.io.read_exact(buf).await
     }
 
     /// Writes some of `buf` and returns how much. A scheduling point.
+    ///
+    /// ```
+    /// use miou::net::{TcpListener, TcpStream};
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let addr = listener.local_addr().unwrap();
+    ///     let client = miou::spawn(async move {
+    ///         let s = TcpStream::connect(addr).await.unwrap();
+    ///         s.write(b"hello").await.unwrap() // how much was written: from 1 to 5 bytes
+    ///     });
+    ///     let (conn, _) = listener.accept().await.unwrap();
+    ///     let n = client.await.unwrap();
+    ///     assert!(n > 0);
+    ///     let mut buf = vec![0; n];
+    ///     conn.read_exact(&mut buf).await.unwrap();
+    ///     assert_eq!(buf, &b"hello"[..n]);
+    /// });
+    /// ```
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
         self.io.write(buf).await
     }
 
     /// Writes all of `buf`.
+    ///
+    /// ```
+    /// use miou::net::{TcpListener, TcpStream};
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let addr = listener.local_addr().unwrap();
+    ///     let client = miou::spawn(async move {
+    ///         let s = TcpStream::connect(addr).await.unwrap();
+    ///         let mut buf = vec![0; 1 << 20];
+    ///         s.read_exact(&mut buf).await.unwrap();
+    ///         buf
+    ///     });
+    ///     let (conn, _) = listener.accept().await.unwrap();
+    ///     // 1 MiB, more than the socket buffers hold: `write_all` waits for the reader.
+    ///     let data: Vec<u8> = (0..1 << 20).map(|i| i as u8).collect();
+    ///     conn.write_all(&data).await.unwrap();
+    ///     assert_eq!(client.await.unwrap(), data);
+    /// });
+    /// ```
     pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
         self.io.write_all(buf).await
     }
 
     /// Flushes (TCP sockets have no user-space buffer: this is a scheduling point only).
+    ///
+    /// ```
+    /// use miou::net::{TcpListener, TcpStream};
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let addr = listener.local_addr().unwrap();
+    ///     let client = miou::spawn(async move {
+    ///         let s = TcpStream::connect(addr).await.unwrap();
+    ///         let mut buf = [0; 2];
+    ///         s.read_exact(&mut buf).await.unwrap();
+    ///         buf
+    ///     });
+    ///     let (conn, _) = listener.accept().await.unwrap();
+    ///     conn.write_all(b"hi").await.unwrap();
+    ///     conn.flush().await.unwrap(); // the bytes are already with the system
+    ///     assert_eq!(&client.await.unwrap(), b"hi");
+    /// });
+    /// ```
     pub async fn flush(&self) -> io::Result<()> {
         crate::point::point().await;
         Ok(())
     }
 
     /// Shuts down the reading, writing or both halves of the connection.
+    ///
+    /// ```
+    /// use miou::net::{TcpListener, TcpStream};
+    /// use std::net::Shutdown;
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let addr = listener.local_addr().unwrap();
+    ///     let client = miou::spawn(async move {
+    ///         let s = TcpStream::connect(addr).await.unwrap();
+    ///         s.write_all(b"bye").await.unwrap();
+    ///         s.shutdown(Shutdown::Write).await.unwrap();
+    ///         let mut buf = [0; 2];
+    ///         s.read_exact(&mut buf).await.unwrap(); // the reading half is still open
+    ///         buf
+    ///     });
+    ///     let (conn, _) = listener.accept().await.unwrap();
+    ///     let mut buf = [0; 3];
+    ///     conn.read_exact(&mut buf).await.unwrap();
+    ///     assert_eq!(conn.read(&mut buf).await.unwrap(), 0); // the end of the client's stream
+    ///     conn.write_all(b"ok").await.unwrap();
+    ///     assert_eq!(&client.await.unwrap(), b"ok");
+    /// });
+    /// ```
     pub async fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         crate::point::point().await;
         self.io.source().shutdown(how)
     }
 
     /// The remote address.
+    ///
+    /// ```
+    /// use miou::net::{TcpListener, TcpStream};
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let addr = listener.local_addr().unwrap();
+    ///     let client = miou::spawn(async move { TcpStream::connect(addr).await.unwrap() });
+    ///     let (conn, _) = listener.accept().await.unwrap();
+    ///     let client = client.await.unwrap();
+    ///     // Each end's peer is the other end.
+    ///     assert_eq!(conn.peer_addr().unwrap(), client.local_addr().unwrap());
+    ///     assert_eq!(client.peer_addr().unwrap(), conn.local_addr().unwrap());
+    /// });
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.io.source().peer_addr()
     }
 
     /// The local address.
+    ///
+    /// ```
+    /// use miou::net::{TcpListener, TcpStream};
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let addr = listener.local_addr().unwrap();
+    ///     let client = miou::spawn(async move { TcpStream::connect(addr).await.unwrap() });
+    ///     let (conn, from) = listener.accept().await.unwrap();
+    ///     let client = client.await.unwrap();
+    ///     assert_eq!(conn.local_addr().unwrap(), addr); // the listener's address
+    ///     assert_eq!(client.local_addr().unwrap(), from); // a port the system picked
+    /// });
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.source().local_addr()
     }
 
     /// Sets `TCP_NODELAY`.
+    ///
+    /// ```
+    /// use miou::net::{TcpListener, TcpStream};
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let addr = listener.local_addr().unwrap();
+    ///     let stream = TcpStream::connect(addr).await.unwrap();
+    ///     stream.set_nodelay(true).unwrap();
+    ///     // The option is set on the socket: std reads it back.
+    ///     assert!(stream.into_std().unwrap().nodelay().unwrap());
+    /// });
+    /// ```
     pub fn set_nodelay(&self, on: bool) -> io::Result<()> {
         self.io.source().set_nodelay(on)
     }

@@ -36,6 +36,20 @@ impl fmt::Debug for UdpSocket {
 
 impl UdpSocket {
     /// Binds a socket to `addr` (the first address that works). Never blocks.
+    ///
+    /// ```
+    /// use miou::net::UdpSocket;
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let first = UdpSocket::bind("127.0.0.1:0").unwrap(); // port 0: the system picks one
+    ///     let taken = first.local_addr().unwrap();
+    ///     let err = UdpSocket::bind(taken).unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
+    ///     // Given several addresses, it binds the first that works: here the second.
+    ///     let any: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+    ///     let second = UdpSocket::bind(&[taken, any][..]).unwrap();
+    ///     assert_ne!(second.local_addr().unwrap(), taken);
+    /// });
+    /// ```
     pub fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
         let mut last = None;
         for a in addr.to_socket_addrs()? {
@@ -94,6 +108,23 @@ impl UdpSocket {
     }
 
     /// Sends a datagram to `target`. A scheduling point.
+    ///
+    /// ```
+    /// use miou::net::UdpSocket;
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let a = UdpSocket::bind("127.0.0.1:0").unwrap();
+    ///     let b = UdpSocket::bind("127.0.0.1:0").unwrap();
+    ///     let to = b.local_addr().unwrap();
+    ///     assert_eq!(a.send_to(b"one", to).await.unwrap(), 3);
+    ///     a.send_to(b"two", to).await.unwrap();
+    ///     // Each datagram arrives whole, and on its own.
+    ///     let mut buf = [0; 16];
+    ///     let (n, _) = b.recv_from(&mut buf).await.unwrap();
+    ///     assert_eq!(&buf[..n], b"one");
+    ///     let (n, _) = b.recv_from(&mut buf).await.unwrap();
+    ///     assert_eq!(&buf[..n], b"two");
+    /// });
+    /// ```
     pub async fn send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
         self.io
             .io(Direction::Write, |s| s.send_to(buf, target))
@@ -101,27 +132,102 @@ impl UdpSocket {
     }
 
     /// Receives a datagram and its sender's address. A scheduling point.
+    ///
+    /// ```
+    /// use miou::net::UdpSocket;
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let a = UdpSocket::bind("127.0.0.1:0").unwrap();
+    ///     let b = UdpSocket::bind("127.0.0.1:0").unwrap();
+    ///     a.send_to(b"hello world", b.local_addr().unwrap()).await.unwrap();
+    ///     a.send_to(b"next", b.local_addr().unwrap()).await.unwrap();
+    ///     let mut buf = [0; 5];
+    ///     let (n, from) = b.recv_from(&mut buf).await.unwrap();
+    ///     assert_eq!(&buf[..n], b"hello"); // too long for `buf`: the rest is dropped
+    ///     assert_eq!(from, a.local_addr().unwrap());
+    ///     let (n, _) = b.recv_from(&mut buf).await.unwrap();
+    ///     assert_eq!(&buf[..n], b"next");
+    /// });
+    /// ```
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.io.io(Direction::Read, |s| s.recv_from(buf)).await
     }
 
     /// Connects the socket to `addr`: [`send`](Self::send) and [`recv`](Self::recv)
     /// then talk to it only.
+    ///
+    /// ```
+    /// use miou::net::UdpSocket;
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let a = UdpSocket::bind("127.0.0.1:0").unwrap();
+    ///     let b = UdpSocket::bind("127.0.0.1:0").unwrap();
+    ///     let stranger = UdpSocket::bind("127.0.0.1:0").unwrap();
+    ///     a.connect(b.local_addr().unwrap()).unwrap();
+    ///     // `a` now drops datagrams from any other address.
+    ///     stranger.send_to(b"spam", a.local_addr().unwrap()).await.unwrap();
+    ///     b.send_to(b"hi", a.local_addr().unwrap()).await.unwrap();
+    ///     let mut buf = [0; 4];
+    ///     let n = a.recv(&mut buf).await.unwrap();
+    ///     assert_eq!(&buf[..n], b"hi");
+    /// });
+    /// ```
     pub fn connect(&self, addr: SocketAddr) -> io::Result<()> {
         self.io.source().connect(addr)
     }
 
     /// Sends a datagram to the connected address.
+    ///
+    /// ```
+    /// use miou::net::UdpSocket;
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let a = UdpSocket::bind("127.0.0.1:0").unwrap();
+    ///     let b = UdpSocket::bind("127.0.0.1:0").unwrap();
+    ///     a.connect(b.local_addr().unwrap()).unwrap();
+    ///     assert_eq!(a.send(b"hi").await.unwrap(), 2);
+    ///     let mut buf = [0; 2];
+    ///     let (n, from) = b.recv_from(&mut buf).await.unwrap();
+    ///     assert_eq!(&buf[..n], b"hi");
+    ///     assert_eq!(from, a.local_addr().unwrap());
+    /// });
+    /// ```
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.io.io(Direction::Write, |s| s.send(buf)).await
     }
 
     /// Receives a datagram from the connected address.
+    ///
+    /// ```
+    /// use miou::net::UdpSocket;
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let a = UdpSocket::bind("127.0.0.1:0").unwrap();
+    ///     let b = UdpSocket::bind("127.0.0.1:0").unwrap();
+    ///     a.connect(b.local_addr().unwrap()).unwrap();
+    ///     a.send(b"ping").await.unwrap();
+    ///     let mut buf = [0; 4];
+    ///     let (_, from) = b.recv_from(&mut buf).await.unwrap();
+    ///     b.send_to(b"pong", from).await.unwrap(); // the reply
+    ///     let n = a.recv(&mut buf).await.unwrap();
+    ///     assert_eq!(&buf[..n], b"pong");
+    /// });
+    /// ```
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.io(Direction::Read, |s| s.recv(buf)).await
     }
 
     /// The local address.
+    ///
+    /// ```
+    /// use miou::net::UdpSocket;
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let a = UdpSocket::bind("127.0.0.1:0").unwrap();
+    ///     let addr = a.local_addr().unwrap(); // with the port the system picked
+    ///     assert_ne!(addr.port(), 0);
+    ///     let b = UdpSocket::bind("127.0.0.1:0").unwrap();
+    ///     b.send_to(b"hi", addr).await.unwrap();
+    ///     let mut buf = [0; 2];
+    ///     let (_, from) = a.recv_from(&mut buf).await.unwrap();
+    ///     assert_eq!(from, b.local_addr().unwrap()); // what the receiver sees
+    /// });
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.source().local_addr()
     }

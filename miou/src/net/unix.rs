@@ -42,6 +42,23 @@ impl fmt::Debug for UnixListener {
 
 impl UnixListener {
     /// Binds a listener to the socket file at `path`.
+    ///
+    /// ```
+    /// use miou::net::UnixListener;
+    /// use std::os::unix::fs::FileTypeExt;
+    /// let name = format!("miou-doc-{}-UnixListener-bind.sock", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// let _ = std::fs::remove_file(&path);
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let listener = UnixListener::bind(&path).unwrap();
+    ///     assert!(std::fs::metadata(&path).unwrap().file_type().is_socket());
+    ///     drop(listener);
+    ///     // The socket file outlives the listener: it must be removed to bind again.
+    ///     let err = UnixListener::bind(&path).unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
+    /// });
+    /// std::fs::remove_file(&path).unwrap();
+    /// ```
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
         Ok(UnixListener {
             io: Registered::new(mio::net::UnixListener::bind(path)?, "UnixListener")?,
@@ -103,6 +120,27 @@ impl UnixListener {
     }
 
     /// Waits for a connection. A scheduling point.
+    ///
+    /// ```
+    /// use miou::net::{UnixListener, UnixStream};
+    /// let name = format!("miou-doc-{}-UnixListener-accept.sock", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// let _ = std::fs::remove_file(&path);
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let listener = UnixListener::bind(&path).unwrap();
+    ///     let p = path.clone();
+    ///     let client = miou::spawn(async move {
+    ///         let s = UnixStream::connect(&p).await.unwrap();
+    ///         let mut buf = [0; 5];
+    ///         s.read_exact(&mut buf).await.unwrap();
+    ///         buf
+    ///     });
+    ///     let conn = listener.accept().await.unwrap();
+    ///     conn.write_all(b"hello").await.unwrap();
+    ///     assert_eq!(&client.await.unwrap(), b"hello");
+    /// });
+    /// std::fs::remove_file(&path).unwrap();
+    /// ```
     pub async fn accept(&self) -> io::Result<UnixStream> {
         let (s, _) = self.io.io(Direction::Read, |l| l.accept()).await?;
         Ok(UnixStream {
@@ -111,7 +149,32 @@ impl UnixListener {
     }
 }
 
-/// A Unix-domain stream connection. See [`UnixListener`] for an example.
+/// A Unix-domain stream connection, made by [`UnixStream::connect`] on one end and
+/// [`UnixListener::accept`] on the other.
+///
+/// ```
+/// use miou::net::{UnixListener, UnixStream};
+/// let name = format!("miou-doc-{}-UnixStream.sock", std::process::id());
+/// let path = std::env::temp_dir().join(name);
+/// let _ = std::fs::remove_file(&path);
+/// miou::Builder::new().domains(0).run(async {
+///     let listener = UnixListener::bind(&path).unwrap();
+///     let p = path.clone();
+///     let client = miou::spawn(async move {
+///         let s = UnixStream::connect(&p).await.unwrap();
+///         s.write_all(b"ping").await.unwrap();
+///         let mut buf = [0; 4];
+///         s.read_exact(&mut buf).await.unwrap();
+///         buf
+///     });
+///     let conn = listener.accept().await.unwrap();
+///     let mut buf = [0; 4];
+///     conn.read_exact(&mut buf).await.unwrap();
+///     conn.write_all(&buf).await.unwrap(); // echo
+///     assert_eq!(&client.await.unwrap(), b"ping");
+/// });
+/// std::fs::remove_file(&path).unwrap();
+/// ```
 pub struct UnixStream {
     io: Registered<mio::net::UnixStream>,
 }
@@ -124,6 +187,26 @@ impl fmt::Debug for UnixStream {
 
 impl UnixStream {
     /// Connects to the socket file at `path`. A scheduling point.
+    ///
+    /// ```
+    /// use miou::net::{UnixListener, UnixStream};
+    /// let name = format!("miou-doc-{}-UnixStream-connect.sock", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// let _ = std::fs::remove_file(&path);
+    /// miou::Builder::new().domains(0).run(async {
+    ///     // Nobody listens at `path` yet.
+    ///     let err = UnixStream::connect(&path).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+    ///     let listener = UnixListener::bind(&path).unwrap();
+    ///     let stream = UnixStream::connect(&path).await.unwrap();
+    ///     let conn = listener.accept().await.unwrap();
+    ///     stream.write_all(b"hi").await.unwrap();
+    ///     let mut buf = [0; 2];
+    ///     conn.read_exact(&mut buf).await.unwrap();
+    ///     assert_eq!(&buf, b"hi");
+    /// });
+    /// std::fs::remove_file(&path).unwrap();
+    /// ```
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
         let s = UnixStream {
             io: Registered::new(mio::net::UnixStream::connect(path)?, "UnixStream")?,
@@ -188,21 +271,116 @@ impl UnixStream {
     }
 
     /// Reads into `buf`; `Ok(0)` at the end of the stream. A scheduling point.
+    ///
+    /// ```
+    /// use miou::net::{UnixListener, UnixStream};
+    /// let name = format!("miou-doc-{}-UnixStream-read.sock", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// let _ = std::fs::remove_file(&path);
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let listener = UnixListener::bind(&path).unwrap();
+    ///     let p = path.clone();
+    ///     let client = miou::spawn(async move {
+    ///         let s = UnixStream::connect(&p).await.unwrap();
+    ///         s.write_all(b"hello").await.unwrap();
+    ///     });
+    ///     let conn = listener.accept().await.unwrap();
+    ///     client.await.unwrap(); // its stream is dropped: closed
+    ///     let (mut got, mut buf) = (Vec::new(), [0; 2]);
+    ///     loop {
+    ///         match conn.read(&mut buf).await.unwrap() {
+    ///             0 => break, // the end of the stream
+    ///             n => got.extend_from_slice(&buf[..n]),
+    ///         }
+    ///     }
+    ///     assert_eq!(got, b"hello");
+    /// });
+    /// std::fs::remove_file(&path).unwrap();
+    /// ```
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.read(buf).await
     }
 
-    /// Reads exactly `buf.len()` bytes.
+    /// Reads exactly `buf.len()` bytes (`UnexpectedEof` if the stream ends first).
+    ///
+    /// ```
+    /// use miou::net::{UnixListener, UnixStream};
+    /// let name = format!("miou-doc-{}-UnixStream-read_exact.sock", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// let _ = std::fs::remove_file(&path);
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let listener = UnixListener::bind(&path).unwrap();
+    ///     let p = path.clone();
+    ///     let client = miou::spawn(async move {
+    ///         let s = UnixStream::connect(&p).await.unwrap();
+    ///         s.write_all(b"abc").await.unwrap();
+    ///     });
+    ///     let conn = listener.accept().await.unwrap();
+    ///     client.await.unwrap();
+    ///     let mut buf = [0; 2];
+    ///     conn.read_exact(&mut buf).await.unwrap();
+    ///     assert_eq!(&buf, b"ab");
+    ///     // One byte is left, then the stream ends: too short for two.
+    ///     let err = conn.read_exact(&mut buf).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+    /// });
+    /// std::fs::remove_file(&path).unwrap();
+    /// ```
     pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
         self.io.read_exact(buf).await
     }
 
     /// Writes some of `buf`. A scheduling point.
+    ///
+    /// ```
+    /// use miou::net::{UnixListener, UnixStream};
+    /// let name = format!("miou-doc-{}-UnixStream-write.sock", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// let _ = std::fs::remove_file(&path);
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let listener = UnixListener::bind(&path).unwrap();
+    ///     let p = path.clone();
+    ///     let client = miou::spawn(async move {
+    ///         let s = UnixStream::connect(&p).await.unwrap();
+    ///         s.write(b"hello").await.unwrap() // how much was written: from 1 to 5 bytes
+    ///     });
+    ///     let conn = listener.accept().await.unwrap();
+    ///     let n = client.await.unwrap();
+    ///     assert!(n > 0);
+    ///     let mut buf = vec![0; n];
+    ///     conn.read_exact(&mut buf).await.unwrap();
+    ///     assert_eq!(buf, &b"hello"[..n]);
+    /// });
+    /// std::fs::remove_file(&path).unwrap();
+    /// ```
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
         self.io.write(buf).await
     }
 
     /// Writes all of `buf`.
+    ///
+    /// ```
+    /// use miou::net::{UnixListener, UnixStream};
+    /// let name = format!("miou-doc-{}-UnixStream-write_all.sock", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// let _ = std::fs::remove_file(&path);
+    /// miou::Builder::new().domains(0).run(async {
+    ///     let listener = UnixListener::bind(&path).unwrap();
+    ///     let p = path.clone();
+    ///     let client = miou::spawn(async move {
+    ///         let s = UnixStream::connect(&p).await.unwrap();
+    ///         let mut buf = vec![0; 1 << 20];
+    ///         s.read_exact(&mut buf).await.unwrap();
+    ///         buf
+    ///     });
+    ///     let conn = listener.accept().await.unwrap();
+    ///     // 1 MiB, more than the socket buffers hold: `write_all` waits for the reader.
+    ///     let data: Vec<u8> = (0..1 << 20).map(|i| i as u8).collect();
+    ///     conn.write_all(&data).await.unwrap();
+    ///     assert_eq!(client.await.unwrap(), data);
+    /// });
+    /// std::fs::remove_file(&path).unwrap();
+    /// ```
     pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
         self.io.write_all(buf).await
     }
