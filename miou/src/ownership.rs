@@ -123,7 +123,8 @@ impl Ownership {
     }
 
     /// The current task now owns the resource. Owning it again is a no-op;
-    /// `Err(NotOwner)` if another task owns it or it was already finalised.
+    /// `Err(NotOwner)` if another task owns it, or it was already finalised or disowned
+    /// (either way it has no finaliser left to run).
     ///
     /// ```
     /// miou::Builder::new().domains(0).run(async {

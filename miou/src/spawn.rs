@@ -273,7 +273,9 @@ impl Spawn {
         })
     }
 
-    /// [`call`] with these options.
+    /// [`call`] with these options. Panics as [`call`] does when no domain is eligible,
+    /// and with [`Error::NotOwner`]'s message if the current task does not own a given
+    /// resource, as [`spawn`](Spawn::spawn) does.
     ///
     /// ```
     /// use std::sync::Arc;

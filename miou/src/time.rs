@@ -227,6 +227,11 @@ impl Sub<Instant> for Instant {
 /// Suspends the current task for at least `duration`, on the run's clock. A scheduling
 /// point.
 ///
+/// Panics on the real clock with a backend of your own ([`Builder::events`]), which
+/// keeps its own time (see the [module documentation](self)).
+///
+/// [`Builder::events`]: crate::Builder::events
+///
 /// ```
 /// use std::time::{Duration, Instant};
 /// let start = Instant::now();
@@ -254,6 +259,8 @@ fn far_future() -> Instant {
 
 /// Suspends the current task until `deadline` on the run's clock (at once, after its
 /// scheduling point, if the deadline passed). A scheduling point.
+///
+/// Panics on the real clock with a backend of your own, as [`sleep`] does.
 ///
 /// ```
 /// use std::time::Duration;
@@ -324,7 +331,9 @@ impl std::error::Error for Elapsed {}
 /// them).
 ///
 /// `fut` is polled first each time, so a future that finishes in the poll where the
-/// deadline passes wins.
+/// deadline passes wins. It is not a scheduling point of its own: one whose `fut`
+/// finishes at once passes none. Panics on the real clock with a backend of your own,
+/// as [`sleep`] does.
 ///
 /// ```
 /// use std::time::Duration;
