@@ -1,8 +1,10 @@
 //! Networking on the built-in events backend: TCP, UDP and Unix-domain sockets.
 //!
-//! Names follow `std::net`. Binding never blocks, so it is synchronous; what can wait
-//! (accept, connect, read, write, send, receive) is async, and every such operation is
-//! a scheduling point. Sockets are real non-blocking OS sockets registered with the
+//! Names follow `std::net`. Binding never waits for the network, so it is synchronous;
+//! what can wait (accept, connect, read, write, send, receive) is async, and every such
+//! operation is a scheduling point. An address given as a host name is resolved with
+//! `std`'s `ToSocketAddrs`, which blocks the domain while it asks the system's resolver:
+//! give addresses (`SocketAddr`, `"127.0.0.1:8080"`) where that matters. Sockets are real non-blocking OS sockets registered with the
 //! current domain's `mio::Poll`; they belong to that domain (`!Send`). With a user
 //! events backend installed, creating a socket fails with an error saying so.
 //!

@@ -59,7 +59,8 @@ impl fmt::Debug for TcpListener {
 }
 
 impl TcpListener {
-    /// Binds a listener to `addr` (the first address that works). Binding never blocks.
+    /// Binds a listener to `addr` (the first address that works). Never waits for the
+    /// network (a host name is resolved synchronously, see the [module doc](super)).
     ///
     /// ```
     /// use miou::net::TcpListener;

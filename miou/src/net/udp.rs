@@ -35,7 +35,8 @@ impl fmt::Debug for UdpSocket {
 }
 
 impl UdpSocket {
-    /// Binds a socket to `addr` (the first address that works). Never blocks.
+    /// Binds a socket to `addr` (the first address that works). Never waits for the
+    /// network (a host name is resolved synchronously, see the [module doc](super)).
     ///
     /// ```
     /// use miou::net::UdpSocket;
