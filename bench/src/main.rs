@@ -4,14 +4,15 @@
 //!
 //! ```text
 //! cargo run -p bench --release -- [NAME...] [--quick] [--json] [--runs N] [--quanta N]
-//!                                 [--target-ms MS] [--no-rss]
+//!                                 [--target-ms MS] [--runtime NAME]... [--no-rss]
 //! cargo run -p bench --release -- --tuning PATH [--quick] [--runs N]
 //! ```
 //!
 //! - `NAME`: a workload (`B1`, `spawn_many`) or one case (`B1/25000`, `B3/quanta=61`);
 //!   all of them by default.
 //! - `--quick`: 3 runs of one iteration at small sizes, for a smoke run (CI, debug).
-//! - `--json`: one JSON object per runtime and case on stdout, nothing else.
+//! - `--json`: one JSON object per case, metric and runtime on stdout, nothing else (its
+//!   `workload` field holds the case's id: `B1/1000`, `B7/paced-k=1`, `HTTP/hyper`).
 //! - `--runs N`: runs per runtime (default 7; at least 5 unless `--quick`).
 //! - `--quanta N`: miou's quanta (default 1, miou's default); B3 adds a row with 61.
 //! - `--target-ms MS`: how long one run of the fastest runtime should last (default 30).
@@ -19,7 +20,7 @@
 //!   `tokio-mt`, `async-executor`, `async-executor-mt`, `floor`, `sequential`), e.g. to
 //!   profile one of them; ratios need miou and a peer.
 //! - `--no-rss`: skip the peak-memory children of B1 and B8 (they run only in a full,
-//!   non-JSON run that selects B1 or B8).
+//!   non-JSON run without `--runtime` that selects B1 or B8).
 //! - `--tuning PATH`: instead of the workloads, B7 on miou alone for quanta 1, 4, 16
 //!   and 61 and K = 1 and 10 ([`tuning`]): prints the figures as a markdown table and
 //!   writes their plot, an SVG, to `PATH` (the book's is `book/plots/tuning.svg`).
@@ -212,9 +213,11 @@ fn main() -> ExitCode {
     }
     println!(
         "Medians over runs, runtimes interleaved run by run. Times are per iteration: each \
-         run is a fresh runtime executing the workload `iters` times, timed inside its root \
-         task. Rates and latencies: one run is one measurement. miou: quanta {quanta}; one \
-         domain, except B6 and B10 (worker domains).\n"
+         run is a fresh runtime (async-executor's is kept per thread) executing the workload \
+         `iters` times, timed inside its root task. Rates and latencies: one run is one \
+         measurement. miou: quanta {quanta}; one domain, except B6 and B10 (worker domains); \
+         B11 and HTTP: miou's defaults (B11's `miou::run`, the HTTP example with \
+         MIOU_DOMAINS=0).\n"
     );
     print!("{}", report::table(&rows));
     for s in &skipped {

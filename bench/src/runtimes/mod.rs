@@ -10,25 +10,29 @@ use std::sync::Arc;
 /// One runtime of the comparison, by the name `--json` prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Runtime {
-    /// miou, one domain (`domains(0)`), with the quanta the case says; in B11, miou as
-    /// a user gets it (`miou::run`, default settings).
+    /// miou, one domain (`domains(0)`), with the quanta the case says; with worker
+    /// domains in B6 and B10; in B11, miou as a user gets it (`miou::run`, default
+    /// settings).
     Miou,
     /// miou with `domains(0)`, in B11 only: the baseline of a default run (a run that
     /// never calls should cost what a run without worker domains does).
     MiouD0,
-    /// tokio's `current_thread` scheduler, no drivers (as tokio's own scheduler benches).
+    /// tokio's `current_thread` scheduler, no drivers (as tokio's own scheduler benches)
+    /// in B1-B5 and B8; with its I/O driver in B7, B9, B11 and HTTP.
     TokioCt,
     /// tokio's `multi_thread` scheduler with [`workers`] worker threads; the root runs
     /// in `block_on` on the calling thread, as miou's root runs on domain 0.
     TokioMt,
     /// async-executor's `LocalExecutor`, driven by `futures_lite::future::block_on`
-    /// (`async_io::block_on` in the network workloads).
+    /// (`async_io::block_on` in the network workloads). One per thread, kept from run to
+    /// run (see [`ae`]): unlike the others, it is not a fresh runtime each run.
     AsyncExecutor,
     /// async-executor's `Executor`, run by [`workers`] threads; the root runs in
     /// `futures_lite::future::block_on` on the calling thread.
     AsyncExecutorMt,
     /// The hand-written FIFO executor of [`floor`] (scheduler workloads), a bare `mio`
-    /// event loop with no runtime (network workloads), or plain threads (B10).
+    /// event loop with no runtime (network workloads), plain threads (B10), or a bare
+    /// `futures_lite::future::block_on` (B11).
     Floor,
     /// The same work done by plain code on one thread, no runtime (B10).
     Sequential,

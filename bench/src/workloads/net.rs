@@ -223,6 +223,9 @@ pub fn load_client(
         s: mio::net::TcpStream,
         written: usize,
         read: usize,
+        /// This connection's echo so far (its own: reads of several connections
+        /// interleave).
+        reply: Vec<u8>,
         left: usize,
         sent_at: Instant,
         done: bool,
@@ -243,6 +246,7 @@ pub fn load_client(
                 s,
                 written: 0,
                 read: 0,
+                reply: vec![0; size],
                 left: rounds,
                 sent_at: Instant::now(),
                 done: rounds == 0,
@@ -250,12 +254,11 @@ pub fn load_client(
         })
         .collect();
     let msg: Vec<u8> = (0..size).map(|i| i as u8).collect();
-    let mut reply = vec![0u8; size];
     let mut latencies = Vec::with_capacity(conns * rounds);
     let mut open = cs.iter().filter(|c| !c.done).count();
 
     // Drives one connection as far as it goes without blocking (edge-triggered).
-    let mut progress = |c: &mut Conn, latencies: &mut Vec<Duration>| -> bool {
+    let progress = |c: &mut Conn, latencies: &mut Vec<Duration>| -> bool {
         while !c.done {
             if c.written < size {
                 match c.s.write(&msg[c.written..]) {
@@ -266,7 +269,7 @@ pub fn load_client(
                 }
                 continue;
             }
-            match c.s.read(&mut reply[c.read..]) {
+            match c.s.read(&mut c.reply[c.read..]) {
                 Ok(0) => panic!("B9 client: the server closed a connection"),
                 Ok(n) => c.read += n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
@@ -275,6 +278,7 @@ pub fn load_client(
             }
             if c.read == size {
                 latencies.push(c.sent_at.elapsed());
+                assert!(c.reply == msg, "B9 client: a reply is not the echo of its request");
                 c.left -= 1;
                 c.written = 0;
                 c.read = 0;
