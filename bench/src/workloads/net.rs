@@ -278,7 +278,10 @@ pub fn load_client(
             }
             if c.read == size {
                 latencies.push(c.sent_at.elapsed());
-                assert!(c.reply == msg, "B9 client: a reply is not the echo of its request");
+                assert!(
+                    c.reply == msg,
+                    "B9 client: a reply is not the echo of its request"
+                );
                 c.left -= 1;
                 c.written = 0;
                 c.read = 0;
