@@ -119,14 +119,14 @@ impl Report {
     /// The report as a trace for the book's picture renderer (the `timeline`
     /// crate's text format): one row per task, one column per turn, the to-do
     /// list after each turn, and what each select released before the turn
-    /// that follows it. With `times`, the time of each select (as a clock's
-    /// [`Timers`](crate::clock::Timers) records them), each turn is placed on
-    /// a time axis too.
+    /// that follows it.
     pub fn trace(&self, title: &str, description: &str) -> String {
         self.timed_trace(title, description, None)
     }
 
-    /// [`Report::trace`], with the time at the end of each select.
+    /// [`Report::trace`], with the time at the end of each select: with
+    /// `times` (as a clock's [`Timers`](crate::clock::Timers) records them),
+    /// each turn is placed on a time axis too.
     pub fn timed_trace(
         &self,
         title: &str,

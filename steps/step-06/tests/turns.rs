@@ -218,10 +218,10 @@ fn a_cancelled_task_with_a_finished_child_it_never_awaited_is_cancelled() {
 }
 
 #[test]
-fn a_task_cancelled_at_its_sleeps_point_leaves_no_deadline_behind() {
-    // The sleeper is cancelled while queued at its sleep's scheduling point,
-    // its deadline of 5 already handed to the clock; main then sleeps 10. The
-    // clock forgets 5 and goes straight to 10.
+fn a_task_cancelled_while_it_sleeps_leaves_no_deadline_behind() {
+    // The sleeper parks in its sleep, its deadline of 5 handed to the clock,
+    // and is cancelled there; main then sleeps 10. The clock forgets 5 and
+    // goes straight to 10.
     let clock = step_06::clock::VirtualClock::default();
     let (c1, c2) = (clock.clone(), clock.clone());
     let main = Task::new("main", async move {

@@ -17,7 +17,9 @@ pub struct Turn {
     /// in order.
     pub did: Vec<String>,
     /// How the turn ended: `finished`, `queued at` the operation the budget
-    /// ran out at, or `parked at` the operation the task waits in.
+    /// ran out at, `parked at` the operation the task waits in (or `parked at
+    /// teardown`: it waits for its children to stop), `cancelled`, `panicked`,
+    /// or `failed: ERROR`.
     pub end: String,
     /// The names of the tasks in the to-do list after the turn, front first.
     pub queue: Vec<String>,
@@ -138,14 +140,14 @@ impl Report {
     /// The report as a trace for the book's picture renderer (the `timeline`
     /// crate's text format): one row per task, one column per turn, the to-do
     /// list after each turn, and what each select released before the turn
-    /// that follows it. With `times`, the time of each select (as a clock's
-    /// [`Timers`](crate::clock::Timers) records them), each turn is placed on
-    /// a time axis too.
+    /// that follows it.
     pub fn trace(&self, title: &str, description: &str) -> String {
         self.timed_trace(title, description, None)
     }
 
-    /// [`Report::trace`], with the time at the end of each select.
+    /// [`Report::trace`], with the time at the end of each select: with
+    /// `times` (as a clock's [`Timers`](crate::clock::Timers) records them),
+    /// each turn is placed on a time axis too.
     pub fn timed_trace(
         &self,
         title: &str,

@@ -1,5 +1,6 @@
 //! Two backends for timers: a virtual clock, which jumps to the next deadline
-//! when nothing can run, and the real clock, which sleeps until it.
+//! when nothing can run, and the real clock, which sleeps until it (or until
+//! another domain interrupts it).
 //!
 //! Both keep their sleepers in [`Timers`] and differ only in what time it is
 //! and in how they wait: that is the whole difference between a test clock and
@@ -123,7 +124,8 @@ impl Clock for VirtualClock {
 }
 
 /// The real clock, in milliseconds since it was made: it sleeps the thread
-/// until the next deadline when nothing can run.
+/// until the next deadline, or until another domain interrupts it, when
+/// nothing can run.
 #[derive(Clone)]
 pub struct RealClock {
     start: Instant,

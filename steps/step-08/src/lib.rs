@@ -10,8 +10,9 @@
 //! - a task that panics or is cancelled has its resources finalised, after
 //!   its children and after its future is dropped, and nothing fails;
 //! - a parent can give resources to a child as it creates it
-//!   ([`spawn_with`], [`call_with`]), and only the owner may use, release or
-//!   hand on a resource ([`Error::NotOwner`]);
+//!   ([`spawn_with`], [`call_with`]; giving one it does not own panics), and
+//!   only the owner may release, disown or transfer a resource
+//!   ([`Error::NotOwner`]);
 //! - a finaliser runs at most once.
 //!
 //! The resources are in [`ownership`]; this file changes where a task ends.

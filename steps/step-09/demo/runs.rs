@@ -62,8 +62,8 @@ fn outcome(report: &Report) -> Vec<String> {
 
 /// The sections of the output, in order.
 pub fn sections() -> Vec<Section> {
-    // A panicking task's message would go to stderr through the default hook;
-    // the run turns it into an error, which the output shows.
+    // No section of this step panics; the hook stays as in step 8, so that a
+    // task that did would show as an error in the output, not on stderr.
     std::panic::set_hook(Box::new(|_| {}));
     let sections = vec![
         Section {

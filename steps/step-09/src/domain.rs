@@ -148,8 +148,8 @@ impl World {
         }
     }
 
-    /// The task tree, locked. Never wake a task while holding it: waking
-    /// takes a door's lock, and the lock order is the family, then a door.
+    /// The task tree, locked. Never call `World::wake` while holding it: it
+    /// locks the tree itself, to find the task's domain.
     pub(crate) fn family(&self) -> MutexGuard<'_, Vec<Member>> {
         self.family.lock().unwrap()
     }

@@ -21,8 +21,10 @@ use crate::{SHARED, pass_point, use_a_point};
 /// events.
 pub trait Events {
     /// Returns the signals of the syscalls that are ready. With `block`,
-    /// nothing else can run: wait until at least one is. `cancelled` lists the
-    /// syscalls whose tasks gave up waiting since the last call: forget them.
+    /// nothing else can run: wait until at least one is, or until another
+    /// domain interrupts the wait (then the answer may be empty). `cancelled`
+    /// lists the syscalls whose tasks gave up waiting since the last call:
+    /// forget them.
     fn select(&mut self, block: bool, cancelled: &[SyscallId]) -> Vec<Signal>;
 
     /// What another thread calls to end a blocking `select` early. An
@@ -49,7 +51,8 @@ impl Interrupter {
     }
 }
 
-/// The number of a syscall, unique in a run.
+/// The number of a syscall, unique in its domain (each domain's backend sees
+/// only its own).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SyscallId(pub u64);
 

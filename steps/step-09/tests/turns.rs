@@ -183,8 +183,9 @@ fn a_signal_wakes_the_oldest_waiter_only() {
 
 #[test]
 fn a_signal_to_a_cancelled_waiter_goes_to_the_next() {
-    // Under quanta 2, main passes the point of its cancel in the turn it
-    // signals: w1 is cancelled signalled, before it wakes up.
+    // Under quanta 2, main signals, then stops at its cancel's point; it is
+    // queued ahead of w1, which the signal put behind it, so it cancels w1,
+    // signalled, before w1 wakes up.
     let report = within_a_minute(|| under(2, 0, two_waiters(true)));
     assert_eq!(report.output, ["w2 woke up", "w1: Err(Cancelled)"]);
 }
