@@ -10,7 +10,10 @@
 //!   chapter that shows it where it explains it.
 //! - `book/pictures/NAME.svg`: a picture drawn by the `timeline` crate from the trace of
 //!   a real run, which a step's `demo/runs.rs` produces (`cargo run -p step-NN --
-//!   --trace NAME` prints it). A chapter shows it with `![alt](pictures/NAME.svg)`.
+//!   --trace NAME` prints it), or for `miou-*.svg` a run of a miou example
+//!   ([`steps::miou_pictures`](crate::steps)). A chapter shows it with
+//!   `![alt](pictures/NAME.svg)`. A picture of a run that varies (threads, sockets) is
+//!   not compared byte for byte: a difference is only noted.
 //!
 //! [`write_generated`] (run by `cargo run -p book-check --bin regenerate`) writes them;
 //! [`check_generated`] generates them in memory and fails on any difference, so a step

@@ -29,7 +29,8 @@
 //! `cargo run -p book-check --bin regenerate` rewrites the generated files of check 7.
 //!
 //! Every check takes the root of a repository laid out like this one (`book.toml`, `book/`,
-//! `steps/`, `miou/`) and returns the list of [`Problem`]s it found, each naming a file, a
+//! `steps/`, `miou/`; check 7 also the pictures, see [`steps::pictures`]) and returns the
+//! list of [`Problem`]s it found, each naming a file, a
 //! line when there is one, and the rule broken. The tests in `tests/` run each check on the
 //! real book and on small broken fixture books, so that every check is seen to fail.
 //!
@@ -995,7 +996,7 @@ pub fn check_rust_blocks(root: &Path) -> Vec<Problem> {
                     rule: Rule::InlineRust,
                     message: format!(
                         "```{} block holds code that is not an include: include the code \
-                         from steps/ or miou/ (`{{{{#rustdoc_include path:anchor}}}}`), or \
+                         from steps/ or miou/ (`{{{{#include path:anchor}}}}`), or \
                          mark pseudo-code `rust,ignore` (or `rust,compile_fail`)",
                         block.info
                     ),

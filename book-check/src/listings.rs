@@ -25,7 +25,8 @@ pub const ENDING: [&str; 3] = ["What we built", "Try it", "What's next"];
 /// - no `{{#rustdoc_include}}` (it hides the rest of the file in the page);
 /// - every fenced block that includes a file has, on the closest non-blank line above its
 ///   fence, a caption (a line with `class="caption"`) that names where the listing comes
-///   from: the step (`step-NN`) for anything under `steps/step-NN/` or for a step's diff,
+///   from: the step (`step-NN`) for anything under `steps/step-NN/`, the diff's file name
+///   (`step-NN`, `step-NN-lib`) for a step's diff,
 ///   and the file's path within the step (`src/lib.rs`) for source files; the path from
 ///   the repository root for files under `miou/`;
 /// - every line an include shows is at most [`MAX_WIDTH`] characters wide (one more for a

@@ -5,7 +5,9 @@
 //! examples and returns their traces. This module compiles those files as its own
 //! submodules (they name their step's library, `step_NN`, which is a dependency of this
 //! crate), so book-check produces the very traces `cargo run -p step-NN -- --trace NAME`
-//! prints. A new step with pictures adds a dependency in `Cargo.toml` and a line below.
+//! prints. A new step with pictures adds a dependency in `Cargo.toml`, a `#[path]`
+//! module below, and an entry in the `gather!` list (a module left out of it compiles
+//! silently, and its pictures are never drawn).
 //!
 //! `#[rustfmt::skip]` keeps `cargo fmt` from formatting those files from here, with this
 //! crate's settings: the steps are formatted at 80 columns by their own crates.

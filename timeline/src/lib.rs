@@ -3,10 +3,11 @@
 //!
 //! A *trace* says which task had each *turn* of a scheduler, where the task stopped, and
 //! what the run queue held afterwards. The book's steps print traces in the text format
-//! below (with nothing but `writeln!`), `miou` runs give them through [`from_miou`], and
+//! below (with plain string formatting), `miou` runs give them through [`from_miou`], and
 //! code can build them with [`Trace`]'s methods. [`render`] draws one as an SVG: per
-//! domain, a grid with one column per turn and one row per task, the cell of the task
-//! that ran filled and labelled with its stop point, and the run queue under each column.
+//! domain, a grid with one column per turn and one row per task that ran or was queued
+//! there, the cell of the task that ran filled and labelled with its stop point, and the
+//! run queue under each column.
 //!
 //! ```
 //! let trace = timeline::parse(
@@ -47,8 +48,8 @@
 //! |---|---|
 //! | `title TEXT` | The picture's title (its accessible name and heading). Exactly one. |
 //! | `description TEXT` | What the picture shows, in a sentence or a few, for readers who cannot see it (the SVG's `<desc>`). Exactly one. |
-//! | `domain ID [LABEL]` | Declares a domain: a lane of the picture, headed by `LABEL` (default: `domain ID`). Lanes appear in declaration order. Optional: see below. |
-//! | `task ID [LABEL]` | Declares a task: a row, labelled `LABEL` (default: `ID`). Rows appear in declaration order. |
+//! | `domain ID [LABEL]` | Declares a domain: a lane of the picture, headed by `LABEL` (default: `domain ID`) when there are several. Lanes appear in declaration order. Optional: see below. |
+//! | `task ID [LABEL]` | Declares a task: a row, labelled `LABEL` (default: `ID`), in each lane where it ran or was queued. Rows appear in declaration order. |
 //! | `turn DOMAIN TASK STOP [-- NOTE]` | A turn on `DOMAIN`: `TASK` ran and stopped at `STOP`. `NOTE`, if any, goes to the cell's tooltip. |
 //! | `queue DOMAIN [TASK...]` | The run queue of `DOMAIN` after its latest turn, front first; no task means an empty queue. Optional. |
 //! | `unit TEXT` | The unit of time that the time view's axis names, e.g. `ticks` or `ms`. Optional, at most once. |
@@ -91,16 +92,18 @@
 //!
 //! A trace *uses time* when it has an `at` or a `span` line. It is then drawn with a
 //! *time view* above the grid: an axis from 0 to the trace's largest time (the last
-//! `at` or the latest end of a span, see [`Trace::end_time`]), one row per task, a bar
+//! `at` or the latest end of a span, see [`Trace::end_time`]), one row per task that
+//! has a span or a turn, a bar
 //! per span, and a mark per time at which the task had turns (with `×N` for N turns at
 //! the same time).
 //!
 //! A line that breaks a rule stops the parse with a [`ParseError`] naming the line, e.g.
-//! `line 7: undeclared task `w``; a missing `title` or `description` is reported on the
+//! ``line 7: undeclared task `w` ``; a missing `title` or `description` is reported on the
 //! last line, and an `events` line that no turn follows on its own line.
 //!
-//! The first word of `STOP` gives the turn's kind, and so its color ([`StopKind::of`]):
-//! `yield`; `park`, `wait` or `await` (waiting); `done` or `finished`; `failed`,
+//! The first word of `STOP`, in any case, gives the turn's kind, and so its color (the
+//! full table is [`StopKind::of`]'s): for example `yield`; `park` or `wait` (waiting;
+//! not `await`, which names what a task was queued at); `done` or `finished`; `failed`,
 //! `cancelled` or `panic`; anything else, such as an effect's name, is drawn in a
 //! neutral color. The text of the stop point is always shown too, so that the kinds do
 //! not rest on color alone.

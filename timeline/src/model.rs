@@ -2,8 +2,9 @@
 //! text, and written back as text with [`Trace::to_text`].
 //!
 //! The same checks guard both ways in: [`parse`](crate::parse) reports a broken rule as a
-//! [`ParseError`](crate::ParseError) with its line, the builder methods panic with the
-//! same message (a trace built in code with an undeclared task is a bug in that code).
+//! [`ParseError`](crate::ParseError) with its line, the builder methods panic on the same
+//! rules (a trace built in code with an undeclared task is a bug in that code), with
+//! messages of their own.
 
 use std::fmt::Write as _;
 
@@ -1123,6 +1124,16 @@ mod tests {
         let only_at = Trace::new("T", "D").at(0);
         assert_eq!(only_at.to_text(), "title T\ndescription D\nat 0\n");
         assert_eq!(crate::parse(&only_at.to_text()), Ok(only_at));
+    }
+
+    #[test]
+    fn a_note_made_of_dashes_reads_back() {
+        // `to_text` writes `turn 0 a s -- --`: the first ` -- ` starts the note.
+        let t = Trace::new("T", "D")
+            .task("a", "A")
+            .turn("0", "a", "s")
+            .note("--");
+        assert_eq!(crate::parse(&t.to_text()), Ok(t));
     }
 
     #[test]

@@ -366,15 +366,12 @@ fn split_note(rest: &str) -> (&str, Option<&str>) {
     if rest == "--" || rest.starts_with("-- ") {
         return ("", None);
     }
-    if let Some(stop) = rest.strip_suffix(" --")
-        && !stop.contains(" -- ")
-    {
-        return (stop.trim(), None);
-    }
-    match rest.find(" -- ") {
+    // Padded, so that a `--` at the end is a separator too (an empty note): the first
+    // ` -- ` of ` REST ` starts at byte `i` of the padding, so at `i - 1` of `rest`.
+    match format!(" {rest} ").find(" -- ") {
         Some(i) => {
-            let note = rest[i + 4..].trim();
-            (rest[..i].trim(), (!note.is_empty()).then_some(note))
+            let note = rest.get(i + 3..).unwrap_or("").trim();
+            (rest[..i - 1].trim(), (!note.is_empty()).then_some(note))
         }
         None => (rest, None),
     }
@@ -728,5 +725,7 @@ mod tests {
         assert_eq!(split_note("-- n"), ("", None));
         assert_eq!(split_note("--"), ("", None));
         assert_eq!(split_note("a -- b --"), ("a", Some("b --")));
+        // The note `--`, as `Trace::to_text` writes it: the first ` -- ` splits.
+        assert_eq!(split_note("s -- --"), ("s", Some("--")));
     }
 }

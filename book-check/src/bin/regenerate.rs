@@ -2,7 +2,8 @@
 //! (`book/diffs/`) and each picture drawn from a real run (`book/pictures/`).
 //!
 //! Run it after changing a step: `cargo run -p book-check --bin regenerate`. It prints
-//! the files it wrote; `cargo test -p book-check` fails until they are committed.
+//! the files it wrote; `cargo test -p book-check` fails until they are regenerated (commit
+//! them with the change).
 
 use std::process::ExitCode;
 
