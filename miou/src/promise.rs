@@ -261,9 +261,7 @@ impl<T: 'static> Promise<T> {
     /// [`finish`](Promise::finish), leaving the promise settled where it is (a
     /// [`Join`] keeps it until it is dropped).
     fn finish_in_place(&mut self, d: &DomainLocal) -> Result<T, Error> {
-        let key = self.family_key();
-        self.key = SETTLED;
-        forget_child(d, key, &*self.task);
+        self.settle(d);
         self.task
             .take_output()
             .expect("a complete child has a result")
@@ -271,10 +269,15 @@ impl<T: 'static> Promise<T> {
 
     /// The child is complete: drop its result and forget it as a child.
     pub(crate) fn discard(mut self, d: &DomainLocal) {
+        self.settle(d);
+        self.task.drop_output();
+    }
+
+    /// Marks the promise settled and forgets its complete child ([`forget_child`]).
+    fn settle(&mut self, d: &DomainLocal) {
         let key = self.family_key();
         self.key = SETTLED;
         forget_child(d, key, &*self.task);
-        self.task.drop_output();
     }
 }
 
