@@ -17,9 +17,9 @@
 //! Only the parent reads and writes it, like the rest of the entry.
 
 use std::cell::Cell;
-use std::sync::Arc;
 
 use crate::task::Child;
+use crate::task_ref::TaskRef;
 
 /// No entry: the end of a list, or of the free list.
 const NONE: u32 = u32::MAX;
@@ -70,7 +70,7 @@ impl Children {
 
 struct Entry {
     /// `None` in a free entry.
-    child: Option<Arc<dyn Child>>,
+    child: Option<TaskRef<dyn Child>>,
     prev: u32,
     /// The next sibling, or in a free entry the next free one.
     next: u32,
@@ -93,7 +93,12 @@ impl Family {
     }
 
     /// Adds `child` at the end of `parent`'s list, with its tag; returns its key.
-    pub(crate) fn insert(&mut self, parent: &Children, child: Arc<dyn Child>, tag: u64) -> usize {
+    pub(crate) fn insert(
+        &mut self,
+        parent: &Children,
+        child: TaskRef<dyn Child>,
+        tag: u64,
+    ) -> usize {
         debug_assert!(!parent.is_closed(), "no child is added to a closed list");
         let last = parent.last.get();
         let entry = Entry {
@@ -124,7 +129,7 @@ impl Family {
     }
 
     /// The child under `key`.
-    pub(crate) fn get(&self, key: usize) -> Option<&Arc<dyn Child>> {
+    pub(crate) fn get(&self, key: usize) -> Option<&TaskRef<dyn Child>> {
         self.entries.get(key)?.child.as_ref()
     }
 
@@ -149,7 +154,7 @@ impl Family {
 
     /// Removes the child under `key` from `parent`'s list. The caller drops the child
     /// after releasing the table: dropping a task may run code that spawns.
-    pub(crate) fn remove(&mut self, parent: &Children, key: usize) -> Option<Arc<dyn Child>> {
+    pub(crate) fn remove(&mut self, parent: &Children, key: usize) -> Option<TaskRef<dyn Child>> {
         let entry = self.entries.get_mut(key)?;
         let child = entry.child.take()?;
         let (prev, next) = (entry.prev, entry.next);
@@ -167,7 +172,7 @@ impl Family {
     }
 
     /// Removes every child of `parent`, in creation order.
-    pub(crate) fn drain(&mut self, parent: &Children) -> Vec<Arc<dyn Child>> {
+    pub(crate) fn drain(&mut self, parent: &Children) -> Vec<TaskRef<dyn Child>> {
         let mut out = Vec::new();
         while let Some(key) = parent.first() {
             out.extend(self.remove(parent, key));
@@ -187,7 +192,7 @@ mod tests {
     use crate::scheduler::DomainShared;
     use crate::task::{Here, Task};
 
-    fn child(n: u64) -> Arc<dyn Child> {
+    fn child(n: u64) -> TaskRef<dyn Child> {
         Task::new(
             TaskId::new(0, n),
             None,
@@ -199,6 +204,7 @@ mod tests {
             Vec::new(),
             || async {},
         )
+        .into_child()
     }
 
     fn ids(f: &Family, p: &Children) -> Vec<u64> {
@@ -252,12 +258,12 @@ mod tests {
         let _ = b;
     }
 
-    /// A child's entry is four words (its `Arc<dyn Child>`, two links, its tag): what a
+    /// A child's entry is four words (its `TaskRef<dyn Child>`, two links, its tag): what a
     /// child costs its domain here, as bench/RESULTS.md's memory account counts it.
     #[test]
     fn an_entry_is_four_words() {
         assert_eq!(std::mem::size_of::<Entry>(), 32);
-        assert_eq!(std::mem::size_of::<Arc<dyn Child>>(), 16);
+        assert_eq!(std::mem::size_of::<TaskRef<dyn Child>>(), 16);
     }
 
     #[test]

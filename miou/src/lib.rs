@@ -268,6 +268,7 @@ mod slab;
 mod spawn;
 pub mod sync;
 mod task;
+mod task_ref;
 mod task_state;
 pub mod time;
 mod timers;

@@ -12,8 +12,10 @@ use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::sync::{Arc, Condvar, Mutex};
 use loom::thread;
 
+use crate::loom::UnsafeCell;
 use crate::mailbox::{Mailbox, Pushed};
-use crate::task_state::{CANCEL, COMPLETE, SCHEDULED, TaskState, Wakeable};
+use crate::task_ref::{StateFirst, TaskRef};
+use crate::task_state::{CANCEL, COMPLETE, Parked, SCHEDULED, TaskState, Wakeable};
 
 /// A waker that counts its wake-ups.
 struct Counter(Arc<AtomicUsize>);
@@ -34,8 +36,9 @@ fn counting_waker() -> (Waker, Arc<AtomicUsize>) {
 fn a_task_is_queued_once() {
     loom::model(|| {
         let state = Arc::new(TaskState::new());
-        assert!(
-            !state.parked(),
+        assert_ne!(
+            state.parked(),
+            Parked::Again,
             "its turn ended with nothing pending: no longer scheduled"
         );
         let enqueued = Arc::new(AtomicUsize::new(0));
@@ -65,7 +68,7 @@ fn a_wake_during_a_turn_is_not_lost() {
         let state = Arc::new(TaskState::new()); // queued, then in its turn
         let s = state.clone();
         let waker = thread::spawn(move || s.schedule());
-        let requeued_by_runner = state.parked();
+        let requeued_by_runner = state.parked() == Parked::Again;
         let enqueued_by_waker = waker.join().unwrap();
         assert!(
             requeued_by_runner != enqueued_by_waker,
@@ -175,43 +178,61 @@ fn cancel_then_wait_is_released() {
     });
 }
 
-/// A task as its wakers see it: the real state word, and a run queue that counts what
-/// is pushed into it. Its `Waker` goes through the very functions a real task's does
-/// (`task_state::wake` and `wake_by_ref`), so these models check every path a wake-up
-/// takes into the state word.
+/// A task as its wakers see it: the real state word, counting the real references
+/// ([`TaskRef`]), and a run queue that counts what is pushed into it. Its `Waker` is
+/// made by the very vtable a real task's is (`task_state::waker`, which goes through
+/// `task_state::wake` and `wake_by_ref`), so these models check every path a wake-up
+/// takes into the state word, and every path a reference takes out of it: loom reports
+/// a block never freed (the counters it holds leak) or freed while in use.
+#[repr(C)]
 struct ModelTask {
     state: TaskState,
-    enqueued: AtomicUsize,
+    enqueued: Arc<AtomicUsize>,
+    /// What the runner writes in a turn and the task's destructor reads: loom reports
+    /// a race if the last reference, wherever it goes, is not ordered after the turn.
+    turn: UnsafeCell<usize>,
 }
+
+// SAFETY: `repr(C)`, the state word first.
+unsafe impl StateFirst for ModelTask {}
+// SAFETY: `turn` is written by the runner in its turn and read by the destructor,
+// after the last reference: the protocol these models check (loom reports a race).
+unsafe impl Sync for ModelTask {}
 
 impl Wakeable for ModelTask {
-    fn state(&self) -> &TaskState {
-        &self.state
-    }
-
-    fn enqueue(self: std::sync::Arc<Self>) {
-        self.enqueued.fetch_add(1, Ordering::SeqCst);
+    fn enqueue(task: TaskRef<Self>) {
+        // Counted; the queue's reference is dropped at once.
+        task.enqueued.fetch_add(1, Ordering::SeqCst);
     }
 }
 
-impl Wake for ModelTask {
-    fn wake(self: std::sync::Arc<Self>) {
-        crate::task_state::wake(self);
-    }
-
-    fn wake_by_ref(self: &std::sync::Arc<Self>) {
-        crate::task_state::wake_by_ref(self);
+impl Drop for ModelTask {
+    fn drop(&mut self) {
+        // SAFETY: the last reference is gone: no one else reaches the task (the
+        // protocol under test; loom reports a race if it is broken).
+        self.turn.with_mut(|t| assert!(unsafe { *t } <= 1));
     }
 }
 
-/// A new task (queued, about to be in its turn) and a waker for it.
-fn model_task() -> (std::sync::Arc<ModelTask>, Waker) {
-    let task = std::sync::Arc::new(ModelTask {
+/// A new task, queued and about to be in its turn: the queue's reference (which the
+/// runner parks with), the count of its enqueues, and a waker for it.
+fn model_task() -> (TaskRef<ModelTask>, Arc<AtomicUsize>, Waker) {
+    let enqueued = Arc::new(AtomicUsize::new(0));
+    let task = TaskRef::new(ModelTask {
         state: TaskState::new(),
-        enqueued: AtomicUsize::new(0),
+        enqueued: enqueued.clone(),
+        turn: UnsafeCell::new(0),
     });
-    let waker = Waker::from(task.clone());
-    (task, waker)
+    let waker = crate::task_state::waker(task.clone());
+    (task, enqueued, waker)
+}
+
+/// The runner's turn: it writes the task's data (see [`ModelTask::turn`]), then ends
+/// the turn parked. `true` if the task goes back to the queue.
+fn turn_then_park(task: TaskRef<ModelTask>) -> bool {
+    // SAFETY: the runner, in the task's turn, is the only one to touch its data.
+    task.turn.with_mut(|t| unsafe { *t = 1 });
+    TaskRef::park(task).is_some()
 }
 
 /// How a waker is used.
@@ -235,10 +256,10 @@ fn wake_with(waker: &Waker, by: WakeBy) {
 fn a_task_waking_itself_during_its_poll_is_queued_again() {
     for by in [WakeBy::Ref, WakeBy::Value] {
         loom::model(move || {
-            let (task, waker) = model_task(); // in its turn
+            let (task, enqueued, waker) = model_task(); // in its turn
             wake_with(&waker, by);
-            assert!(task.state.parked(), "the self-wake-up was lost");
-            assert_eq!(task.enqueued.load(Ordering::SeqCst), 0, "queued twice");
+            assert!(turn_then_park(task), "the self-wake-up was lost");
+            assert_eq!(enqueued.load(Ordering::SeqCst), 0, "queued twice");
         });
     }
 }
@@ -249,17 +270,45 @@ fn a_task_waking_itself_during_its_poll_is_queued_again() {
 fn a_foreign_wake_racing_the_end_of_a_poll_is_not_lost() {
     for by in [WakeBy::Ref, WakeBy::Value] {
         loom::model(move || {
-            let (task, waker) = model_task();
+            let (task, enqueued, waker) = model_task();
+            let observer = task.clone();
             let t = thread::spawn(move || wake_with(&waker, by));
-            let requeued_by_runner = task.state.parked();
+            let requeued_by_runner = turn_then_park(task);
             t.join().unwrap();
-            let enqueued = task.enqueued.load(Ordering::SeqCst);
+            let enqueued = enqueued.load(Ordering::SeqCst);
             assert_eq!(
                 usize::from(requeued_by_runner) + enqueued,
                 1,
                 "queued exactly once"
             );
-            assert!(task.state.get() & SCHEDULED != 0);
+            assert!(observer.state().get() & SCHEDULED != 0);
+        });
+    }
+}
+
+/// The runner parks the task while another thread wakes it by value and so drops the
+/// last reference but the queue's: whichever gives up the last reference frees the
+/// task, once, after the runner's turn (the model's destructor reads what the turn
+/// wrote: loom reports the race if the count's release and acquire are missing).
+#[test]
+fn the_last_reference_frees_the_task_once_after_its_turn() {
+    for by in [WakeBy::Ref, WakeBy::Value] {
+        loom::model(move || {
+            let (task, enqueued, waker) = model_task();
+            let t = thread::spawn(move || {
+                wake_with(&waker, by);
+                drop(waker);
+            });
+            // Woken during a turn, the task goes back to the queue with the queue's
+            // reference, and its next turn parks it again.
+            let mut queued = Some(task);
+            while let Some(task) = queued {
+                // SAFETY: the runner, in the task's turn, is the only one to touch its data.
+                task.turn.with_mut(|t| unsafe { *t = 1 });
+                queued = TaskRef::park(task);
+            }
+            t.join().unwrap();
+            assert!(enqueued.load(Ordering::SeqCst) <= 1);
         });
     }
 }
@@ -270,14 +319,14 @@ fn a_foreign_wake_racing_the_end_of_a_poll_is_not_lost() {
 fn a_self_wake_and_a_foreign_wake_queue_the_task_once() {
     for by in [WakeBy::Ref, WakeBy::Value] {
         loom::model(move || {
-            let (task, waker) = model_task();
+            let (task, enqueued, waker) = model_task();
             let foreign = waker.clone();
             let t = thread::spawn(move || wake_with(&foreign, by));
             waker.wake_by_ref();
-            let requeued_by_runner = task.state.parked();
+            let requeued_by_runner = turn_then_park(task);
             t.join().unwrap();
             assert!(requeued_by_runner, "the self-wake-up was lost");
-            assert_eq!(task.enqueued.load(Ordering::SeqCst), 0, "queued twice");
+            assert_eq!(enqueued.load(Ordering::SeqCst), 0, "queued twice");
         });
     }
 }
@@ -288,15 +337,17 @@ fn a_self_wake_and_a_foreign_wake_queue_the_task_once() {
 fn a_wake_racing_completion_never_queues_a_complete_task() {
     for by in [WakeBy::Ref, WakeBy::Value] {
         loom::model(move || {
-            let (task, waker) = model_task(); // in its turn, about to return `Ready`
+            let (task, enqueued, waker) = model_task(); // in its turn, about to return `Ready`
+            let late = waker.clone();
             let t = thread::spawn(move || wake_with(&waker, by));
-            assert!(task.state.complete(true).is_none(), "nobody waits");
+            assert!(task.state().complete(true).is_none(), "nobody waits");
+            // The runner drops the queue's reference of a task that completed.
+            drop(task);
             t.join().unwrap();
-            assert_eq!(task.enqueued.load(Ordering::SeqCst), 0);
+            assert_eq!(enqueued.load(Ordering::SeqCst), 0);
             // And a late wake-up, after completion, does nothing either.
-            let (task2, waker2) = (task.clone(), Waker::from(task));
-            wake_with(&waker2, by);
-            assert_eq!(task2.enqueued.load(Ordering::SeqCst), 0);
+            wake_with(&late, by);
+            assert_eq!(enqueued.load(Ordering::SeqCst), 0);
         });
     }
 }
@@ -306,13 +357,13 @@ fn a_wake_racing_completion_never_queues_a_complete_task() {
 #[test]
 fn a_parked_task_woken_twice_is_queued_once() {
     loom::model(|| {
-        let (task, waker) = model_task();
-        assert!(!task.state.parked());
+        let (task, enqueued, waker) = model_task();
+        assert!(!turn_then_park(task));
         let by_value = waker.clone();
         let t = thread::spawn(move || by_value.wake());
         waker.wake_by_ref();
         t.join().unwrap();
-        assert_eq!(task.enqueued.load(Ordering::SeqCst), 1);
+        assert_eq!(enqueued.load(Ordering::SeqCst), 1);
     });
 }
 

@@ -9,10 +9,10 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::scheduler::{DomainLocal, with_domain};
+use crate::task_ref::TaskRef;
 
 /// Passes a scheduling point: `Ready` if the turn has points left (one is used),
 /// otherwise ends the turn (`Pending`; the task is queued at the back).
@@ -39,7 +39,7 @@ fn wake_if_foreign(d: &DomainLocal, cx: &mut Context<'_>) {
         .current
         .borrow()
         .as_ref()
-        .is_some_and(|t| std::ptr::eq(Arc::as_ptr(t) as *const (), cx.waker().data()));
+        .is_some_and(|t| std::ptr::eq(TaskRef::addr(t), cx.waker().data()));
     if !ours {
         // Polled under some other waker too (a future combinator with its own wakers,
         // or another executor inside the task): wake that one as well.

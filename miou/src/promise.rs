@@ -4,7 +4,6 @@
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::error::Error;
@@ -14,6 +13,7 @@ use crate::point;
 use crate::scheduler::{DomainLocal, try_with_domain, with_domain};
 use crate::scope;
 use crate::task::{self, Child, Handle, Header};
+use crate::task_ref::TaskRef;
 use crate::trace::TraceKind;
 
 /// The parent's handle on a child task. Await it for the child's result, or
@@ -47,7 +47,7 @@ use crate::trace::TraceKind;
 /// ```
 #[must_use = "a task must await or cancel each of its children: `.await` it or `cancel` it (or create it with `Orphans::spawn` when nobody will); dropping it makes the run fail with StillHasChildren"]
 pub struct Promise<T> {
-    pub(crate) task: Arc<dyn Handle<T>>,
+    pub(crate) task: TaskRef<dyn Handle<T>>,
     /// Where the child sits in its parent's set of children; [`SETTLED`] once the
     /// promise was awaited or cancelled (its drop then has nothing to check). A
     /// [`Join`] marks it [`PASSED`] too: read it through [`Promise::family_key`].
@@ -200,7 +200,7 @@ pub(crate) fn warn_not_a_child(d: &DomainLocal, child: &Header, what: &str) {
 }
 
 impl<T: 'static> Promise<T> {
-    pub(crate) fn new(task: Arc<dyn Handle<T>>, key: usize) -> Promise<T> {
+    pub(crate) fn new(task: TaskRef<dyn Handle<T>>, key: usize) -> Promise<T> {
         debug_assert!(key < u32::MAX as usize, "a family key");
         Promise {
             task,
@@ -242,8 +242,8 @@ impl<T: 'static> Promise<T> {
         self.task.header().state() & task::COMPLETE_OK != 0
     }
 
-    pub(crate) fn child(&self) -> Arc<dyn Child> {
-        self.task.clone()
+    pub(crate) fn child(&self) -> TaskRef<dyn Child> {
+        self.task.clone().into_child()
     }
 
     /// Is the current task this promise's parent?

@@ -16,6 +16,7 @@ use crate::events::Events;
 use crate::id::{DomainId, DomainKey, RunId, TaskId};
 use crate::scheduler::{DomainLocal, DomainShared};
 use crate::task::{self, Here, RootTask, RootTurn, Runnable};
+use crate::task_ref::TaskRef;
 use crate::trace::TraceEvent;
 use crate::trace_file::{self, Outcome, TraceFile, WriteOnEnd};
 
@@ -34,7 +35,7 @@ pub(crate) struct RuntimeShared {
     failed: AtomicBool,
     failure: Mutex<Option<Failure>>,
     stopping: AtomicBool,
-    root: Mutex<Option<Arc<dyn Runnable>>>,
+    root: Mutex<Option<TaskRef<dyn Runnable>>>,
     /// Every domain of the run: domain 0 first, then the workers. A worker's shared
     /// part exists from the start (placement and stealing look at it), its thread only
     /// once the workers are started ([`start_workers`](RuntimeShared::start_workers)).
@@ -648,10 +649,13 @@ impl Builder {
         // so it may borrow from the caller.
         let fut = pin!(Some(fut));
         let turn = RootTurn::new(&root, fut);
-        *runtime.root.lock().unwrap_or_else(|e| e.into_inner()) = Some(root.clone());
-        d0.queue.borrow_mut().push_back(root.clone());
+        *runtime.root.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(root.clone().into_runnable());
+        d0.queue
+            .borrow_mut()
+            .push_back(root.clone().into_runnable());
         if runtime.is_failed() {
-            task::schedule(root.clone());
+            task::schedule(root.clone().into_runnable());
         }
         d0.run(Some(&turn), || root.header().is_complete());
         *runtime.root.lock().unwrap_or_else(|e| e.into_inner()) = None;

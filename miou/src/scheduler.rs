@@ -33,6 +33,7 @@ use crate::clock::VirtualClock;
 use crate::events::{DomainEvents, Events, Interrupter};
 use crate::family::Family;
 use crate::id::{DomainId, DomainKey, RunId, TaskId};
+use crate::task_ref::TaskRef;
 use crossbeam_deque::{Injector, Steal};
 
 use crate::hook::HookEntry;
@@ -50,13 +51,13 @@ pub(crate) struct DomainShared {
     /// The run it belongs to: with `id`, what names this domain across runs.
     run: RunId,
     /// Tasks woken from other threads (started tasks: they never move).
-    mailbox: Mailbox<Arc<dyn Runnable>>,
+    mailbox: Mailbox<TaskRef<dyn Runnable>>,
     /// Tasks `call`ed onto this domain that have not started yet; an idle worker may
     /// take them from here.
-    fresh: Injector<Arc<dyn Runnable>>,
+    fresh: Injector<TaskRef<dyn Runnable>>,
     /// Tasks `parallel` placed on this domain, not yet started: they stay here (no
     /// domain takes them), so that `parallel` spreads its items as it promises.
-    pinned: Injector<Arc<dyn Runnable>>,
+    pinned: Injector<TaskRef<dyn Runnable>>,
     interrupter: OnceLock<Interrupter>,
     /// How many tasks wait in the run queue (published by the domain; read by `call`
     /// placement to prefer idle domains).
@@ -87,7 +88,7 @@ impl DomainShared {
 
     /// Hands a task to this domain from another thread, and wakes the domain if it
     /// sleeps.
-    fn push_inbox(&self, task: Arc<dyn Runnable>) {
+    fn push_inbox(&self, task: TaskRef<dyn Runnable>) {
         // A closed mailbox (the domain stopped) hands the task back: dropping it here
         // breaks the task -> domain -> mailbox -> task cycle.
         if let Ok(Pushed::Interrupt) = self.mailbox.push(task) {
@@ -107,7 +108,7 @@ impl DomainShared {
     /// A `pinned` task (from `parallel`) goes to a queue no other domain takes from.
     pub(crate) fn push_fresh(
         &self,
-        task: Arc<dyn Runnable>,
+        task: TaskRef<dyn Runnable>,
         workers: &[Arc<DomainShared>],
         pinned: bool,
     ) {
@@ -135,7 +136,7 @@ impl DomainShared {
 
     /// Takes a not-yet-started task that `thief` may run: not one `thief` created
     /// (a `call` never runs on its caller's domain). Gives up after a few tries.
-    fn steal_for(&self, thief: DomainId) -> Option<Arc<dyn Runnable>> {
+    fn steal_for(&self, thief: DomainId) -> Option<TaskRef<dyn Runnable>> {
         for _ in 0..4 {
             match self.fresh.steal() {
                 Steal::Success(t) if t.place().created_on() != thief => return Some(t),
@@ -193,9 +194,9 @@ pub(crate) struct DomainLocal {
     /// [`crate::trace_file`]); it hands its events to the run's file when dropped.
     /// Boxed: one word in the struct every turn touches, when the file is off.
     recorder: Option<Box<RefCell<Recorder>>>,
-    pub(crate) queue: RefCell<VecDeque<Arc<dyn Runnable>>>,
+    pub(crate) queue: RefCell<VecDeque<TaskRef<dyn Runnable>>>,
     /// The task being polled (moved here from the queue for the length of its turn).
-    pub(crate) current: RefCell<Option<Arc<dyn Runnable>>>,
+    pub(crate) current: RefCell<Option<TaskRef<dyn Runnable>>>,
     /// Its id, for the checks every operation makes ("is this my child?").
     current_id: Cell<Option<TaskId>>,
     /// The children of every task of this domain.
@@ -265,7 +266,7 @@ pub(crate) fn on_domain(shared: &Arc<DomainShared>) -> bool {
 }
 
 /// Queues a task whose `SCHEDULED` flag the caller just set.
-pub(crate) fn enqueue(task: Arc<dyn Runnable>) {
+pub(crate) fn enqueue(task: TaskRef<dyn Runnable>) {
     let task = try_with_domain(move |d| match d {
         Some(d) if Arc::ptr_eq(&d.shared, task.runner()) => {
             if d.tracing {
@@ -631,7 +632,7 @@ impl DomainLocal {
     }
 
     /// One turn of one task (through `root` if it is the root).
-    fn run_task(&self, task: Arc<dyn Runnable>, root: Option<&dyn PollRoot>) {
+    fn run_task(&self, task: TaskRef<dyn Runnable>, root: Option<&dyn PollRoot>) {
         let header = task.header();
         if header.is_complete() {
             return; // a stale entry: the task completed after it was queued
@@ -663,10 +664,11 @@ impl DomainLocal {
                 self.queue.borrow_mut().push_back(task);
             } else {
                 self.trace(id, TraceKind::Park);
-                if task.header().state.parked() {
-                    // Woken during its own turn: back to the queue at once. The wake
-                    // is reported now, so that a trace has one between every park
-                    // and the next turn.
+                // The queue's reference is given up in the same atomic operation,
+                // unless the task was woken during its own turn: back to the queue at
+                // once. The wake is reported now, so that a trace has one between
+                // every park and the next turn.
+                if let Some(task) = TaskRef::park(task) {
                     self.trace(id, TraceKind::Wake);
                     self.queue.borrow_mut().push_back(task);
                 }

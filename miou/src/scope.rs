@@ -38,7 +38,6 @@
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::id::TaskId;
@@ -46,6 +45,7 @@ use crate::point;
 use crate::promise::forget_child;
 use crate::scheduler::{DomainLocal, try_with_domain, with_domain};
 use crate::task::{self, Child};
+use crate::task_ref::TaskRef;
 
 /// Tag bit: the child's promise was dropped while the child was neither awaited nor
 /// cancelled.
@@ -269,15 +269,15 @@ fn tears_down(d: &DomainLocal) -> bool {
 }
 
 /// The current task's children in scope `n`, with their keys.
-fn members(d: &DomainLocal, n: u64) -> Vec<(usize, Arc<dyn Child>)> {
+fn members(d: &DomainLocal, n: u64) -> Vec<(usize, TaskRef<dyn Child>)> {
     children_where(d, |tag, _| scope_of(tag) == n)
 }
 
 /// The current task's children whose tag and child pass `keep`.
 fn children_where(
     d: &DomainLocal,
-    keep: impl Fn(u64, &Arc<dyn Child>) -> bool,
-) -> Vec<(usize, Arc<dyn Child>)> {
+    keep: impl Fn(u64, &TaskRef<dyn Child>) -> bool,
+) -> Vec<(usize, TaskRef<dyn Child>)> {
     let current = d.current.borrow();
     let me = current.as_ref().expect("a scope ends inside its task");
     let family = d.family.borrow();
@@ -296,7 +296,7 @@ fn children_where(
 
 /// Settles the current task's complete child `child` under `key`, whose promise is
 /// gone: forgets it (adopting what it handed up) and drops its result.
-fn settle(d: &DomainLocal, key: usize, child: Arc<dyn Child>) {
+fn settle(d: &DomainLocal, key: usize, child: TaskRef<dyn Child>) {
     forget_child(d, key, &*child);
     child.drop_output();
 }

@@ -352,19 +352,22 @@ where
     let parent_id = parent.header().id;
     let task = Task::new(d.next_id(), Some(parent_id), at, place, resources, make);
     // Tagged with the cancel scope being polled, if any: the child belongs to it.
-    let key = d
-        .family
-        .borrow_mut()
-        .insert(&parent.local().children, task.clone(), d.scope.get());
+    let key = d.family.borrow_mut().insert(
+        &parent.local().children,
+        task.clone().into_child(),
+        d.scope.get(),
+    );
     if d.tracing() {
         let runner_id = target.as_ref().map_or(d.id(), |(r, _)| r.id);
         d.trace_spawn(task.header().id, parent_id, runner_id, at);
     }
     match target {
-        None => d.queue.borrow_mut().push_back(task.clone()),
-        Some((target, pinned)) => target.push_fresh(task.clone(), d.runtime.workers(), pinned),
+        None => d.queue.borrow_mut().push_back(task.clone().into_runnable()),
+        Some((target, pinned)) => {
+            target.push_fresh(task.clone().into_runnable(), d.runtime.workers(), pinned)
+        }
     }
-    Promise::new(task, key)
+    Promise::new(task.into_handle(), key)
 }
 
 /// Chooses the domain for a `call`: never this one, never domain 0; a sleeping domain

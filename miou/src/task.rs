@@ -35,14 +35,16 @@ use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::pin::Pin;
+use std::ptr::NonNull;
 use std::sync::{Arc, OnceLock};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 
 use crate::error::{Error, Failure, Panic};
 use crate::family::Children;
 use crate::id::{DomainId, TaskId};
 use crate::ownership::Resource;
 use crate::scheduler::{DomainLocal, DomainShared};
+use crate::task_ref::{StateFirst, TaskRef};
 use crate::task_state::{TaskState, Wakeable};
 use crate::trace::TraceKind;
 
@@ -141,8 +143,14 @@ impl Place for Called {
     }
 }
 
-/// The part of a task every thread may see.
+/// The part of a task every thread may see. The state word comes first: a
+/// [`TaskRef`] finds it there (see [`StateFirst`]).
+#[repr(C)]
 pub(crate) struct Header {
+    /// Queued / cancel requested / complete, the count of references, and who to wake
+    /// at completion: the parent, waiting in `.await`, `cancel`, `await_first`... or in
+    /// its own teardown.
+    pub(crate) state: TaskState,
     pub(crate) id: TaskId,
     pub(crate) parent: Option<TaskId>,
     /// Where the task was created (`#[track_caller]` on `spawn`, `call`...; for the
@@ -150,9 +158,6 @@ pub(crate) struct Header {
     /// word: the task's runner-only data gave up its `closed` flag for it (see
     /// [`Children`]), so a task is no bigger for it.
     pub(crate) spawned_at: &'static Location<'static>,
-    /// Queued / cancel requested / complete, and who to wake at completion: the parent,
-    /// waiting in `.await`, `cancel`, `await_first`... or in its own teardown.
-    pub(crate) state: TaskState,
 }
 
 impl Header {
@@ -182,10 +187,10 @@ impl Header {
 
 /// What the runner does with a task: poll it, and reach its runner-only data.
 ///
-/// No `'static` bound here: `Arc<dyn Runnable>` (and `dyn Child`, `dyn Handle<T>`) are
-/// `'static` objects by default anyway, and without it a `Promise<T>`, whose `Drop` reads
-/// the child's header, needs no `T: 'static` bound of its own.
-pub(crate) trait Runnable: Send + Sync {
+/// No `'static` bound here: `TaskRef<dyn Runnable>` (and `dyn Child`, `dyn Handle<T>`)
+/// are `'static` objects by default anyway, and without it a `Promise<T>`, whose `Drop`
+/// reads the child's header, needs no `T: 'static` bound of its own.
+pub(crate) trait Runnable: StateFirst + Send + Sync {
     fn header(&self) -> &Header;
     /// Polls the task once on its runner. `Ready` when it completed.
     fn poll_once(&self, domain: &DomainLocal) -> Poll<()>;
@@ -201,6 +206,40 @@ pub(crate) trait Runnable: Send + Sync {
     ///
     /// [`place`]: Runnable::place
     fn runner(&self) -> &Arc<DomainShared>;
+}
+
+/// The views of a task reference the runtime keeps: the queues hold a task as
+/// [`Runnable`], the family table as [`Child`], its promise as [`Handle`]. Each is the
+/// same reference, coerced (see [`TaskRef::coerce`]).
+impl<D: Child + 'static> TaskRef<D> {
+    pub(crate) fn into_handle<T>(self) -> TaskRef<dyn Handle<T>>
+    where
+        D: Handle<T>,
+    {
+        TaskRef::coerce(self, |p| p as NonNull<dyn Handle<T>>)
+    }
+
+    pub(crate) fn into_child(self) -> TaskRef<dyn Child> {
+        TaskRef::coerce(self, |p| p as NonNull<dyn Child>)
+    }
+
+    pub(crate) fn into_runnable(self) -> TaskRef<dyn Runnable> {
+        TaskRef::coerce(self, |p| p as NonNull<dyn Runnable>)
+    }
+}
+
+impl<T> TaskRef<dyn Handle<T>> {
+    /// An upcast.
+    pub(crate) fn into_child(self) -> TaskRef<dyn Child> {
+        TaskRef::coerce(self, |p| p as NonNull<dyn Child>)
+    }
+}
+
+impl TaskRef<dyn Child> {
+    /// An upcast.
+    pub(crate) fn into_runnable(self) -> TaskRef<dyn Runnable> {
+        TaskRef::coerce(self, |p| p as NonNull<dyn Runnable>)
+    }
 }
 
 /// A child as its parent sees it, with the type of its result erased.
@@ -305,6 +344,8 @@ enum Stage<C, Fut: Future> {
     Consumed,
 }
 
+/// `repr(C)`, header first: see [`StateFirst`].
+#[repr(C)]
 pub(crate) struct Task<C, Fut: Future, P: Place> {
     header: Header,
     place: P,
@@ -325,6 +366,9 @@ unsafe impl<C, Fut: Future, P: Place> Send for Task<C, Fut, P> {}
 // SAFETY: see the `Send` impl above; shared references from other threads only touch
 // the header, which is `Sync`.
 unsafe impl<C, Fut: Future, P: Place> Sync for Task<C, Fut, P> {}
+// SAFETY: `Task` is `repr(C)` with its `Header` first, and `Header` is `repr(C)` with
+// its `TaskState` first.
+unsafe impl<C, Fut: Future, P: Place> StateFirst for Task<C, Fut, P> {}
 
 impl<C, Fut, P> Task<C, Fut, P>
 where
@@ -341,14 +385,14 @@ where
         place: P,
         resources: Vec<Arc<Resource>>,
         make: C,
-    ) -> Arc<Self> {
+    ) -> TaskRef<Self> {
         crate::ownership::adopt(id, &resources);
-        Arc::new(Task {
+        TaskRef::new(Task {
             header: Header {
+                state: TaskState::new(),
                 id,
                 parent,
                 spawned_at,
-                state: TaskState::new(),
             },
             place,
             local: TaskLocal::new(resources),
@@ -358,15 +402,10 @@ where
 
     /// A waker for this task that borrows the caller's reference instead of counting one.
     fn waker_ref(&self) -> ManuallyDrop<Waker> {
-        // SAFETY: every `Task` lives in an `Arc` (the only constructors, `new` and
-        // `root`, return one), so `self` points at the data of a live `Arc` allocation.
-        // The `Arc` rebuilt here is never dropped (it is wrapped in `ManuallyDrop` inside
-        // a `ManuallyDrop<Waker>`), so the strong count is left as it was; cloning the
-        // waker counts properly through `Wake`. The caller holds a strong reference for
-        // as long as it uses the waker (it is polling the task), so the allocation
-        // outlives it.
-        let arc = ManuallyDrop::new(unsafe { Arc::from_raw(self as *const Self) });
-        ManuallyDrop::new(Waker::from(ManuallyDrop::into_inner(arc)))
+        // SAFETY: every `Task` lives in the block of a `TaskRef` (the only constructors,
+        // `new` and `root`, return one), and the caller holds a reference for as long as
+        // it uses the waker (it is polling the task).
+        unsafe { crate::task_state::waker_ref(self) }
     }
 }
 
@@ -379,7 +418,11 @@ pub(crate) type RootTask = Task<fn() -> std::future::Ready<()>, std::future::Rea
 
 impl RootTask {
     /// The root of a run on `domain` (domain 0), queued, run at `run_at`.
-    pub(crate) fn root(id: TaskId, run_at: &'static Location<'static>, domain: Here) -> Arc<Self> {
+    pub(crate) fn root(
+        id: TaskId,
+        run_at: &'static Location<'static>,
+        domain: Here,
+    ) -> TaskRef<Self> {
         let never_built: fn() -> std::future::Ready<()> = || std::future::ready(());
         let task = RootTask::new(id, None, run_at, domain, Vec::new(), never_built);
         // Nothing in the stage: the root's body is its `RootTurn`. `Consumed` is also what
@@ -829,7 +872,7 @@ where
 /// the [`RootTask`] the queues and wakers hold carries only the header and the task's
 /// runner-only data.
 pub(crate) struct RootTurn<'a, F: Future> {
-    task: &'a Arc<RootTask>,
+    task: &'a TaskRef<RootTask>,
     /// `Some` until the future is dropped (when it returns, or in the teardown).
     fut: RefCell<Pin<&'a mut Option<F>>>,
     out: RefCell<Option<Result<F::Output, Error>>>,
@@ -840,7 +883,7 @@ pub(crate) struct RootTurn<'a, F: Future> {
 }
 
 impl<'a, F: Future> RootTurn<'a, F> {
-    pub(crate) fn new(task: &'a Arc<RootTask>, fut: Pin<&'a mut Option<F>>) -> Self {
+    pub(crate) fn new(task: &'a TaskRef<RootTask>, fut: Pin<&'a mut Option<F>>) -> Self {
         RootTurn {
             task,
             fut: RefCell::new(fut),
@@ -958,22 +1001,6 @@ where
     }
 }
 
-impl<C, Fut, P> Wake for Task<C, Fut, P>
-where
-    P: Place,
-    C: FnOnce() -> Fut + 'static,
-    Fut: Future + 'static,
-    Fut::Output: 'static,
-{
-    fn wake(self: Arc<Self>) {
-        crate::task_state::wake(self);
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        crate::task_state::wake_by_ref(self);
-    }
-}
-
 impl<C, Fut, P> Wakeable for Task<C, Fut, P>
 where
     P: Place,
@@ -981,12 +1008,8 @@ where
     Fut: Future + 'static,
     Fut::Output: 'static,
 {
-    fn state(&self) -> &TaskState {
-        &self.header.state
-    }
-
-    fn enqueue(self: Arc<Self>) {
-        crate::scheduler::enqueue(self);
+    fn enqueue(task: TaskRef<Self>) {
+        crate::scheduler::enqueue(task.into_runnable());
     }
 }
 
@@ -1038,17 +1061,17 @@ fn drop_stage_in_place<C, Fut: Future>(stage: &mut Stage<C, Fut>) -> std::thread
 }
 
 /// Puts a task at the back of its runner's queue, unless it is queued or complete.
-pub(crate) fn schedule(task: Arc<dyn Runnable>) {
+pub(crate) fn schedule(task: TaskRef<dyn Runnable>) {
     if task.header().state.schedule() {
         crate::scheduler::enqueue(task);
     }
 }
 
 /// Asks a task to cancel: it will tear down the next time its runner polls it.
-pub(crate) fn request_cancel(domain: &DomainLocal, task: Arc<dyn Child>) {
+pub(crate) fn request_cancel(domain: &DomainLocal, task: TaskRef<dyn Child>) {
     if task.header().state.request_cancel() {
         domain.trace(task.header().id, TraceKind::Cancel);
-        schedule(task);
+        schedule(task.into_runnable());
     }
 }
 

@@ -20,29 +20,37 @@
 //!   parent, seeing `COMPLETE` as it finishes, goes on without a wake-up. Either way a
 //!   wake-up is never lost and the slot is never touched by both at once; a task
 //!   nobody waits for completes with one atomic operation.
+//! - Above the flags, the word counts the task's references (see
+//!   [`TaskRef`](crate::task_ref::TaskRef)): the queue slot, the promise, the family
+//!   entry, each waker. Counting them here rather than in an `Arc` beside the word lets
+//!   a task that parks give up its queue's reference in the same compare-and-swap that
+//!   clears `SCHEDULED`: one atomic operation per park instead of two, and the block
+//!   is two words smaller.
 
-use std::sync::Arc;
-use std::task::Waker;
+use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
+use std::ptr::NonNull;
+use std::task::{RawWaker, RawWakerVTable, Waker};
 
-use crate::loom::{AtomicU32, Ordering, UnsafeCell};
+use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
+use crate::task_ref::{StateFirst, TaskRef};
 
-/// What a waker wakes: something with a state word that its runner's queue can take.
-/// Both methods of a task's `Waker` go through [`wake`] and [`wake_by_ref`] below, so
-/// the loom models, which wake a model task through the same two functions, check the
-/// very path every wake-up takes.
-pub(crate) trait Wakeable: Send + Sync {
-    /// The task's state word.
-    fn state(&self) -> &TaskState;
+/// What a waker wakes: a task whose state word its [`TaskRef`] counts in, and which
+/// its runner's queue can take. Every method of a task's `Waker` goes through the
+/// vtable below ([`waker`]), and from there through [`wake`] and [`wake_by_ref`], so
+/// the loom models, which wake a model task through the same vtable, check the very
+/// path every wake-up takes.
+pub(crate) trait Wakeable: StateFirst + Send + Sync + Sized + 'static {
     /// Puts the task at the back of its runner's queue (called once per enqueue the
-    /// state word grants).
-    fn enqueue(self: Arc<Self>);
+    /// state word grants), handing the queue the reference.
+    fn enqueue(task: TaskRef<Self>);
 }
 
 /// `Waker::wake`: records the wake-up in the state word and enqueues the task if the
 /// word says nobody else will (it was neither queued, in its turn, nor complete).
-pub(crate) fn wake<T: Wakeable>(task: Arc<T>) {
+pub(crate) fn wake<T: Wakeable>(task: TaskRef<T>) {
     if task.state().schedule() {
-        task.enqueue();
+        T::enqueue(task);
     }
 }
 
@@ -50,9 +58,80 @@ pub(crate) fn wake<T: Wakeable>(task: Arc<T>) {
 /// that arrives while the task is queued or in its turn (its own poll waking itself,
 /// or another thread at that moment) must be *recorded* (`NOTIFIED`), never filtered
 /// out before the state word sees it: a task that then parks would sleep for ever.
-pub(crate) fn wake_by_ref<T: Wakeable>(task: &Arc<T>) {
+pub(crate) fn wake_by_ref<T: Wakeable>(task: &TaskRef<T>) {
     if task.state().schedule() {
-        task.clone().enqueue();
+        T::enqueue(task.clone());
+    }
+}
+
+/// A waker for `task`, which takes over the reference. The runtime makes its wakers by
+/// borrowing ([`waker_ref`]) and lets `clone` count; the models and tests start here.
+#[cfg(test)]
+pub(crate) fn waker<T: Wakeable>(task: TaskRef<T>) -> Waker {
+    let raw = RawWaker::new(
+        TaskRef::into_raw(task).as_ptr().cast(),
+        &WakerOf::<T>::VTABLE,
+    );
+    // SAFETY: the vtable's functions below treat the data pointer as what it is, a
+    // `TaskRef<T>` turned into a raw pointer, and each keeps the count right: `clone`
+    // counts a reference, `wake` and `drop` give this one up, `wake_by_ref` neither.
+    unsafe { Waker::from_raw(raw) }
+}
+
+/// A waker for `task` that borrows the caller's reference instead of counting one:
+/// the caller keeps `task` alive for as long as it uses the waker (a turn polls with
+/// it), and cloning it counts a reference of its own as usual.
+///
+/// # Safety
+///
+/// `task` lives in the block of a [`TaskRef`] (as every task does: their constructors
+/// return one), and a reference to it is held while the waker is used.
+pub(crate) unsafe fn waker_ref<T: Wakeable>(task: &T) -> ManuallyDrop<Waker> {
+    let raw = RawWaker::new((task as *const T).cast(), &WakerOf::<T>::VTABLE);
+    // SAFETY: as in `waker`, by the caller's contract; the `ManuallyDrop` keeps this
+    // waker from giving up a reference it never counted.
+    ManuallyDrop::new(unsafe { Waker::from_raw(raw) })
+}
+
+/// The waker vtable of the tasks of type `T`.
+struct WakerOf<T>(PhantomData<T>);
+
+impl<T: Wakeable> WakerOf<T> {
+    const VTABLE: RawWakerVTable =
+        RawWakerVTable::new(Self::clone, Self::wake, Self::wake_by_ref, Self::drop);
+
+    /// The reference a waker's data pointer stands for, borrowed.
+    ///
+    /// # Safety
+    ///
+    /// `data` is the pointer of a live `TaskRef<T>` (see [`waker`]).
+    unsafe fn borrowed(data: *const ()) -> ManuallyDrop<TaskRef<T>> {
+        // SAFETY: the caller's contract; `ManuallyDrop` leaves the count alone.
+        ManuallyDrop::new(unsafe { TaskRef::from_raw(NonNull::new_unchecked(data as *mut T)) })
+    }
+
+    unsafe fn clone(data: *const ()) -> RawWaker {
+        // SAFETY: `data` is a waker's, which holds (or borrows) a live reference.
+        let task = unsafe { Self::borrowed(data) };
+        RawWaker::new(
+            TaskRef::into_raw((*task).clone()).as_ptr().cast(),
+            &Self::VTABLE,
+        )
+    }
+
+    unsafe fn wake(data: *const ()) {
+        // SAFETY: `data` is a waker's, which owns a reference: `wake` consumes it.
+        wake(unsafe { TaskRef::from_raw(NonNull::new_unchecked(data as *mut T)) });
+    }
+
+    unsafe fn wake_by_ref(data: *const ()) {
+        // SAFETY: `data` is a waker's, which holds (or borrows) a live reference.
+        wake_by_ref(&*unsafe { Self::borrowed(data) });
+    }
+
+    unsafe fn drop(data: *const ()) {
+        // SAFETY: `data` is a waker's, which owns a reference: it is given up here.
+        drop(unsafe { TaskRef::from_raw(NonNull::new_unchecked(data as *mut T)) });
     }
 }
 
@@ -71,10 +150,28 @@ const WAITER: u32 = 1 << 4;
 const NOTIFIED: u32 = 1 << 5;
 /// The parent is writing the waiter slot.
 const REGISTERING: u32 = 1 << 6;
+/// One reference, counted above the flags (see [`TaskRef`]).
+const REF_ONE: usize = 1 << 8;
 // ANCHOR_END: state_word
 
+/// The flags of the word, below its count of references.
+const FLAGS: usize = REF_ONE - 1;
+
+/// Whether a task that parked gave up its queue's reference (see [`TaskState::parked`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Parked {
+    /// It was woken during its turn: it stays `SCHEDULED`, and the queue's reference
+    /// goes back to the queue with it.
+    Again,
+    /// It is no longer scheduled, and the queue's reference is given up.
+    Idle,
+    /// As `Idle`, and that reference was the last: the caller frees the task.
+    Freed,
+}
+
 pub(crate) struct TaskState {
-    bits: AtomicU32,
+    /// The flags (the low byte) and the count of references (above).
+    word: AtomicUsize,
     /// The parent's waker: written under `REGISTERING`, taken by `complete` (see the
     /// module doc).
     waiter: UnsafeCell<Option<Waker>>,
@@ -84,43 +181,79 @@ pub(crate) struct TaskState {
 // parent, which takes it with a compare-and-swap that fails once `COMPLETE` is set), or
 // by the runner in `complete` after it set `COMPLETE` and saw `WAITER` without
 // `REGISTERING` (so the parent is not in its critical section and will never enter it
-// again). The release/acquire pairs on `bits` order the two accesses. `Waker` is
+// again). The release/acquire pairs on the word order the two accesses. `Waker` is
 // `Send + Sync`.
 unsafe impl Sync for TaskState {}
 
+/// A flag, as it sits in the word.
+const fn bit(flag: u32) -> usize {
+    flag as usize
+}
+
 impl TaskState {
-    /// A new task is created straight into a run queue.
+    /// A new task is created straight into a run queue, with one reference: the one
+    /// its [`TaskRef`] constructor returns.
     pub(crate) fn new() -> TaskState {
         TaskState {
-            bits: AtomicU32::new(SCHEDULED),
+            word: AtomicUsize::new(bit(SCHEDULED) | REF_ONE),
             waiter: UnsafeCell::new(None),
         }
     }
 
+    /// The flags.
     pub(crate) fn get(&self) -> u32 {
-        self.bits.load(Ordering::Acquire)
+        (self.word.load(Ordering::Acquire) & FLAGS) as u32
     }
 
     pub(crate) fn is_complete(&self) -> bool {
         self.get() & COMPLETE != 0
     }
 
+    /// How many references the word counts (for checks, tests and models).
+    pub(crate) fn refs(&self) -> usize {
+        self.word.load(Ordering::Acquire) / REF_ONE
+    }
+
+    /// Counts one more reference. Relaxed, as `Arc::clone`: a new reference is made
+    /// from an existing one, which keeps the task alive meanwhile.
+    pub(crate) fn ref_inc(&self) {
+        let before = self.word.fetch_add(REF_ONE, Ordering::Relaxed);
+        // A count that reaches the top of the word would wrap round to zero and free a
+        // task still in use: stop first, as `Arc` does (it would take 2^55 wakers).
+        if before > usize::MAX / 2 {
+            std::process::abort();
+        }
+    }
+
+    /// Gives up one reference. `true` if it was the last: the caller frees the task.
+    /// Release, then acquire for the last one, as `Arc`'s drop: every use of the task
+    /// through another reference happens before it is freed.
+    pub(crate) fn ref_dec(&self) -> bool {
+        let before = self.word.fetch_sub(REF_ONE, Ordering::Release);
+        if before & !FLAGS != REF_ONE {
+            return false;
+        }
+        crate::loom::fence(Ordering::Acquire);
+        true
+    }
+
     /// A wake-up. `true` if the caller must now enqueue the task (it was neither
     /// scheduled nor complete); otherwise it is queued or in its turn already, and the
     /// wake-up is recorded for the end of that turn.
     pub(crate) fn schedule(&self) -> bool {
-        let mut s = self.bits.load(Ordering::Acquire);
+        let (scheduled, notified) = (bit(SCHEDULED), bit(NOTIFIED));
+        let mut s = self.word.load(Ordering::Acquire);
         loop {
-            if s & COMPLETE != 0 || s & (SCHEDULED | NOTIFIED) == SCHEDULED | NOTIFIED {
+            if s & bit(COMPLETE) != 0 || s & (scheduled | notified) == scheduled | notified {
                 return false;
             }
-            let (next, enqueue) = if s & SCHEDULED != 0 {
-                (s | NOTIFIED, false)
+            let (next, enqueue) = if s & scheduled != 0 {
+                (s | notified, false)
             } else {
-                (s | SCHEDULED, true)
+                (s | scheduled, true)
             };
             match self
-                .bits
+                .word
                 .compare_exchange_weak(s, next, Ordering::AcqRel, Ordering::Acquire)
             {
                 Ok(_) => return enqueue,
@@ -132,27 +265,32 @@ impl TaskState {
     /// The runner ends a turn in which the task yielded: it goes back to the queue as
     /// it is (still `SCHEDULED`); a wake-up recorded meanwhile is now moot.
     pub(crate) fn yielded(&self) {
-        if self.bits.load(Ordering::Relaxed) & NOTIFIED != 0 {
-            self.bits.fetch_and(!NOTIFIED, Ordering::AcqRel);
+        if self.word.load(Ordering::Relaxed) & bit(NOTIFIED) != 0 {
+            self.word.fetch_and(!bit(NOTIFIED), Ordering::AcqRel);
         }
     }
 
-    /// The runner ends a turn in which the task parked. `true` if it was woken during
-    /// the turn and must go back to the queue now (it stays `SCHEDULED`); otherwise it
-    /// is no longer scheduled and the next wake-up enqueues it.
-    pub(crate) fn parked(&self) -> bool {
-        let mut s = self.bits.load(Ordering::Acquire);
+    /// The runner ends a turn in which the task parked. If it was woken during the
+    /// turn it must go back to the queue now ([`Parked::Again`]: it stays `SCHEDULED`);
+    /// otherwise it is no longer scheduled, the next wake-up enqueues it, and the
+    /// queue's reference is given up in the same compare-and-swap.
+    pub(crate) fn parked(&self) -> Parked {
+        let mut s = self.word.load(Ordering::Acquire);
         loop {
-            let next = if s & NOTIFIED != 0 {
-                s & !NOTIFIED
+            let next = if s & bit(NOTIFIED) != 0 {
+                s & !bit(NOTIFIED)
             } else {
-                s & !SCHEDULED
+                (s & !bit(SCHEDULED)) - REF_ONE
             };
             match self
-                .bits
+                .word
                 .compare_exchange_weak(s, next, Ordering::AcqRel, Ordering::Acquire)
             {
-                Ok(_) => return s & NOTIFIED != 0,
+                Ok(_) if s & bit(NOTIFIED) != 0 => return Parked::Again,
+                // AcqRel: as `ref_dec`, every use through another reference happened
+                // before, if this was the last one.
+                Ok(_) if next & !FLAGS == 0 => return Parked::Freed,
+                Ok(_) => return Parked::Idle,
                 Err(actual) => s = actual,
             }
         }
@@ -161,15 +299,15 @@ impl TaskState {
     /// Asks for cancellation; `true` if this call asked first and the task is not
     /// complete (the caller must then schedule it).
     pub(crate) fn request_cancel(&self) -> bool {
-        self.bits.fetch_or(CANCEL, Ordering::AcqRel) & (CANCEL | COMPLETE) == 0
+        self.word.fetch_or(bit(CANCEL), Ordering::AcqRel) & bit(CANCEL | COMPLETE) == 0
     }
 
     /// Publishes completion (the result is already stored) and returns the waker to
     /// wake, if the parent stored one.
     pub(crate) fn complete(&self, ok: bool) -> Option<Waker> {
         let flags = if ok { COMPLETE | COMPLETE_OK } else { COMPLETE };
-        let before = self.bits.fetch_or(flags, Ordering::AcqRel);
-        if before & (WAITER | REGISTERING) == WAITER {
+        let before = self.word.fetch_or(bit(flags), Ordering::AcqRel);
+        if before & bit(WAITER | REGISTERING) == bit(WAITER) {
             // SAFETY: `WAITER` without `REGISTERING`: the parent stored its waker and left
             // (its release pairs with our acquire), and `COMPLETE`, now set, keeps it
             // from coming back (see the `Sync` impl).
@@ -185,18 +323,18 @@ impl TaskState {
     /// Only the task's parent calls this, from its own thread: one registration at a
     /// time.
     pub(crate) fn register_waiter(&self, waker: &Waker) -> bool {
-        let mut s = self.bits.load(Ordering::Acquire);
+        let mut s = self.word.load(Ordering::Acquire);
         loop {
-            if s & COMPLETE != 0 {
+            if s & bit(COMPLETE) != 0 {
                 return true;
             }
             assert!(
-                s & REGISTERING == 0,
+                s & bit(REGISTERING) == 0,
                 "miou: a task's completion is awaited from one place at a time"
             );
-            match self.bits.compare_exchange_weak(
+            match self.word.compare_exchange_weak(
                 s,
-                s | REGISTERING,
+                s | bit(REGISTERING),
                 Ordering::Acquire,
                 Ordering::Acquire,
             ) {
@@ -212,15 +350,15 @@ impl TaskState {
                 _ => (*slot).replace(waker.clone()),
             }
         });
-        let mut s = s | REGISTERING;
+        let mut s = s | bit(REGISTERING);
         let complete = loop {
-            match self.bits.compare_exchange_weak(
+            match self.word.compare_exchange_weak(
                 s,
-                (s & !REGISTERING) | WAITER,
+                (s & !bit(REGISTERING)) | bit(WAITER),
                 Ordering::AcqRel,
                 Ordering::Acquire,
             ) {
-                Ok(_) => break s & COMPLETE != 0,
+                Ok(_) => break s & bit(COMPLETE) != 0,
                 Err(actual) => s = actual,
             }
         };

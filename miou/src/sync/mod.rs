@@ -104,17 +104,17 @@ fn after_park() {
 /// A task, identified across runs (task ids restart at every run, and runs may be
 /// nested or concurrent: the run's number, never reused, tells them apart).
 #[derive(Clone, Copy, PartialEq, Eq)]
-struct TaskRef {
+struct TaskInRun {
     run: RunId,
     task: TaskId,
 }
 
 /// The task being polled on this thread, if any.
-fn current_task_ref() -> Option<TaskRef> {
+fn current_task_in_run() -> Option<TaskInRun> {
     try_with_domain(|d| {
         let d = d?;
         let task = d.current_id()?;
-        Some(TaskRef {
+        Some(TaskInRun {
             run: d.shared.key().run,
             task,
         })

@@ -30,7 +30,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use super::wait_list::{WaitList, WaiterId};
-use super::{TaskRef, after_park, current_task_ref, lock_state, point_if_in_task};
+use super::{TaskInRun, after_park, current_task_in_run, lock_state, point_if_in_task};
 
 /// A mutual-exclusion lock for tasks, on one domain or across domains.
 ///
@@ -83,12 +83,12 @@ struct State {
     locked: bool,
     /// The task that took the lock (or was handed it), for the self-deadlock check and
     /// `Debug`; `None` outside a task.
-    owner: Option<TaskRef>,
+    owner: Option<TaskInRun>,
     /// The waiter the lock was handed to, which has not yet come to take it.
     handed: Option<WaiterId>,
     /// The tasks waiting for the lock, oldest first; each waiter's data is its task,
     /// the owner once it is handed the lock (`None` outside a task).
-    waiters: WaitList<Option<TaskRef>>,
+    waiters: WaitList<Option<TaskInRun>>,
 }
 
 impl State {
@@ -187,7 +187,7 @@ impl<T: ?Sized> Mutex<T> {
             return None;
         }
         s.locked = true;
-        s.owner = current_task_ref();
+        s.owner = current_task_in_run();
         Some(MutexGuard::new(self))
     }
 
@@ -301,7 +301,7 @@ impl<'a, T: ?Sized> Future for Lock<'a, T> {
         let mut s = lock_state(&this.mutex.state);
         match this.stage {
             Stage::Take => {
-                let me = current_task_ref();
+                let me = current_task_in_run();
                 if !s.locked {
                     s.locked = true;
                     s.owner = me;
