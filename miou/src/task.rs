@@ -792,7 +792,7 @@ where
             Stage::Finished(_) => return Polled::Reaping,
             _ => unreachable!("a task that is not complete holds its future or its value"),
         };
-        // SAFETY: the future lives inside the task's `Arc` allocation and is never moved:
+        // SAFETY: the future lives inside the task's block (see `TaskRef`) and is never moved:
         // it leaves the `Running` variant only by being dropped in place (assignment or
         // `mem::replace` of the whole stage, after which it is dropped, never polled).
         let fut = unsafe { Pin::new_unchecked(fut) };
@@ -1079,8 +1079,9 @@ pub(crate) fn request_cancel(domain: &DomainLocal, task: TaskRef<dyn Child>) {
 mod tests {
     use super::*;
 
-    /// What one task of B1 (`spawn(async move { i as u64 })`) costs beyond its `Arc`'s
-    /// two counts: the spawn site did not make it bigger (it took the place of a flag).
+    /// What one task of B1 (`spawn(async move { i as u64 })`) costs: its whole block,
+    /// counts of references included (they live in the state word, see `TaskRef`).
+    /// The spawn site did not make it bigger (it took the place of a flag).
     #[test]
     fn a_small_task_stays_small() {
         fn size<C: FnOnce() -> Fut, Fut: Future>(_: &C) -> usize {

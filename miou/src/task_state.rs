@@ -21,7 +21,7 @@
 //!   wake-up is never lost and the slot is never touched by both at once; a task
 //!   nobody waits for completes with one atomic operation.
 //! - Above the flags, the word counts the task's references (see
-//!   [`TaskRef`](crate::task_ref::TaskRef)): the queue slot, the promise, the family
+//!   [`TaskRef`]): the queue slot, the promise, the family
 //!   entry, each waker. Counting them here rather than in an `Arc` beside the word lets
 //!   a task that parks give up its queue's reference in the same compare-and-swap that
 //!   clears `SCHEDULED`: one atomic operation per park instead of two, and the block
@@ -37,7 +37,7 @@ use crate::task_ref::{StateFirst, TaskRef};
 
 /// What a waker wakes: a task whose state word its [`TaskRef`] counts in, and which
 /// its runner's queue can take. Every method of a task's `Waker` goes through the
-/// vtable below ([`waker`]), and from there through [`wake`] and [`wake_by_ref`], so
+/// vtable below ([`WakerOf`]), and from there through [`wake`] and [`wake_by_ref`], so
 /// the loom models, which wake a model task through the same vtable, check the very
 /// path every wake-up takes.
 pub(crate) trait Wakeable: StateFirst + Send + Sync + Sized + 'static {
@@ -104,7 +104,8 @@ impl<T: Wakeable> WakerOf<T> {
     ///
     /// # Safety
     ///
-    /// `data` is the pointer of a live `TaskRef<T>` (see [`waker`]).
+    /// `data` is the pointer of a live `TaskRef<T>`, made by `waker`, `waker_ref` or
+    /// `clone`.
     unsafe fn borrowed(data: *const ()) -> ManuallyDrop<TaskRef<T>> {
         // SAFETY: the caller's contract; `ManuallyDrop` leaves the count alone.
         ManuallyDrop::new(unsafe { TaskRef::from_raw(NonNull::new_unchecked(data as *mut T)) })
