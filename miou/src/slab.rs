@@ -45,6 +45,13 @@ impl<T> Slab<T> {
         }
     }
 
+    pub(crate) fn get(&self, key: usize) -> Option<&T> {
+        match self.slots.get(key)? {
+            Slot::Full(v) => Some(v),
+            Slot::Free(_) => None,
+        }
+    }
+
     pub(crate) fn get_mut(&mut self, key: usize) -> Option<&mut T> {
         match self.slots.get_mut(key)? {
             Slot::Full(v) => Some(v),

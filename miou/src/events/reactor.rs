@@ -12,6 +12,18 @@
 //! not lost, because the data it announced is still in the socket and the next attempt
 //! finds it. Spurious or stale events (a token reused after a close) only cause a
 //! harmless extra attempt.
+//!
+//! One thing is remembered per socket, to spare a read that would say `WouldBlock`:
+//! whether its receive buffer is known empty ([`Reactor::drained`]). A read that returns
+//! fewer bytes than it asked for from a stream, or says `WouldBlock`, found it empty; the
+//! next read then waits for an event before it tries. Data that arrives after that read
+//! raises an edge, which the next `select` reports and which forgets the mark, whether a
+//! task waits or not, so the rule above still holds: no data is left unread for want of
+//! an event. The end of the stream is the exception: the peer's close is reported once,
+//! perhaps with the last data, and no event follows it; a read that emptied the buffer
+//! after it must still try, and find the end. So once an event says the reading side is
+//! closed (or the socket failed), the mark is never honoured again. A request-response connection saves one `recv` per request this way (the
+//! one that used to find the buffer empty after the request was read), as tokio does.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -40,6 +52,12 @@ pub(crate) enum Direction {
 struct Waiters {
     readers: Vec<Syscall>,
     writers: Vec<Syscall>,
+    /// A read found the receive buffer empty, and no readable event came since (see
+    /// the module doc).
+    drained: bool,
+    /// An event said the reading side is closed, or the socket failed: final, and
+    /// reported once. A read then always tries (it returns the end or the error).
+    closed: bool,
 }
 
 /// The state of one domain's built-in backend, shared (on that domain's thread) by the
@@ -125,6 +143,23 @@ impl Reactor {
         }
     }
 
+    /// Whether the socket `key`'s receive buffer is known empty: a read then waits for
+    /// the next readable event before it tries (see the module doc).
+    pub(crate) fn drained(&self, key: usize) -> bool {
+        self.sources
+            .borrow()
+            .get(key)
+            .is_some_and(|w| w.drained && !w.closed)
+    }
+
+    /// A read of the socket `key` found its receive buffer empty (it said `WouldBlock`,
+    /// or a stream gave fewer bytes than asked for).
+    pub(crate) fn mark_drained(&self, key: usize) {
+        if let Some(w) = self.sources.borrow_mut().get_mut(key) {
+            w.drained = true;
+        }
+    }
+
     fn forget(&self, id: SyscallId) {
         if let Some(key) = self.waiting.borrow_mut().remove(&id) {
             if let Some(w) = self.sources.borrow_mut().get_mut(key) {
@@ -170,6 +205,9 @@ impl Reactor {
                 };
                 let failed = event.is_error();
                 if event.is_readable() || event.is_read_closed() || failed {
+                    // Whether a task waits or not: the next read must try.
+                    w.drained = false;
+                    w.closed |= event.is_read_closed() || failed;
                     for s in w.readers.drain(..) {
                         waiting.remove(&s.id());
                         signals.push(s.signal());

@@ -1,6 +1,8 @@
 //! The one way every socket operation is done: pass a scheduling point, try the system
 //! call, and only if it says `WouldBlock`, wait for the socket's next readiness event in
-//! that direction and try again.
+//! that direction and try again. A read waits first, without trying, when the last one
+//! found the receive buffer empty and no readable event came since (see
+//! [`Reactor::drained`]).
 
 use std::future::Future;
 use std::io::{self, Read, Write};
@@ -97,12 +99,43 @@ impl<S: Source> Registered<S> {
     ) -> io::Result<R> {
         point::point().await;
         loop {
+            if self.known_empty(direction) {
+                self.readiness(direction).await;
+            }
             match op(self.source()) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.readiness(direction).await,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.found_empty(direction);
+                    self.readiness(direction).await
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 r => return r,
             }
         }
+    }
+
+    /// Whether an operation in `direction` would find nothing to do: a read, when the
+    /// receive buffer is known empty (see [`Reactor::drained`]).
+    fn known_empty(&self, direction: Direction) -> bool {
+        direction == Direction::Read && self.reactor.drained(self.key)
+    }
+
+    /// An operation in `direction` said `WouldBlock`.
+    fn found_empty(&self, direction: Direction) {
+        if direction == Direction::Read {
+            self.reactor.mark_drained(self.key);
+        }
+    }
+
+    /// What a read of `asked` bytes from a stream returned: fewer, and more than none
+    /// (none is the end of the stream), means it emptied the receive buffer.
+    pub(crate) fn stream_read(&self, read: io::Result<usize>, asked: usize) -> io::Result<usize> {
+        if let Ok(n) = read
+            && n > 0
+            && n < asked
+        {
+            self.reactor.mark_drained(self.key);
+        }
+        read
     }
 
     /// Reads into `buf` from a stream socket. A scheduling point.
@@ -110,7 +143,11 @@ impl<S: Source> Registered<S> {
     where
         for<'a> &'a S: Read,
     {
-        self.io(Direction::Read, |mut s| s.read(buf)).await
+        let asked = buf.len();
+        self.io(Direction::Read, |mut s| {
+            self.stream_read(s.read(buf), asked)
+        })
+        .await
     }
 
     /// Reads exactly `buf.len()` bytes (`UnexpectedEof` if the stream ends first).
@@ -173,6 +210,9 @@ impl<S: Source> Registered<S> {
             state.passed = true;
         }
         loop {
+            if state.wait.is_none() && self.known_empty(direction) {
+                state.wait = Some(self.readiness(direction));
+            }
             if let Some(wait) = state.wait.as_mut() {
                 if Pin::new(wait).poll(cx).is_pending() {
                     return Poll::Pending;
@@ -181,6 +221,7 @@ impl<S: Source> Registered<S> {
             }
             match op(self.source()) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.found_empty(direction);
                     state.wait = Some(self.readiness(direction));
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

@@ -526,8 +526,11 @@ impl futures_io::AsyncRead for TcpStream {
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        this.io
-            .poll_io(cx, &mut this.reading, Direction::Read, |mut s| s.read(buf))
+        let asked = buf.len();
+        let io = &this.io;
+        io.poll_io(cx, &mut this.reading, Direction::Read, |mut s| {
+            io.stream_read(s.read(buf), asked)
+        })
     }
 }
 
