@@ -45,7 +45,7 @@ async fn serve(conn: TcpStream, shutdown: Shutdown) -> io::Result<()> {
         http1::Builder::new()
             .timer(rt::Timer) // for the header-read timeout
             .keep_alive(true)
-            .serve_connection(rt::Io(conn), service_fn(hello))
+            .serve_connection(rt::Io::new(conn), service_fn(hello))
     );
     let end = match either(http.as_mut(), shutdown.stop.wait()).await {
         Either::Left(end) => end,

@@ -993,7 +993,7 @@ fn hyper_header_read_timeout_runs_on_miou_time() {
                 let end = http1::Builder::new()
                     .timer(hyper_rt::Timer)
                     .header_read_timeout(TIMEOUT)
-                    .serve_connection(hyper_rt::Io(conn), service_fn(hello))
+                    .serve_connection(hyper_rt::Io::new(conn), service_fn(hello))
                     .await;
                 assert!(end.as_ref().is_err_and(|e| e.is_timeout()), "{end:?}");
                 took.push(start.elapsed());

@@ -13,7 +13,23 @@ use futures_io::{AsyncRead, AsyncWrite};
 /// A `futures-io` stream as hyper's [`Read`](hyper::rt::Read) and
 /// [`Write`](hyper::rt::Write).
 #[derive(Debug)]
-pub struct Io<T>(pub T);
+pub struct Io<T> {
+    stream: T,
+    /// How many bytes of hyper's buffer the next read is offered (see `poll_read`).
+    window: usize,
+}
+
+/// The smallest read window: more than most request heads.
+const MIN_WINDOW: usize = 2048;
+
+impl<T> Io<T> {
+    pub fn new(stream: T) -> Io<T> {
+        Io {
+            stream,
+            window: MIN_WINDOW,
+        }
+    }
+}
 
 impl<T: AsyncRead + Unpin> hyper::rt::Read for Io<T> {
     fn poll_read(
@@ -21,13 +37,26 @@ impl<T: AsyncRead + Unpin> hyper::rt::Read for Io<T> {
         cx: &mut Context<'_>,
         mut buf: hyper::rt::ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
-        // `futures-io` reads into initialised bytes; hyper's buffer may not be yet.
+        let this = self.get_mut();
+        // `futures-io` reads into initialised bytes, and hyper's buffer is not (it
+        // hands 8 KiB of fresh capacity at first, and more as it grows): zeroing all
+        // of it for every read costs more than reading a small request. So a read is
+        // offered a window that follows what reads return: twice as large after a
+        // read that filled it, back to the smallest after one that took less than half.
+        let window = this.window.min(buf.remaining());
         let n = ready!(
-            Pin::new(&mut self.get_mut().0)
-                .poll_read(cx, buf.initialize_unfilled())
+            Pin::new(&mut this.stream)
+                .poll_read(cx, buf.initialize_unfilled_to(window))
         )?;
+        this.window = if n == window {
+            window.saturating_mul(2).max(MIN_WINDOW)
+        } else if n < window / 2 {
+            MIN_WINDOW
+        } else {
+            window.max(MIN_WINDOW)
+        };
         // SAFETY: the first `n` bytes of the unfilled part were initialised (by
-        // `initialize_unfilled`) and then filled by the read.
+        // `initialize_unfilled_to`) and then filled by the read.
         unsafe { buf.advance(n) };
         Poll::Ready(Ok(()))
     }
@@ -41,21 +70,21 @@ impl<T: AsyncWrite + Unpin> hyper::rt::Write for Io<T> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().0).poll_write(cx, buf)
+        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
     }
 
     fn poll_flush(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().0).poll_flush(cx)
+        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
     }
 
     fn poll_shutdown(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().0).poll_close(cx)
+        Pin::new(&mut self.get_mut().stream).poll_close(cx)
     }
 }
 
