@@ -149,3 +149,36 @@ fn the_end_that_came_with_the_last_data_is_read() {
         assert_eq!(got, "bye", "read by {how:?}");
     }
 }
+
+/// A read into an empty buffer returns `Ok(0)` at once, also on a socket whose last
+/// read emptied the receive buffer. Regression: it made the system call, which Linux
+/// answers with `WouldBlock` while nothing is queued, and then waited for the peer's
+/// next bytes, which here never come.
+#[test]
+fn an_empty_read_after_a_short_one_returns_at_once() {
+    for how in [Read::Method, Read::Poll] {
+        let n = watchdog(20, move || {
+            Builder::new().domains(0).run(async move {
+                let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+                let addr = listener.local_addr().unwrap();
+                let (done, wait) = mpsc::channel::<()>();
+                let client = std::thread::spawn(move || {
+                    let mut s = std::net::TcpStream::connect(addr).unwrap();
+                    s.write_all(b"hi").unwrap();
+                    wait.recv().unwrap();
+                });
+                let (mut stream, _) = listener.accept().await.unwrap();
+                let mut buf = [0u8; 64];
+                let mut got = 0;
+                while got < 2 {
+                    got += read(&mut stream, &mut buf[got..], how).await;
+                }
+                let n = read(&mut stream, &mut [], how).await;
+                done.send(()).unwrap();
+                client.join().unwrap();
+                n
+            })
+        });
+        assert_eq!(n, 0, "read by {how:?}");
+    }
+}

@@ -13,17 +13,19 @@
 //! finds it. Spurious or stale events (a token reused after a close) only cause a
 //! harmless extra attempt.
 //!
-//! One thing is remembered per socket, to spare a read that would say `WouldBlock`:
-//! whether its receive buffer is known empty ([`Reactor::drained`]). A read that returns
-//! fewer bytes than it asked for from a stream, or says `WouldBlock`, found it empty; the
-//! next read then waits for an event before it tries. Data that arrives after that read
-//! raises an edge, which the next `select` reports and which forgets the mark, whether a
-//! task waits or not, so the rule above still holds: no data is left unread for want of
-//! an event. The end of the stream is the exception: the peer's close is reported once,
-//! perhaps with the last data, and no event follows it; a read that emptied the buffer
-//! after it must still try, and find the end. So once an event says the reading side is
-//! closed (or the socket failed), the mark is never honoured again. A request-response connection saves one `recv` per request this way (the
-//! one that used to find the buffer empty after the request was read), as tokio does.
+//! One thing is remembered per socket, to spare a TCP read that would say `WouldBlock`:
+//! whether its receive buffer is known empty ([`Reactor::drained`]). A TCP read that
+//! returns fewer bytes than it asked for, or says `WouldBlock`, found it empty; the next
+//! read then waits for an event before it tries (`Registered::read_once` in
+//! `net/io.rs`, which says when a short read does not mean that). Data that arrives
+//! after that read raises an edge, which the next `select` reports and which forgets the
+//! mark, whether a task waits or not, so the rule above still holds: no data is left
+//! unread for want of an event. The end of the stream is the exception: the peer's
+//! close is reported once, perhaps with the last data, and no event follows it; a read
+//! that emptied the buffer after it must still try, and find the end. So once an event
+//! says the reading side is closed (or the socket failed), the mark is never honoured
+//! again. A request-response connection saves one `recv` per request this way (the one
+//! that used to find the buffer empty after the request was read), as tokio does.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -55,8 +57,10 @@ struct Waiters {
     /// A read found the receive buffer empty, and no readable event came since (see
     /// the module doc).
     drained: bool,
-    /// An event said the reading side is closed, or the socket failed: final, and
-    /// reported once. A read then always tries (it returns the end or the error).
+    /// An event said the reading side is closed, or the socket failed: a read then
+    /// always tries (it returns the end or the error, which no later event may
+    /// announce). Kept for the socket's life: after an error that passes, the socket
+    /// only loses the mark's saving.
     closed: bool,
 }
 

@@ -1,8 +1,7 @@
 //! The one way every socket operation is done: pass a scheduling point, try the system
 //! call, and only if it says `WouldBlock`, wait for the socket's next readiness event in
-//! that direction and try again. A read waits first, without trying, when the last one
-//! found the receive buffer empty and no readable event came since (see
-//! [`Reactor::drained`]).
+//! that direction and try again. One exception, for TCP reads: see
+//! [`Registered::read_once`].
 
 use std::future::Future;
 use std::io::{self, Read, Write};
@@ -36,6 +35,10 @@ pub(crate) struct Registered<S: Source> {
 /// A `mio` socket and the public type of `net` that wraps it, for compile errors.
 pub(crate) trait Socket: Source {
     type Public: ?Sized;
+    /// Whether a read that returns fewer bytes than it asked for (but some) emptied the
+    /// receive buffer (see [`Registered::read_once`]). True of TCP; not of Unix streams,
+    /// whose reads also stop early at a message carrying descriptors or credentials.
+    const SHORT_READ_EMPTIES: bool = false;
 }
 
 impl Socket for mio::net::TcpListener {
@@ -43,6 +46,7 @@ impl Socket for mio::net::TcpListener {
 }
 impl Socket for mio::net::TcpStream {
     type Public = crate::net::TcpStream;
+    const SHORT_READ_EMPTIES: bool = true;
 }
 impl Socket for mio::net::UdpSocket {
     type Public = crate::net::UdpSocket;
@@ -99,60 +103,74 @@ impl<S: Source> Registered<S> {
     ) -> io::Result<R> {
         point::point().await;
         loop {
-            if self.known_empty(direction) {
-                self.readiness(direction).await;
-            }
             match op(self.source()) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.found_empty(direction);
-                    self.readiness(direction).await
-                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.readiness(direction).await,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 r => return r,
             }
         }
     }
 
-    /// Whether an operation in `direction` would find nothing to do: a read, when the
-    /// receive buffer is known empty (see [`Reactor::drained`]).
-    fn known_empty(&self, direction: Direction) -> bool {
-        direction == Direction::Read && self.reactor.drained(self.key)
-    }
-
-    /// An operation in `direction` said `WouldBlock`.
-    fn found_empty(&self, direction: Direction) {
-        if direction == Direction::Read {
-            self.reactor.mark_drained(self.key);
-        }
-    }
-
-    /// What a read of `asked` bytes from a stream returned: fewer, and more than none
-    /// (none is the end of the stream), means it emptied the receive buffer.
-    pub(crate) fn stream_read(&self, read: io::Result<usize>, asked: usize) -> io::Result<usize> {
-        if let Ok(n) = read
-            && n > 0
-            && n < asked
-        {
-            self.reactor.mark_drained(self.key);
-        }
-        read
-    }
-
     /// Reads into `buf` from a stream socket. A scheduling point.
     pub(crate) async fn read(&self, buf: &mut [u8]) -> io::Result<usize>
     where
+        S: Socket,
         for<'a> &'a S: Read,
     {
+        self.io(Direction::Read, |mut s| self.read_once(buf, |b| s.read(b)))
+            .await
+    }
+
+    /// One read of a stream into `buf`, for [`io`](Self::io) or
+    /// [`poll_io`](Self::poll_io): `read` is the system call, and an empty `buf` reads
+    /// nothing at once. On TCP
+    /// ([`Socket::SHORT_READ_EMPTIES`]), a read that returns fewer
+    /// bytes than it asked for (but some: none is the end of the stream) emptied the
+    /// receive buffer, as one that says `WouldBlock` found it empty: the socket is
+    /// marked drained ([`Reactor::mark_drained`]), and until a readable event forgets the
+    /// mark, the next read says `WouldBlock` without the system call, and so waits for
+    /// that event. A request-response connection makes one `recv` per request instead of
+    /// two this way, as with tokio.
+    ///
+    /// Only for TCP, and only where mio's readiness is edge-triggered (epoll, kqueue).
+    /// A Unix stream may stop a read early with data still queued (at a message that
+    /// carries descriptors, at an out-of-band mark), and no event would come for that
+    /// data. TCP does so at urgent data only (`MSG_OOB`, which a peer must send on
+    /// purpose); such a read then waits for the peer's next bytes, as tokio's does.
+    pub(crate) fn read_once(
+        &self,
+        buf: &mut [u8],
+        read: impl FnOnce(&mut [u8]) -> io::Result<usize>,
+    ) -> io::Result<usize>
+    where
+        S: Socket,
+    {
+        if buf.is_empty() {
+            // Nothing to read into: done, as `Read` allows. Not the system call: Linux
+            // answers an empty non-blocking `recv` with `WouldBlock` while nothing is
+            // queued, and the read would then wait for the peer's next bytes.
+            return Ok(0);
+        }
+        if !(S::SHORT_READ_EMPTIES && SHORT_READ_DRAINS) {
+            return read(buf);
+        }
+        if self.reactor.drained(self.key) {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
         let asked = buf.len();
-        self.io(Direction::Read, |mut s| {
-            self.stream_read(s.read(buf), asked)
-        })
-        .await
+        let r = read(buf);
+        match &r {
+            Ok(n) if *n > 0 && *n < asked => self.reactor.mark_drained(self.key),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.reactor.mark_drained(self.key),
+            _ => {}
+        }
+        r
     }
 
     /// Reads exactly `buf.len()` bytes (`UnexpectedEof` if the stream ends first).
     pub(crate) async fn read_exact(&self, mut buf: &mut [u8]) -> io::Result<()>
     where
+        S: Socket,
         for<'a> &'a S: Read,
     {
         while !buf.is_empty() {
@@ -210,9 +228,6 @@ impl<S: Source> Registered<S> {
             state.passed = true;
         }
         loop {
-            if state.wait.is_none() && self.known_empty(direction) {
-                state.wait = Some(self.readiness(direction));
-            }
             if let Some(wait) = state.wait.as_mut() {
                 if Pin::new(wait).poll(cx).is_pending() {
                     return Poll::Pending;
@@ -221,7 +236,6 @@ impl<S: Source> Registered<S> {
             }
             match op(self.source()) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.found_empty(direction);
                     state.wait = Some(self.readiness(direction));
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -241,6 +255,29 @@ impl<S: Source> Drop for Registered<S> {
         }
     }
 }
+
+/// Whether mio's readiness is edge-triggered here (epoll, kqueue), so that a short read
+/// of a TCP stream may mark it drained (see [`Registered::read_once`]): with the poll(2)
+/// emulation mio falls back to elsewhere, a socket is armed again only when an
+/// operation says `WouldBlock`, and a read that waited on the mark would wait for ever.
+const SHORT_READ_DRAINS: bool = cfg!(all(
+    not(mio_unsupported_force_poll_poll),
+    any(
+        target_os = "android",
+        target_os = "illumos",
+        target_os = "linux",
+        target_os = "redox",
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "ios",
+        target_os = "macos",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "tvos",
+        target_os = "visionos",
+        target_os = "watchos",
+    )
+));
 
 /// An operation in flight through a poll-based interface.
 #[derive(Default)]

@@ -526,10 +526,9 @@ impl futures_io::AsyncRead for TcpStream {
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        let asked = buf.len();
         let io = &this.io;
         io.poll_io(cx, &mut this.reading, Direction::Read, |mut s| {
-            io.stream_read(s.read(buf), asked)
+            io.read_once(buf, |b| s.read(b))
         })
     }
 }
