@@ -191,18 +191,27 @@ struct ModelTask {
     /// What the runner writes in a turn and the task's destructor reads: loom reports
     /// a race if the last reference, wherever it goes, is not ordered after the turn.
     turn: UnsafeCell<usize>,
+    /// The same, written by another holder of a reference (a parent writing its waker
+    /// slot, say) before it drops it.
+    owner: UnsafeCell<usize>,
+    /// Where an enqueued reference goes, if the model runs the turn it grants;
+    /// otherwise the queue's reference is dropped at once.
+    queue: Option<Arc<Mutex<Vec<TaskRef<ModelTask>>>>>,
 }
 
 // SAFETY: `repr(C)`, the state word first.
 unsafe impl StateFirst for ModelTask {}
-// SAFETY: `turn` is written by the runner in its turn and read by the destructor,
-// after the last reference: the protocol these models check (loom reports a race).
+// SAFETY: `turn` and `owner` are each written by one holder of a reference and read
+// by the destructor, after the last reference: the protocol these models check (loom
+// reports a race).
 unsafe impl Sync for ModelTask {}
 
 impl Wakeable for ModelTask {
     fn enqueue(task: TaskRef<Self>) {
-        // Counted; the queue's reference is dropped at once.
         task.enqueued.fetch_add(1, Ordering::SeqCst);
+        if let Some(queue) = task.queue.clone() {
+            queue.lock().unwrap().push(task);
+        }
     }
 }
 
@@ -211,6 +220,8 @@ impl Drop for ModelTask {
         // SAFETY: the last reference is gone: no one else reaches the task (the
         // protocol under test; loom reports a race if it is broken).
         self.turn.with_mut(|t| assert!(unsafe { *t } <= 1));
+        // SAFETY: as above.
+        self.owner.with_mut(|o| assert!(unsafe { *o } <= 1));
     }
 }
 
@@ -222,6 +233,8 @@ fn model_task() -> (TaskRef<ModelTask>, Arc<AtomicUsize>, Waker) {
         state: TaskState::new(),
         enqueued: enqueued.clone(),
         turn: UnsafeCell::new(0),
+        owner: UnsafeCell::new(0),
+        queue: None,
     });
     let waker = crate::task_state::waker(task.clone());
     (task, enqueued, waker)
@@ -233,6 +246,59 @@ fn turn_then_park(task: TaskRef<ModelTask>) -> bool {
     // SAFETY: the runner, in the task's turn, is the only one to touch its data.
     task.turn.with_mut(|t| unsafe { *t = 1 });
     TaskRef::park(task).is_some()
+}
+
+/// The path of a real turn: the runner polls with a waker that borrows the queue's
+/// reference (`waker_ref`), the future clones it for another thread, and the turn
+/// ends parked. That thread wakes the task (by value); a third, holding a reference of
+/// its own (as a promise does), writes the task's data and drops it. Whichever drops
+/// the last reference frees the task, once, after every use: an enqueued reference is
+/// taken by a second turn, on the runner, which parks it again. Loom reports a race if
+/// a free is not ordered after the turn or after the third thread's write (the park's
+/// compare-and-swap must acquire), and a leak if no one frees.
+#[test]
+fn a_borrowed_waker_cloned_away_and_the_last_reference_anywhere_free_once() {
+    loom::model(|| {
+        let queue = Arc::new(Mutex::new(Vec::new()));
+        let task = TaskRef::new(ModelTask {
+            state: TaskState::new(),
+            enqueued: Arc::new(AtomicUsize::new(0)),
+            turn: UnsafeCell::new(0),
+            owner: UnsafeCell::new(0),
+            queue: Some(queue.clone()),
+        });
+        let owner = task.clone();
+        let holder = thread::spawn(move || {
+            // SAFETY: only this holder writes `owner`; the destructor reads it after.
+            owner.owner.with_mut(|o| unsafe { *o = 1 });
+            drop(owner);
+        });
+        // The turn: a borrowed waker, cloned for another thread.
+        // SAFETY: `task` is the queue's reference, held until the park below.
+        let borrowed = unsafe { crate::task_state::waker_ref(TaskRef::as_non_null(&task)) };
+        let cloned = (*borrowed).clone();
+        let waker = thread::spawn(move || cloned.wake());
+        let mut queued = Some(task);
+        while let Some(task) = queued {
+            // SAFETY: the runner, in the task's turn, is the only one to touch `turn`.
+            task.turn.with_mut(|t| unsafe { *t = 1 });
+            queued = TaskRef::park(task);
+        }
+        waker.join().unwrap();
+        holder.join().unwrap();
+        // A wake-up that came after the park queued the task: its turn parks it again,
+        // with what may now be the last reference.
+        let again = queue.lock().unwrap().pop();
+        if let Some(task) = again {
+            let mut queued = Some(task);
+            while let Some(task) = queued {
+                // SAFETY: as above.
+                task.turn.with_mut(|t| unsafe { *t = 1 });
+                queued = TaskRef::park(task);
+            }
+        }
+        assert!(queue.lock().unwrap().is_empty(), "queued twice");
+    });
 }
 
 /// How a waker is used.

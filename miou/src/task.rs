@@ -160,6 +160,9 @@ pub(crate) struct Header {
     pub(crate) spawned_at: &'static Location<'static>,
 }
 
+// `StateFirst` for `Task` rests on this (and on `Task` being `repr(C)`, header first).
+const _: () = assert!(std::mem::offset_of!(Header, state) == 0);
+
 impl Header {
     pub(crate) fn state(&self) -> u32 {
         self.state.get()
@@ -216,29 +219,34 @@ impl<D: Child + 'static> TaskRef<D> {
     where
         D: Handle<T>,
     {
-        TaskRef::coerce(self, |p| p as NonNull<dyn Handle<T>>)
+        // SAFETY: an unsizing coercion.
+        unsafe { TaskRef::coerce(self, |p| p as NonNull<dyn Handle<T>>) }
     }
 
     pub(crate) fn into_child(self) -> TaskRef<dyn Child> {
-        TaskRef::coerce(self, |p| p as NonNull<dyn Child>)
+        // SAFETY: an unsizing coercion, or an upcast.
+        unsafe { TaskRef::coerce(self, |p| p as NonNull<dyn Child>) }
     }
 
     pub(crate) fn into_runnable(self) -> TaskRef<dyn Runnable> {
-        TaskRef::coerce(self, |p| p as NonNull<dyn Runnable>)
+        // SAFETY: an unsizing coercion, or an upcast.
+        unsafe { TaskRef::coerce(self, |p| p as NonNull<dyn Runnable>) }
     }
 }
 
 impl<T> TaskRef<dyn Handle<T>> {
     /// An upcast.
     pub(crate) fn into_child(self) -> TaskRef<dyn Child> {
-        TaskRef::coerce(self, |p| p as NonNull<dyn Child>)
+        // SAFETY: an unsizing coercion, or an upcast.
+        unsafe { TaskRef::coerce(self, |p| p as NonNull<dyn Child>) }
     }
 }
 
 impl TaskRef<dyn Child> {
     /// An upcast.
     pub(crate) fn into_runnable(self) -> TaskRef<dyn Runnable> {
-        TaskRef::coerce(self, |p| p as NonNull<dyn Runnable>)
+        // SAFETY: an unsizing coercion, or an upcast.
+        unsafe { TaskRef::coerce(self, |p| p as NonNull<dyn Runnable>) }
     }
 }
 
@@ -399,14 +407,6 @@ where
             stage: RefCell::new(Stage::Init(make)),
         })
     }
-
-    /// A waker for this task that borrows the caller's reference instead of counting one.
-    fn waker_ref(&self) -> ManuallyDrop<Waker> {
-        // SAFETY: every `Task` lives in the block of a `TaskRef` (the only constructors,
-        // `new` and `root`, return one), and the caller holds a reference for as long as
-        // it uses the waker (it is polling the task).
-        unsafe { crate::task_state::waker_ref(self) }
-    }
 }
 
 /// The root task as other threads and the run see it: a [`Task`] whose stage stays
@@ -444,9 +444,9 @@ pub(crate) trait Body {
     type Task: Runnable;
 
     fn task(&self) -> &Self::Task;
-    /// A waker for the task that borrows the caller's reference (see
-    /// [`Task::waker_ref`]).
-    fn waker(&self) -> ManuallyDrop<Waker>;
+    /// A waker for the task that borrows the reference `domain` polls it through
+    /// instead of counting one (see [`crate::task_state::waker_ref`]).
+    fn waker(&self, domain: &DomainLocal) -> ManuallyDrop<Waker>;
     /// The domain polling the task takes it, if it had no runner yet.
     fn start_on(&self, domain: &Arc<DomainShared>);
     /// Polls the future once, in a turn it begins (see [`crate::turn`]); on the first
@@ -486,7 +486,7 @@ pub(crate) trait Body {
         if self.task().local().in_teardown() {
             return self.poll_teardown(domain);
         }
-        let waker = self.waker();
+        let waker = self.waker(domain);
         let mut cx = Context::from_waker(&waker);
         match self.poll_future(domain, &mut cx) {
             Polled::Pending => Poll::Pending,
@@ -576,7 +576,7 @@ pub(crate) trait Body {
             }
         }
         {
-            let waker = self.waker();
+            let waker = self.waker(domain);
             let family = domain.family.borrow();
             let mut td = local.teardown();
             while let Some(k) = td.next {
@@ -659,7 +659,7 @@ pub(crate) trait Body {
     fn poll_reap(&self, domain: &DomainLocal) -> Poll<()> {
         let local = self.task().local();
         {
-            let waker = self.waker();
+            let waker = self.waker(domain);
             let family = domain.family.borrow();
             let mut key = local.children.first();
             while let Some(k) = key {
@@ -763,8 +763,21 @@ where
     }
 
     #[inline]
-    fn waker(&self) -> ManuallyDrop<Waker> {
-        self.waker_ref()
+    fn waker(&self, domain: &DomainLocal) -> ManuallyDrop<Waker> {
+        // The waker's pointer comes from the queue's reference, not from `&self`: a
+        // clone of the waker may be the last reference, and free the block through it.
+        let current = domain.current.borrow();
+        let task = current
+            .as_ref()
+            .expect("a task is polled as its domain's current task");
+        debug_assert!(std::ptr::eq(
+            TaskRef::addr(task),
+            (self as *const Self).cast()
+        ));
+        // SAFETY: `task` is the reference `run_task` holds in `current` for the whole
+        // turn, to this very task (same address, so `Self` is its type), and the waker
+        // is used only during the turn.
+        unsafe { crate::task_state::waker_ref(TaskRef::as_non_null(task).cast::<Self>()) }
     }
 
     #[inline]
@@ -918,8 +931,9 @@ impl<F: Future> Body for RootTurn<'_, F> {
         self.task
     }
 
-    fn waker(&self) -> ManuallyDrop<Waker> {
-        self.task.waker_ref()
+    fn waker(&self, _: &DomainLocal) -> ManuallyDrop<Waker> {
+        // SAFETY: `run` holds the root's reference, `self.task`, for the whole run.
+        unsafe { crate::task_state::waker_ref(TaskRef::as_non_null(self.task)) }
     }
 
     fn start_on(&self, _: &Arc<DomainShared>) {}

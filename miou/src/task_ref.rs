@@ -54,7 +54,8 @@ impl<D: StateFirst> TaskRef<D> {
     /// Moves `task` into a block of its own; its state word counts this reference (a
     /// new [`TaskState`] counts one).
     pub(crate) fn new(task: D) -> TaskRef<D> {
-        let ptr = NonNull::from(Box::leak(Box::new(task)));
+        // SAFETY: `Box::into_raw` never returns null.
+        let ptr = unsafe { NonNull::new_unchecked(Box::into_raw(Box::new(task))) };
         let this = TaskRef {
             ptr,
             _owns: PhantomData,
@@ -94,10 +95,16 @@ impl<D: ?Sized + StateFirst> TaskRef<D> {
     }
 
     /// The same reference as another type of pointer to the same block: an unsizing or
-    /// upcasting coercion (`|p| p` where the result type says which), never another
-    /// address.
+    /// upcasting coercion (`|p| p as NonNull<dyn Trait>`).
+    ///
+    /// # Safety
+    ///
+    /// `f` is such a coercion: it returns the pointer it is given, as a pointer to the
+    /// same value (a `cast` to another type would give the block's last reference the
+    /// wrong size and destructor to free it with). The address is checked; the type is
+    /// the caller's promise.
     #[inline]
-    pub(crate) fn coerce<E: ?Sized + StateFirst>(
+    pub(crate) unsafe fn coerce<E: ?Sized + StateFirst>(
         this: TaskRef<D>,
         f: impl FnOnce(NonNull<D>) -> NonNull<E>,
     ) -> TaskRef<E> {
@@ -112,6 +119,12 @@ impl<D: ?Sized + StateFirst> TaskRef<D> {
             ptr: coerced,
             _owns: PhantomData,
         }
+    }
+
+    /// The pointer of the block, without giving the reference up: a waker may borrow
+    /// it ([`crate::task_state::waker_ref`]).
+    pub(crate) fn as_non_null(this: &TaskRef<D>) -> NonNull<D> {
+        this.ptr
     }
 
     /// The address of the block, for comparing with a waker's data pointer.
@@ -292,7 +305,9 @@ mod tests {
             }
         }
         let (task, freed, _) = counted();
-        let named: TaskRef<dyn Named> = TaskRef::coerce(task, |p| p as NonNull<dyn Named>);
+        // SAFETY: an unsizing coercion.
+        let named: TaskRef<dyn Named> =
+            unsafe { TaskRef::coerce(task, |p| p as NonNull<dyn Named>) };
         assert_eq!(named.name(), "counted");
         assert_eq!(named.state().refs(), 1);
         drop(named);

@@ -84,10 +84,11 @@ pub(crate) fn waker<T: Wakeable>(task: TaskRef<T>) -> Waker {
 ///
 /// # Safety
 ///
-/// `task` lives in the block of a [`TaskRef`] (as every task does: their constructors
-/// return one), and a reference to it is held while the waker is used.
-pub(crate) unsafe fn waker_ref<T: Wakeable>(task: &T) -> ManuallyDrop<Waker> {
-    let raw = RawWaker::new((task as *const T).cast(), &WakerOf::<T>::VTABLE);
+/// `task` is the pointer of a live [`TaskRef`] ([`TaskRef::as_non_null`]: a pointer
+/// that may free the block, which a clone of this waker may do once it is the last
+/// reference), held while the waker is used.
+pub(crate) unsafe fn waker_ref<T: Wakeable>(task: NonNull<T>) -> ManuallyDrop<Waker> {
+    let raw = RawWaker::new(task.as_ptr().cast_const().cast(), &WakerOf::<T>::VTABLE);
     // SAFETY: as in `waker`, by the caller's contract; the `ManuallyDrop` keeps this
     // waker from giving up a reference it never counted.
     ManuallyDrop::new(unsafe { Waker::from_raw(raw) })
@@ -220,7 +221,8 @@ impl TaskState {
     pub(crate) fn ref_inc(&self) {
         let before = self.word.fetch_add(REF_ONE, Ordering::Relaxed);
         // A count that reaches the top of the word would wrap round to zero and free a
-        // task still in use: stop first, as `Arc` does (it would take 2^55 wakers).
+        // task still in use: stop first, as `Arc` does (at 2^55 references on a 64-bit
+        // target, 2^23 on a 32-bit one).
         if before > usize::MAX / 2 {
             std::process::abort();
         }
