@@ -25,6 +25,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
+use std::ptr::NonNull;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -199,6 +200,9 @@ pub(crate) struct DomainLocal {
     pub(crate) current: RefCell<Option<TaskRef<dyn Runnable>>>,
     /// Its id, for the checks every operation makes ("is this my child?").
     current_id: Cell<Option<TaskId>>,
+    /// Its block, as the pointer of the reference in `current`: what its turn's waker
+    /// borrows (see `Body::waker`).
+    current_block: Cell<Option<NonNull<()>>>,
     /// The children of every task of this domain.
     pub(crate) family: RefCell<Family>,
     /// The turn under way: its points left, and whether one ended it.
@@ -328,6 +332,7 @@ impl DomainLocal {
             queue: RefCell::new(VecDeque::new()),
             current: RefCell::new(None),
             current_id: Cell::new(None),
+            current_block: Cell::new(None),
             family: RefCell::new(Family::new()),
             next_task: Cell::new(1),
             hooks: RefCell::new(Vec::new()),
@@ -377,6 +382,12 @@ impl DomainLocal {
     #[inline]
     pub(crate) fn current_id(&self) -> Option<TaskId> {
         self.current_id.get()
+    }
+
+    /// The block of the task being polled, from the reference the domain holds for
+    /// its turn (see `Body::waker`).
+    pub(crate) fn current_block(&self) -> Option<NonNull<()>> {
+        self.current_block.get()
     }
 
     /// Whether trace events are reported (to skip building them otherwise).
@@ -642,6 +653,8 @@ impl DomainLocal {
         let root = root.filter(|_| header.parent.is_none());
         self.ran.set(true);
         self.trace(id, TraceKind::Resume);
+        self.current_block
+            .set(Some(TaskRef::as_non_null(&task).cast::<()>()));
         *self.current.borrow_mut() = Some(task);
         self.current_id.set(Some(id));
         let polled = {
@@ -653,6 +666,7 @@ impl DomainLocal {
             }
         };
         self.current_id.set(None);
+        self.current_block.set(None);
         let task = self.current.borrow_mut().take().expect("the current task");
         // Asked whatever the outcome: a task can complete in a turn a point also ended
         // (a combinator's other branch), and the next turn must start clear.

@@ -766,18 +766,17 @@ where
     fn waker(&self, domain: &DomainLocal) -> ManuallyDrop<Waker> {
         // The waker's pointer comes from the queue's reference, not from `&self`: a
         // clone of the waker may be the last reference, and free the block through it.
-        let current = domain.current.borrow();
-        let task = current
-            .as_ref()
+        let block = domain
+            .current_block()
             .expect("a task is polled as its domain's current task");
         debug_assert!(std::ptr::eq(
-            TaskRef::addr(task),
-            (self as *const Self).cast()
+            block.as_ptr(),
+            (self as *const Self).cast_mut().cast()
         ));
-        // SAFETY: `task` is the reference `run_task` holds in `current` for the whole
-        // turn, to this very task (same address, so `Self` is its type), and the waker
-        // is used only during the turn.
-        unsafe { crate::task_state::waker_ref(TaskRef::as_non_null(task).cast::<Self>()) }
+        // SAFETY: `block` is the pointer of the reference `run_task` holds in `current`
+        // for the whole turn, to this very task (same address, so `Self` is its type),
+        // and the waker is used only during the turn.
+        unsafe { crate::task_state::waker_ref(block.cast::<Self>()) }
     }
 
     #[inline]
