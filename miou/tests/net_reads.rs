@@ -1,8 +1,10 @@
-//! A read from a stream that emptied the receive buffer (it got fewer bytes than it
-//! asked for) makes the next read wait for a readable event before it tries. These
+//! A read from a TCP stream that emptied the receive buffer (it got fewer bytes than
+//! it asked for) makes the next read wait for a readable event before it tries. These
 //! tests pin what makes that safe: data that arrives while no task waits on the socket
 //! raises an event that the domain sees in its next look at the kernel, and the next
-//! read finds the data instead of waiting for an event that already came.
+//! read finds the data instead of waiting for an event that already came; the end of
+//! the stream, which raises no event after the last data, is still read; and a read
+//! into an empty buffer returns at once.
 
 mod common;
 
