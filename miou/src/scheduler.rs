@@ -201,7 +201,8 @@ pub(crate) struct DomainLocal {
     /// Its id, for the checks every operation makes ("is this my child?").
     current_id: Cell<Option<TaskId>>,
     /// Its block, as the pointer of the reference in `current`: what its turn's waker
-    /// borrows (see `Body::waker`).
+    /// borrows (see `Body::waker`). Kept beside `current` so that every turn need not
+    /// borrow that `RefCell` for it (4 instructions a turn, by callgrind).
     current_block: Cell<Option<NonNull<()>>>,
     /// The children of every task of this domain.
     pub(crate) family: RefCell<Family>,

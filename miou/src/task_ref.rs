@@ -145,20 +145,19 @@ impl<D: ?Sized + StateFirst> TaskRef<D> {
             }
             Parked::Freed => {
                 // SAFETY: the word counted no reference but this one, now given up.
-                unsafe { this.free() };
+                unsafe { TaskRef::free(TaskRef::into_raw(this)) };
                 None
             }
         }
     }
 
-    /// Frees the block.
+    /// Frees the block `ptr` points at.
     ///
     /// # Safety
     ///
-    /// The count reached zero with this reference's release (with the acquire that
-    /// orders every other reference's use before): no one else can reach the block.
-    unsafe fn free(self) {
-        let ptr = TaskRef::into_raw(self);
+    /// The count reached zero with the release of the last reference (with the acquire
+    /// that orders every other reference's use before): no one else can reach the block.
+    unsafe fn free(ptr: NonNull<D>) {
         // SAFETY: the block was made by `Box::new` in `TaskRef::new` (a coercion keeps
         // the address and gives the layout of the same value), and no reference is left.
         drop(unsafe { Box::from_raw(ptr.as_ptr()) });
@@ -180,12 +179,8 @@ impl<D: ?Sized + StateFirst> Drop for TaskRef<D> {
     #[inline]
     fn drop(&mut self) {
         if self.state().ref_dec() {
-            let this = TaskRef {
-                ptr: self.ptr,
-                _owns: PhantomData,
-            };
             // SAFETY: this was the last reference (`ref_dec` said so, after its acquire).
-            unsafe { this.free() };
+            unsafe { TaskRef::free(self.ptr) };
         }
     }
 }

@@ -68,14 +68,10 @@ pub(crate) fn wake_by_ref<T: Wakeable>(task: &TaskRef<T>) {
 /// borrowing ([`waker_ref`]) and lets `clone` count; the models and tests start here.
 #[cfg(test)]
 pub(crate) fn waker<T: Wakeable>(task: TaskRef<T>) -> Waker {
-    let raw = RawWaker::new(
-        TaskRef::into_raw(task).as_ptr().cast(),
-        &WakerOf::<T>::VTABLE,
-    );
-    // SAFETY: the vtable's functions below treat the data pointer as what it is, a
-    // `TaskRef<T>` turned into a raw pointer, and each keeps the count right: `clone`
-    // counts a reference, `wake` and `drop` give this one up, `wake_by_ref` neither.
-    unsafe { Waker::from_raw(raw) }
+    // SAFETY: the pointer stands for the reference `into_raw` gave up, which the waker
+    // now holds: it lives as long as the waker, and the waker's `drop` or `wake` gives
+    // it up.
+    ManuallyDrop::into_inner(unsafe { waker_ref(TaskRef::into_raw(task)) })
 }
 
 /// A waker for `task` that borrows the caller's reference instead of counting one:
@@ -89,8 +85,11 @@ pub(crate) fn waker<T: Wakeable>(task: TaskRef<T>) -> Waker {
 /// reference), held while the waker is used.
 pub(crate) unsafe fn waker_ref<T: Wakeable>(task: NonNull<T>) -> ManuallyDrop<Waker> {
     let raw = RawWaker::new(task.as_ptr().cast_const().cast(), &WakerOf::<T>::VTABLE);
-    // SAFETY: as in `waker`, by the caller's contract; the `ManuallyDrop` keeps this
-    // waker from giving up a reference it never counted.
+    // SAFETY: the vtable's functions below treat the data pointer as what it is, the
+    // pointer of a `TaskRef<T>`, and each keeps the count right: `clone` counts a
+    // reference, `wake` and `drop` give one up, `wake_by_ref` neither. The caller's
+    // contract keeps the block alive; the `ManuallyDrop` keeps this waker from giving
+    // up a reference it never counted.
     ManuallyDrop::new(unsafe { Waker::from_raw(raw) })
 }
 
@@ -101,15 +100,25 @@ impl<T: Wakeable> WakerOf<T> {
     const VTABLE: RawWakerVTable =
         RawWakerVTable::new(Self::clone, Self::wake, Self::wake_by_ref, Self::drop);
 
-    /// The reference a waker's data pointer stands for, borrowed.
+    /// The reference a waker's data pointer stands for.
     ///
     /// # Safety
     ///
     /// `data` is the pointer of a live `TaskRef<T>`, made by `waker`, `waker_ref` or
-    /// `clone`.
+    /// `clone`, and the reference is the waker's to give up.
+    unsafe fn owned(data: *const ()) -> TaskRef<T> {
+        // SAFETY: the caller's contract; a waker's pointer is never null.
+        unsafe { TaskRef::from_raw(NonNull::new_unchecked(data.cast_mut().cast())) }
+    }
+
+    /// The same, borrowed: the count is left alone.
+    ///
+    /// # Safety
+    ///
+    /// As for [`owned`](Self::owned), but the reference may be borrowed.
     unsafe fn borrowed(data: *const ()) -> ManuallyDrop<TaskRef<T>> {
-        // SAFETY: the caller's contract; `ManuallyDrop` leaves the count alone.
-        ManuallyDrop::new(unsafe { TaskRef::from_raw(NonNull::new_unchecked(data as *mut T)) })
+        // SAFETY: the caller's contract; `ManuallyDrop` never gives the reference up.
+        ManuallyDrop::new(unsafe { Self::owned(data) })
     }
 
     unsafe fn clone(data: *const ()) -> RawWaker {
@@ -123,7 +132,7 @@ impl<T: Wakeable> WakerOf<T> {
 
     unsafe fn wake(data: *const ()) {
         // SAFETY: `data` is a waker's, which owns a reference: `wake` consumes it.
-        wake(unsafe { TaskRef::from_raw(NonNull::new_unchecked(data as *mut T)) });
+        wake(unsafe { Self::owned(data) });
     }
 
     unsafe fn wake_by_ref(data: *const ()) {
@@ -133,7 +142,7 @@ impl<T: Wakeable> WakerOf<T> {
 
     unsafe fn drop(data: *const ()) {
         // SAFETY: `data` is a waker's, which owns a reference: it is given up here.
-        drop(unsafe { TaskRef::from_raw(NonNull::new_unchecked(data as *mut T)) });
+        drop(unsafe { Self::owned(data) });
     }
 }
 

@@ -50,18 +50,28 @@ pub(crate) enum Direction {
     Write,
 }
 
+/// What reads know of a socket's receive buffer.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+enum Reading {
+    /// Nothing: a read must try.
+    #[default]
+    Unknown,
+    /// A read found it empty, and no readable event came since: the next read waits
+    /// for one before it tries.
+    Drained,
+    /// An event said the reading side is closed, or the socket failed: a read always
+    /// tries (it returns the end or the error, which no later event may announce).
+    /// Kept for the socket's life: after an error that passes, the socket only loses
+    /// the mark's saving.
+    Closed,
+}
+
 #[derive(Default)]
 struct Waiters {
     readers: Vec<Syscall>,
     writers: Vec<Syscall>,
-    /// A read found the receive buffer empty, and no readable event came since (see
-    /// the module doc).
-    drained: bool,
-    /// An event said the reading side is closed, or the socket failed: a read then
-    /// always tries (it returns the end or the error, which no later event may
-    /// announce). Kept for the socket's life: after an error that passes, the socket
-    /// only loses the mark's saving.
-    closed: bool,
+    /// What reads know of the receive buffer (see the module doc).
+    reading: Reading,
 }
 
 /// The state of one domain's built-in backend, shared (on that domain's thread) by the
@@ -153,14 +163,16 @@ impl Reactor {
         self.sources
             .borrow()
             .get(key)
-            .is_some_and(|w| w.drained && !w.closed)
+            .is_some_and(|w| w.reading == Reading::Drained)
     }
 
     /// A read of the socket `key` found its receive buffer empty (it said `WouldBlock`,
     /// or a stream gave fewer bytes than asked for).
     pub(crate) fn mark_drained(&self, key: usize) {
-        if let Some(w) = self.sources.borrow_mut().get_mut(key) {
-            w.drained = true;
+        if let Some(w) = self.sources.borrow_mut().get_mut(key)
+            && w.reading == Reading::Unknown
+        {
+            w.reading = Reading::Drained;
         }
     }
 
@@ -210,8 +222,11 @@ impl Reactor {
                 let failed = event.is_error();
                 if event.is_readable() || event.is_read_closed() || failed {
                     // Whether a task waits or not: the next read must try.
-                    w.drained = false;
-                    w.closed |= event.is_read_closed() || failed;
+                    if event.is_read_closed() || failed {
+                        w.reading = Reading::Closed;
+                    } else if w.reading == Reading::Drained {
+                        w.reading = Reading::Unknown;
+                    }
                     for s in w.readers.drain(..) {
                         waiting.remove(&s.id());
                         signals.push(s.signal());

@@ -123,10 +123,9 @@ impl<S: Source> Registered<S> {
 
     /// One read of a stream into `buf`, for [`io`](Self::io) or
     /// [`poll_io`](Self::poll_io): `read` is the system call, and an empty `buf` reads
-    /// nothing at once. On TCP
-    /// ([`Socket::SHORT_READ_EMPTIES`]), a read that returns fewer
-    /// bytes than it asked for (but some: none is the end of the stream) emptied the
-    /// receive buffer, as one that says `WouldBlock` found it empty: the socket is
+    /// nothing at once. On TCP ([`Socket::SHORT_READ_EMPTIES`]), a read that returns
+    /// fewer bytes than it asked for (but some: none is the end of the stream) emptied
+    /// the receive buffer, as one that says `WouldBlock` found it empty: the socket is
     /// marked drained ([`Reactor::mark_drained`]), and until a readable event forgets the
     /// mark, the next read says `WouldBlock` without the system call, and so waits for
     /// that event. A request-response connection makes one `recv` per request instead of
@@ -159,10 +158,12 @@ impl<S: Source> Registered<S> {
         }
         let asked = buf.len();
         let r = read(buf);
-        match &r {
-            Ok(n) if *n > 0 && *n < asked => self.reactor.mark_drained(self.key),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.reactor.mark_drained(self.key),
-            _ => {}
+        let emptied = match &r {
+            Ok(n) => *n > 0 && *n < asked,
+            Err(e) => e.kind() == io::ErrorKind::WouldBlock,
+        };
+        if emptied {
+            self.reactor.mark_drained(self.key);
         }
         r
     }
