@@ -6,6 +6,7 @@
 //! (`.ci/run` does, with `LOOM_MAX_PREEMPTIONS=3`).
 
 use std::collections::VecDeque;
+use std::ptr::NonNull;
 use std::task::{Wake, Waker};
 
 use loom::sync::atomic::{AtomicUsize, Ordering};
@@ -199,8 +200,12 @@ struct ModelTask {
     queue: Option<Arc<Mutex<Vec<TaskRef<ModelTask>>>>>,
 }
 
-// SAFETY: `repr(C)`, the state word first.
-unsafe impl StateFirst for ModelTask {}
+// SAFETY: `repr(C)`, the state word first; `widen` is a cast.
+unsafe impl StateFirst for ModelTask {
+    unsafe fn widen(state: NonNull<TaskState>) -> NonNull<ModelTask> {
+        state.cast()
+    }
+}
 // SAFETY: `turn` and `owner` are each written by one holder of a reference and read
 // by the destructor, after the last reference: the protocol these models check (loom
 // reports a race).
@@ -275,7 +280,8 @@ fn a_borrowed_waker_cloned_away_and_the_last_reference_anywhere_free_once() {
         });
         // The turn: a borrowed waker, cloned for another thread.
         // SAFETY: `task` is the queue's reference, held until the park below.
-        let borrowed = unsafe { crate::task_state::waker_ref(TaskRef::as_non_null(&task)) };
+        let borrowed =
+            unsafe { crate::task_state::waker_ref::<ModelTask>(TaskRef::as_non_null(&task)) };
         let cloned = (*borrowed).clone();
         let waker = thread::spawn(move || cloned.wake());
         let mut queued = Some(task);

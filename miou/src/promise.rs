@@ -3,7 +3,9 @@
 
 use std::fmt;
 use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
 use std::pin::Pin;
+use std::ptr::NonNull;
 use std::task::{Context, Poll};
 
 use crate::error::Error;
@@ -12,7 +14,7 @@ use crate::marker::OnItsDomain;
 use crate::point;
 use crate::scheduler::{DomainLocal, try_with_domain, with_domain};
 use crate::scope;
-use crate::task::{self, Child, Handle, Header};
+use crate::task::{self, Child, Header, Place, Task};
 use crate::task_ref::TaskRef;
 use crate::trace::TraceKind;
 
@@ -47,13 +49,17 @@ use crate::trace::TraceKind;
 /// ```
 #[must_use = "a task must await or cancel each of its children: `.await` it or `cancel` it (or create it with `Orphans::spawn` when nobody will); dropping it makes the run fail with StillHasChildren"]
 pub struct Promise<T> {
-    pub(crate) task: TaskRef<dyn Handle<T>>,
+    /// The child, whose output is a `T` ([`Promise::new`] sees to it).
+    pub(crate) task: TaskRef<dyn Child>,
     /// Where the child sits in its parent's set of children; [`SETTLED`] once the
     /// promise was awaited or cancelled (its drop then has nothing to check). A
     /// [`Join`] marks it [`PASSED`] too: read it through [`Promise::family_key`].
     pub(crate) key: usize,
     /// `!Send` and `!Sync`, with a compile error that names the promise.
     _here: OnItsDomain<Promise<T>>,
+    /// What the child gives: its output, taken from the child's block by
+    /// [`Promise::take_output`].
+    _output: PhantomData<T>,
 }
 
 /// The key of a settled promise: never a family key (those stay below `u32::MAX`).
@@ -200,12 +206,20 @@ pub(crate) fn warn_not_a_child(d: &DomainLocal, child: &Header, what: &str) {
 }
 
 impl<T: 'static> Promise<T> {
-    pub(crate) fn new(task: TaskRef<dyn Handle<T>>, key: usize) -> Promise<T> {
+    /// The promise of `task`, whose key in the family table is `key`. The task's type
+    /// says that its output is a `T`, which [`Promise::take_output`] relies on.
+    pub(crate) fn new<C, Fut, P>(task: TaskRef<Task<C, Fut, P>>, key: usize) -> Promise<T>
+    where
+        P: Place,
+        C: FnOnce() -> Fut + 'static,
+        Fut: Future<Output = T> + 'static,
+    {
         debug_assert!(key < u32::MAX as usize, "a family key");
         Promise {
-            task,
+            task: task.into_child(),
             key,
             _here: OnItsDomain::new(),
+            _output: PhantomData,
         }
     }
 
@@ -243,7 +257,17 @@ impl<T: 'static> Promise<T> {
     }
 
     pub(crate) fn child(&self) -> TaskRef<dyn Child> {
-        self.task.clone().into_child()
+        self.task.clone()
+    }
+
+    /// The child's result, if it is complete and the result was not taken yet.
+    fn take_output(&self) -> Option<Result<T, Error>> {
+        let mut out: Option<Result<T, Error>> = None;
+        // SAFETY: `out` is an `Option<Result<T, Error>>`, borrowed mutably, and the
+        // child's output is a `T`: `Promise::new` is the only way to make a promise,
+        // and its types say so.
+        unsafe { self.task.take_output_into(NonNull::from(&mut out).cast()) };
+        out
     }
 
     /// Is the current task this promise's parent?
@@ -262,9 +286,7 @@ impl<T: 'static> Promise<T> {
     /// [`Join`] keeps it until it is dropped).
     fn finish_in_place(&mut self, d: &DomainLocal) -> Result<T, Error> {
         self.settle(d);
-        self.task
-            .take_output()
-            .expect("a complete child has a result")
+        self.take_output().expect("a complete child has a result")
     }
 
     /// The child is complete: drop its result and forget it as a child.

@@ -35,6 +35,7 @@ use crate::events::{DomainEvents, Events, Interrupter};
 use crate::family::Family;
 use crate::id::{DomainId, DomainKey, RunId, TaskId};
 use crate::task_ref::TaskRef;
+use crate::task_state::TaskState;
 use crossbeam_deque::{Injector, Steal};
 
 use crate::hook::HookEntry;
@@ -203,7 +204,7 @@ pub(crate) struct DomainLocal {
     /// Its block, as the pointer of the reference in `current`: what its turn's waker
     /// borrows (see `Body::waker`). Kept beside `current` so that every turn need not
     /// borrow that `RefCell` for it (4 instructions a turn, by callgrind).
-    current_block: Cell<Option<NonNull<()>>>,
+    current_block: Cell<Option<NonNull<TaskState>>>,
     /// The children of every task of this domain.
     pub(crate) family: RefCell<Family>,
     /// The turn under way: its points left, and whether one ended it.
@@ -387,7 +388,7 @@ impl DomainLocal {
 
     /// The block of the task being polled, from the reference the domain holds for
     /// its turn (see `Body::waker`).
-    pub(crate) fn current_block(&self) -> Option<NonNull<()>> {
+    pub(crate) fn current_block(&self) -> Option<NonNull<TaskState>> {
         self.current_block.get()
     }
 
@@ -654,8 +655,7 @@ impl DomainLocal {
         let root = root.filter(|_| header.parent.is_none());
         self.ran.set(true);
         self.trace(id, TraceKind::Resume);
-        self.current_block
-            .set(Some(TaskRef::as_non_null(&task).cast::<()>()));
+        self.current_block.set(Some(TaskRef::as_non_null(&task)));
         *self.current.borrow_mut() = Some(task);
         self.current_id.set(Some(id));
         let polled = {

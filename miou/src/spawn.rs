@@ -367,7 +367,7 @@ where
             target.push_fresh(task.clone().into_runnable(), d.runtime.workers(), pinned)
         }
     }
-    Promise::new(task.into_handle(), key)
+    Promise::new(task, key)
 }
 
 /// Chooses the domain for a `call`: never this one, never domain 0; a sleeping domain

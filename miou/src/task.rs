@@ -29,7 +29,7 @@
 //! all of them are complete, then drops its future where it stood (destructors run),
 //! runs its resources' finalisers, and completes with the reason.
 
-use std::cell::{Cell, OnceCell, RefCell, RefMut};
+use std::cell::{Cell, OnceCell, RefCell, RefMut, UnsafeCell};
 use std::fmt;
 use std::future::Future;
 use std::mem::ManuallyDrop;
@@ -151,6 +151,10 @@ pub(crate) struct Header {
     /// at completion: the parent, waiting in `.await`, `cancel`, `await_first`... or in
     /// its own teardown.
     pub(crate) state: TaskState,
+    /// The task as a `dyn Child`, from the pointer to its state word: how a one-word
+    /// [`TaskRef`] to a trait object finds the object's type (see
+    /// [`StateFirst::widen`]).
+    widen: Widen,
     pub(crate) id: TaskId,
     pub(crate) parent: Option<TaskId>,
     /// Where the task was created (`#[track_caller]` on `spawn`, `call`...; for the
@@ -162,6 +166,82 @@ pub(crate) struct Header {
 
 // `StateFirst` for `Task` rests on this (and on `Task` being `repr(C)`, header first).
 const _: () = assert!(std::mem::offset_of!(Header, state) == 0);
+
+/// A task's own [`widen_task`], kept in its header.
+type Widen = unsafe fn(NonNull<TaskState>) -> NonNull<dyn Child>;
+
+/// The block whose state word `state` points at, as the `Task<C, Fut, P>` it is, seen
+/// as a `dyn Child`: a cast, then an unsizing coercion, so the pointer keeps `state`'s
+/// provenance (the whole block's: `TaskRef::new` made it from the `Box`).
+///
+/// # Safety
+///
+/// None to uphold to call it (it makes a pointer, not a reference), but the pointer is
+/// only right if the block holds a `Task<C, Fut, P>`: which is why only that task's
+/// header keeps it.
+unsafe fn widen_task<C, Fut, P>(state: NonNull<TaskState>) -> NonNull<dyn Child>
+where
+    P: Place,
+    C: FnOnce() -> Fut + 'static,
+    Fut: Future + 'static,
+    Fut::Output: 'static,
+{
+    state.cast::<Task<C, Fut, P>>() as NonNull<dyn Child>
+}
+
+/// The header of the block `state` points at, which holds a [`Task`].
+///
+/// # Safety
+///
+/// `state` is the pointer of a live reference to a task (a `TaskRef` of a `Task`, a
+/// `dyn Runnable` or a `dyn Child`).
+unsafe fn header_of<'a>(state: NonNull<TaskState>) -> &'a Header {
+    // SAFETY: a `Task` is `repr(C)` with its `Header` first, so the block's state word
+    // is also its header's start; the caller keeps the block alive.
+    unsafe { state.cast::<Header>().as_ref() }
+}
+
+// SAFETY: every `dyn Child` is a `Task` (the trait's only implementation), whose header
+// keeps the `widen_task` of its own type. For any lifetime of the object, not only
+// `'static`: the compiler asks for it when it proves an `async` block `Send` (its
+// lifetimes erased), as a timeout's is.
+unsafe impl<'a> StateFirst for dyn Child + 'a {
+    #[inline]
+    unsafe fn widen(state: NonNull<TaskState>) -> NonNull<dyn Child + 'a> {
+        // SAFETY: the caller's contract: `state` is a live task's.
+        let widen = unsafe { header_of(state) }.widen;
+        // SAFETY: `widen` is the block's own (see above).
+        unsafe { widen(state) }
+    }
+}
+
+// SAFETY: every `dyn Runnable` is a `Task`, which is a `dyn Child` too: the same
+// object, upcast. Any lifetime, as above.
+unsafe impl<'a> StateFirst for dyn Runnable + 'a {
+    #[inline]
+    unsafe fn widen(state: NonNull<TaskState>) -> NonNull<dyn Runnable + 'a> {
+        // SAFETY: the caller's contract.
+        unsafe { <dyn Child as StateFirst>::widen(state) as NonNull<dyn Runnable> }
+    }
+}
+
+impl TaskRef<dyn Runnable> {
+    /// The task's header, read where it lies instead of through a dynamic call.
+    #[inline]
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: a reference to a live task, kept alive by `self`.
+        unsafe { header_of(TaskRef::as_non_null(self)) }
+    }
+}
+
+impl TaskRef<dyn Child> {
+    /// The task's header, read where it lies instead of through a dynamic call.
+    #[inline]
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: a reference to a live task, kept alive by `self`.
+        unsafe { header_of(TaskRef::as_non_null(self)) }
+    }
+}
 
 impl Header {
     pub(crate) fn state(&self) -> u32 {
@@ -190,10 +270,9 @@ impl Header {
 
 /// What the runner does with a task: poll it, and reach its runner-only data.
 ///
-/// No `'static` bound here: `TaskRef<dyn Runnable>` (and `dyn Child`, `dyn Handle<T>`)
-/// are `'static` objects by default anyway, and without it a `Promise<T>`, whose `Drop`
-/// reads the child's header, needs no `T: 'static` bound of its own.
-pub(crate) trait Runnable: StateFirst + Send + Sync {
+/// No `'static` bound here: `TaskRef<dyn Runnable>` (and `dyn Child`) are `'static`
+/// objects by default anyway.
+pub(crate) trait Runnable: Send + Sync {
     fn header(&self) -> &Header;
     /// Polls the task once on its runner. `Ready` when it completed.
     fn poll_once(&self, domain: &DomainLocal) -> Poll<()>;
@@ -212,41 +291,25 @@ pub(crate) trait Runnable: StateFirst + Send + Sync {
 }
 
 /// The views of a task reference the runtime keeps: the queues hold a task as
-/// [`Runnable`], the family table as [`Child`], its promise as [`Handle`]. Each is the
-/// same reference, coerced (see [`TaskRef::coerce`]).
-impl<D: Child + 'static> TaskRef<D> {
-    pub(crate) fn into_handle<T>(self) -> TaskRef<dyn Handle<T>>
-    where
-        D: Handle<T>,
-    {
-        // SAFETY: an unsizing coercion.
-        unsafe { TaskRef::coerce(self, |p| p as NonNull<dyn Handle<T>>) }
-    }
-
+/// [`Runnable`], the family table and its promise as [`Child`]. Each is the same
+/// reference, retyped (see [`TaskRef::retype`]).
+impl<D: Child + StateFirst + 'static> TaskRef<D> {
     pub(crate) fn into_child(self) -> TaskRef<dyn Child> {
-        // SAFETY: an unsizing coercion, or an upcast.
-        unsafe { TaskRef::coerce(self, |p| p as NonNull<dyn Child>) }
+        // SAFETY: `D` is a `Child` (a `Task`, or `dyn Child` itself).
+        unsafe { TaskRef::retype(self) }
     }
 
     pub(crate) fn into_runnable(self) -> TaskRef<dyn Runnable> {
-        // SAFETY: an unsizing coercion, or an upcast.
-        unsafe { TaskRef::coerce(self, |p| p as NonNull<dyn Runnable>) }
-    }
-}
-
-impl<T> TaskRef<dyn Handle<T>> {
-    /// An upcast.
-    pub(crate) fn into_child(self) -> TaskRef<dyn Child> {
-        // SAFETY: an unsizing coercion, or an upcast.
-        unsafe { TaskRef::coerce(self, |p| p as NonNull<dyn Child>) }
+        // SAFETY: `D` is a `Child`, so a `Runnable`.
+        unsafe { TaskRef::retype(self) }
     }
 }
 
 impl TaskRef<dyn Child> {
     /// An upcast.
     pub(crate) fn into_runnable(self) -> TaskRef<dyn Runnable> {
-        // SAFETY: an unsizing coercion, or an upcast.
-        unsafe { TaskRef::coerce(self, |p| p as NonNull<dyn Runnable>) }
+        // SAFETY: a `dyn Child` is a `Runnable`.
+        unsafe { TaskRef::retype(self) }
     }
 }
 
@@ -257,12 +320,16 @@ pub(crate) trait Child: Runnable {
     /// The resources the task transferred to its parent (parent's side; after
     /// `COMPLETE`).
     fn take_handed_up(&self) -> Vec<Arc<Resource>>;
-}
-
-/// A child as its promise sees it.
-pub(crate) trait Handle<T>: Child {
-    /// Takes the result of a complete task (parent's side; after `COMPLETE`).
-    fn take_output(&self) -> Option<Result<T, Error>>;
+    /// Moves the result of a complete task into `out`, or leaves `out` alone if there
+    /// is none (the task is not complete, or its result was taken): parent's side,
+    /// after `COMPLETE`. The output's type is erased so that a promise, which knows it,
+    /// can hold its child as a one-word `TaskRef<dyn Child>` (see [`TaskRef`]).
+    ///
+    /// # Safety
+    ///
+    /// `out` points at an `Option<Result<O, Error>>`, where `O` is the output type of
+    /// the task's future.
+    unsafe fn take_output_into(&self, out: NonNull<()>);
 }
 
 /// Runner-only data of a task (and, once the task is complete, its parent's: see the
@@ -358,7 +425,9 @@ pub(crate) struct Task<C, Fut: Future, P: Place> {
     header: Header,
     place: P,
     local: TaskLocal,
-    stage: RefCell<Stage<C, Fut>>,
+    /// Runner-only until `COMPLETE`, then the parent's (see the module doc): reached
+    /// through [`Task::stage`], whose callers say which side they are on.
+    stage: UnsafeCell<Stage<C, Fut>>,
 }
 
 // SAFETY: `stage` and `local` are only touched by the task's runner thread until the
@@ -376,7 +445,31 @@ unsafe impl<C, Fut: Future, P: Place> Send for Task<C, Fut, P> {}
 unsafe impl<C, Fut: Future, P: Place> Sync for Task<C, Fut, P> {}
 // SAFETY: `Task` is `repr(C)` with its `Header` first, and `Header` is `repr(C)` with
 // its `TaskState` first.
-unsafe impl<C, Fut: Future, P: Place> StateFirst for Task<C, Fut, P> {}
+unsafe impl<C, Fut: Future, P: Place> StateFirst for Task<C, Fut, P> {
+    #[inline]
+    unsafe fn widen(state: NonNull<TaskState>) -> NonNull<Self> {
+        state.cast()
+    }
+}
+
+impl<C, Fut: Future, P: Place> Task<C, Fut, P> {
+    /// The stage, to read or write.
+    ///
+    /// # Safety
+    ///
+    /// The caller is on the side that owns the stage (the runner before `COMPLETE`,
+    /// the parent after it observed `COMPLETE`), and no other reference to it is alive:
+    /// each caller uses it and lets it go before calling out, except the turn, which
+    /// polls the future through it (and nothing the future can call reaches its own
+    /// task's stage: a task's value is only taken or dropped once it is complete,
+    /// which it is not while it runs).
+    #[allow(clippy::mut_from_ref)]
+    #[inline]
+    unsafe fn stage(&self) -> &mut Stage<C, Fut> {
+        // SAFETY: the caller's contract.
+        unsafe { &mut *self.stage.get() }
+    }
+}
 
 impl<C, Fut, P> Task<C, Fut, P>
 where
@@ -398,13 +491,14 @@ where
         TaskRef::new(Task {
             header: Header {
                 state: TaskState::new(),
+                widen: widen_task::<C, Fut, P>,
                 id,
                 parent,
                 spawned_at,
             },
             place,
             local: TaskLocal::new(resources),
-            stage: RefCell::new(Stage::Init(make)),
+            stage: UnsafeCell::new(Stage::Init(make)),
         })
     }
 }
@@ -427,7 +521,8 @@ impl RootTask {
         let task = RootTask::new(id, None, run_at, domain, Vec::new(), never_built);
         // Nothing in the stage: the root's body is its `RootTurn`. `Consumed` is also what
         // `Drop` expects of a task whose last reference goes away on another thread.
-        *task.stage.borrow_mut() = Stage::Consumed;
+        // SAFETY: a new task, which no one else can reach yet.
+        *unsafe { task.stage() } = Stage::Consumed;
         task
     }
 }
@@ -776,7 +871,7 @@ where
         // SAFETY: `block` is the pointer of the reference `run_task` holds in `current`
         // for the whole turn, to this very task (same address, so `Self` is its type),
         // and the waker is used only during the turn.
-        unsafe { crate::task_state::waker_ref(block.cast::<Self>()) }
+        unsafe { crate::task_state::waker_ref::<Self>(block) }
     }
 
     #[inline]
@@ -786,11 +881,12 @@ where
 
     #[inline]
     fn poll_future(&self, domain: &DomainLocal, cx: &mut Context<'_>) -> Polled<Fut::Output> {
-        let mut stage = self.stage.borrow_mut();
-        let first = matches!(&*stage, Stage::Init(_));
+        // SAFETY: the runner, in the task's turn (not complete: `turn` looked).
+        let stage = unsafe { self.stage() };
+        let first = matches!(stage, Stage::Init(_));
         domain.turn.begin(first);
         if first {
-            let Stage::Init(make) = std::mem::replace(&mut *stage, Stage::Consumed) else {
+            let Stage::Init(make) = std::mem::replace(stage, Stage::Consumed) else {
                 unreachable!()
             };
             match catch_unwind(AssertUnwindSafe(make)) {
@@ -798,7 +894,7 @@ where
                 Err(p) => return Polled::BuildPanicked(p),
             }
         }
-        let fut = match &mut *stage {
+        let fut = match stage {
             Stage::Running(fut) => fut,
             // Before completion, a finished stage is a kept value.
             Stage::Finished(_) => return Polled::Reaping,
@@ -816,23 +912,26 @@ where
     }
 
     fn drop_future(&self) {
-        let mut stage = self.stage.borrow_mut();
-        if let Err(p) = drop_stage_in_place(&mut stage) {
+        // SAFETY: the runner, in the task's turn.
+        if let Err(p) = drop_stage_in_place(unsafe { self.stage() }) {
             tracing::error!(task = %self.header.id, panic = ?Panic::new(p), "a destructor panicked while a task was torn down");
         }
     }
 
     #[inline]
     fn store(&self, result: Result<Fut::Output, Error>) {
-        *self.stage.borrow_mut() = Stage::Finished(result);
+        // SAFETY: the runner, in the turn that completes the task, before `COMPLETE`.
+        *unsafe { self.stage() } = Stage::Finished(result);
     }
 
     fn keep(&self, value: Fut::Output) {
-        *self.stage.borrow_mut() = Stage::Finished(Ok(value));
+        // SAFETY: the runner, in the task's turn.
+        *unsafe { self.stage() } = Stage::Finished(Ok(value));
     }
 
     fn take_kept(&self) -> Option<Fut::Output> {
-        match std::mem::replace(&mut *self.stage.borrow_mut(), Stage::Consumed) {
+        // SAFETY: the runner, in the task's turn.
+        match std::mem::replace(unsafe { self.stage() }, Stage::Consumed) {
             Stage::Finished(Ok(value)) => Some(value),
             _ => None,
         }
@@ -932,7 +1031,7 @@ impl<F: Future> Body for RootTurn<'_, F> {
 
     fn waker(&self, _: &DomainLocal) -> ManuallyDrop<Waker> {
         // SAFETY: `run` holds the root's reference, `self.task`, for the whole run.
-        unsafe { crate::task_state::waker_ref(TaskRef::as_non_null(self.task)) }
+        unsafe { crate::task_state::waker_ref::<RootTask>(TaskRef::as_non_null(self.task)) }
     }
 
     fn start_on(&self, _: &Arc<DomainShared>) {}
@@ -983,8 +1082,12 @@ where
     Fut::Output: 'static,
 {
     fn drop_output(&self) {
-        debug_assert!(self.header.is_complete());
-        let stage = std::mem::replace(&mut *self.stage.borrow_mut(), Stage::Consumed);
+        assert!(
+            self.header.is_complete(),
+            "only a complete task's value is dropped"
+        );
+        // SAFETY: complete (just above, with an acquire): the stage is the parent's.
+        let stage = std::mem::replace(unsafe { self.stage() }, Stage::Consumed);
         if let Err(p) = catch_unwind(AssertUnwindSafe(move || drop(stage))) {
             tracing::error!(task = %self.header.id, panic = ?Panic::new(p), "dropping a task's value panicked");
         }
@@ -994,22 +1097,18 @@ where
         debug_assert!(self.header.is_complete());
         self.local.take_resources()
     }
-}
 
-impl<C, Fut, P> Handle<Fut::Output> for Task<C, Fut, P>
-where
-    P: Place,
-    C: FnOnce() -> Fut + 'static,
-    Fut: Future + 'static,
-    Fut::Output: 'static,
-{
-    fn take_output(&self) -> Option<Result<Fut::Output, Error>> {
+    unsafe fn take_output_into(&self, out: NonNull<()>) {
         if !self.header.is_complete() {
-            return None;
+            return;
         }
-        match std::mem::replace(&mut *self.stage.borrow_mut(), Stage::Consumed) {
-            Stage::Finished(r) => Some(r),
-            _ => None,
+        // SAFETY: the parent observed `COMPLETE` (just above, with an acquire): the
+        // runner is done with the stage, and only the parent's thread touches it now.
+        let stage = unsafe { self.stage() };
+        if let Stage::Finished(r) = std::mem::replace(stage, Stage::Consumed) {
+            // SAFETY: the caller's contract: `out` is an `Option` of this very result
+            // type, borrowed mutably.
+            unsafe { *out.cast::<Option<Result<Fut::Output, Error>>>().as_ptr() = Some(r) };
         }
     }
 }
@@ -1094,7 +1193,9 @@ mod tests {
 
     /// What one task of B1 (`spawn(async move { i as u64 })`) costs: its whole block,
     /// counts of references included (they live in the state word, see `TaskRef`).
-    /// The spawn site did not make it bigger (it took the place of a flag).
+    /// The spawn site did not make it bigger (it took the place of a flag), nor did the
+    /// header's `widen` (the stage's borrow flag went when it became an `UnsafeCell`):
+    /// 104 bytes, which glibc's allocator serves from a 112-byte chunk.
     #[test]
     fn a_small_task_stays_small() {
         fn size<C: FnOnce() -> Fut, Fut: Future>(_: &C) -> usize {
@@ -1105,10 +1206,63 @@ mod tests {
         assert_eq!(std::mem::size_of_val(&fut), 16);
         let make = move || fut;
         assert_eq!(size(&make), 104);
-        assert_eq!(std::mem::size_of::<Header>(), 48);
+        assert_eq!(std::mem::size_of::<Header>(), 56);
         assert_eq!(std::mem::size_of::<TaskLocal>(), 16);
-        // Nor did the settled mark of a promise (it lives in the key).
-        assert_eq!(std::mem::size_of::<crate::Promise<u64>>(), 24);
-        assert_eq!(std::mem::size_of::<crate::Join<u64>>(), 24);
+        // A promise is a one-word reference and its key; the settled mark of a `Join`
+        // lives in the key.
+        assert_eq!(std::mem::size_of::<crate::Promise<u64>>(), 16);
+        assert_eq!(std::mem::size_of::<crate::Join<u64>>(), 16);
+        // A queue slot is one word.
+        assert_eq!(std::mem::size_of::<TaskRef<dyn Runnable>>(), 8);
+    }
+
+    /// A one-word reference to a trait object reaches the task through its header's
+    /// `widen`: its dynamic calls land on the task's own type, and the last reference,
+    /// whichever view it is, frees the block with the task's own destructor.
+    #[test]
+    fn a_task_is_reached_and_freed_through_any_of_its_views() {
+        struct Guard(std::rc::Rc<Cell<u32>>);
+        impl Drop for Guard {
+            fn drop(&mut self) {
+                self.0.set(self.0.get() + 1);
+            }
+        }
+        let drops = std::rc::Rc::new(Cell::new(0));
+        let guard = Guard(drops.clone());
+        let id = TaskId::new(0, 7);
+        // Not started (a `call`'s task with no runner yet): its closure is dropped
+        // wherever its last reference goes.
+        let task = Task::new(
+            id,
+            Some(TaskId::new(0, 1)),
+            Location::caller(),
+            Called::new(crate::id::DomainId(0)),
+            Vec::new(),
+            move || {
+                let _guard = guard;
+                async { 5u8 }
+            },
+        );
+        let child = task.clone().into_child();
+        let runnable = child.clone().into_runnable();
+        assert_eq!(task.state().refs(), 3);
+        assert_eq!(TaskRef::addr(&runnable), TaskRef::addr(&task));
+        assert_eq!(runnable.header().id, id);
+        assert_eq!(
+            (*runnable).header().id,
+            id,
+            "the dynamic call finds the same"
+        );
+        assert!(runnable.place().runner().is_none());
+        assert!(child.local().children.is_empty());
+        let mut out: Option<Result<u8, Error>> = None;
+        // SAFETY: the task's output is a `u8`.
+        unsafe { child.take_output_into(NonNull::from(&mut out).cast()) };
+        assert!(out.is_none(), "no value before completion");
+        drop(task);
+        drop(child);
+        assert_eq!(drops.get(), 0, "a reference is left");
+        drop(runnable);
+        assert_eq!(drops.get(), 1, "freed once, through `dyn Runnable`");
     }
 }

@@ -1,5 +1,6 @@
 //! A counted reference to a task, like `Arc<dyn Runnable>`, whose count lives in the
-//! task's state word instead of two words of its own.
+//! task's state word instead of two words of its own, and which is one word wide
+//! whatever it points at.
 //!
 //! # Why not `Arc`
 //!
@@ -9,8 +10,18 @@
 //! atomic operations: one to clear `SCHEDULED` in the state word, one to give up the
 //! queue's reference. With the count in the state word ([`TaskState`]), the two are one
 //! compare-and-swap ([`TaskRef::park`]), as tokio's tasks do it; and the task's block
-//! loses `Arc`'s two counts (16 bytes: B1's task falls from a 128-byte to a 112-byte
-//! allocation).
+//! loses `Arc`'s two counts (16 bytes).
+//!
+//! # Why one word
+//!
+//! An `Arc<dyn Runnable>` is two words: the pointer and the trait object's vtable. Three
+//! of them stand for each child (its queue slot, its family entry, its promise), so the
+//! vtable would be repeated three times per task. A `TaskRef` is the block's pointer
+//! alone; a reference to a trait object finds the object's type through the block
+//! itself (a task's header keeps a function that rebuilds the wide pointer, see
+//! [`StateFirst::widen`]), the way async-task's and tokio's task pointers keep their
+//! vtable in the task's header. Each child is 24 bytes smaller for it, and the block 8
+//! bytes bigger.
 //!
 //! # What may be pointed at
 //!
@@ -27,19 +38,31 @@ use std::ptr::NonNull;
 
 use crate::task_state::{Parked, TaskState};
 
-/// A type whose first field, at offset 0, is its [`TaskState`] (directly, or as the
-/// first field of a first field), in a `#[repr(C)]` layout. Trait objects of a trait
-/// with this supertrait are `StateFirst` too: each of their types is.
+/// A type a [`TaskRef`] may point at: its first field, at offset 0, is its
+/// [`TaskState`] (directly, or as the first field of a first field), in a `#[repr(C)]`
+/// layout, and the whole value can be found again from the pointer to that word.
 ///
 /// # Safety
 ///
 /// Implement it only for a `#[repr(C)]` type whose first field is a `TaskState`, or a
-/// `#[repr(C)]` type whose first field is such a type.
-pub(crate) unsafe trait StateFirst {}
+/// `#[repr(C)]` type whose first field is such a type, or for a trait object every one
+/// of whose types is such a type; and [`widen`](StateFirst::widen) must return a
+/// pointer to the value whose state word it is given.
+pub(crate) unsafe trait StateFirst {
+    /// The value whose state word `state` points at, as a pointer that keeps
+    /// `state`'s provenance (a cast, or an unsizing coercion of a cast).
+    ///
+    /// # Safety
+    ///
+    /// `state` points at the state word of a live `Self`, in a block made by
+    /// [`TaskRef::new`].
+    unsafe fn widen(state: NonNull<TaskState>) -> NonNull<Self>;
+}
 
 /// An owning, counted reference to a task (see the module doc).
 pub(crate) struct TaskRef<D: ?Sized + StateFirst> {
-    ptr: NonNull<D>,
+    /// The block, at its state word.
+    ptr: NonNull<TaskState>,
     /// It owns a `D` (for the drop check), as `Arc` does.
     _owns: PhantomData<D>,
 }
@@ -55,9 +78,10 @@ impl<D: StateFirst> TaskRef<D> {
     /// new [`TaskState`] counts one).
     pub(crate) fn new(task: D) -> TaskRef<D> {
         // SAFETY: `Box::into_raw` never returns null.
-        let ptr = unsafe { NonNull::new_unchecked(Box::into_raw(Box::new(task))) };
-        let this = TaskRef {
-            ptr,
+        let block = unsafe { NonNull::new_unchecked(Box::into_raw(Box::new(task))) };
+        let this = TaskRef::<D> {
+            // `D: StateFirst`: the state word is at offset 0.
+            ptr: block.cast::<TaskState>(),
             _owns: PhantomData,
         };
         debug_assert_eq!(this.state().refs(), 1, "a new task counts one reference");
@@ -69,13 +93,13 @@ impl<D: ?Sized + StateFirst> TaskRef<D> {
     /// The state word, at the start of the block.
     #[inline]
     pub(crate) fn state(&self) -> &TaskState {
-        // SAFETY: `D: StateFirst` puts a `TaskState` at offset 0 of the block, which is
-        // alive while this reference is.
-        unsafe { self.ptr.cast::<TaskState>().as_ref() }
+        // SAFETY: the block is alive while this reference is, and its state word is
+        // where `ptr` points.
+        unsafe { self.ptr.as_ref() }
     }
 
     /// The reference as a raw pointer, without giving it up (see [`TaskRef::from_raw`]).
-    pub(crate) fn into_raw(this: TaskRef<D>) -> NonNull<D> {
+    pub(crate) fn into_raw(this: TaskRef<D>) -> NonNull<TaskState> {
         let ptr = this.ptr;
         std::mem::forget(this);
         ptr
@@ -87,43 +111,31 @@ impl<D: ?Sized + StateFirst> TaskRef<D> {
     ///
     /// `ptr` comes from `into_raw` on a `TaskRef<D>`, and the reference it stands for is
     /// taken back once.
-    pub(crate) unsafe fn from_raw(ptr: NonNull<D>) -> TaskRef<D> {
+    pub(crate) unsafe fn from_raw(ptr: NonNull<TaskState>) -> TaskRef<D> {
         TaskRef {
             ptr,
             _owns: PhantomData,
         }
     }
 
-    /// The same reference as another type of pointer to the same block: an unsizing or
-    /// upcasting coercion (`|p| p as NonNull<dyn Trait>`).
+    /// The same reference, as a reference to another type of the same block: a
+    /// concrete task as one of its trait objects, or a trait object as its supertrait's.
     ///
     /// # Safety
     ///
-    /// `f` is such a coercion: it returns the pointer it is given, as a pointer to the
-    /// same value (a `cast` to another type would give the block's last reference the
-    /// wrong size and destructor to free it with). The address is checked; the type is
-    /// the caller's promise.
+    /// The block holds an `E` exactly when it holds a `D` (`E` is a trait object `D`
+    /// implements, or a supertrait object of `D`): `E::widen` then finds the same value.
     #[inline]
-    pub(crate) unsafe fn coerce<E: ?Sized + StateFirst>(
-        this: TaskRef<D>,
-        f: impl FnOnce(NonNull<D>) -> NonNull<E>,
-    ) -> TaskRef<E> {
-        let ptr = TaskRef::into_raw(this);
-        let coerced = f(ptr);
-        assert_eq!(
-            coerced.cast::<u8>(),
-            ptr.cast::<u8>(),
-            "a coercion keeps the address"
-        );
+    pub(crate) unsafe fn retype<E: ?Sized + StateFirst>(this: TaskRef<D>) -> TaskRef<E> {
         TaskRef {
-            ptr: coerced,
+            ptr: TaskRef::into_raw(this),
             _owns: PhantomData,
         }
     }
 
     /// The pointer of the block, without giving the reference up: a waker may borrow
     /// it ([`crate::task_state::waker_ref`]).
-    pub(crate) fn as_non_null(this: &TaskRef<D>) -> NonNull<D> {
+    pub(crate) fn as_non_null(this: &TaskRef<D>) -> NonNull<TaskState> {
         this.ptr
     }
 
@@ -145,7 +157,7 @@ impl<D: ?Sized + StateFirst> TaskRef<D> {
             }
             Parked::Freed => {
                 // SAFETY: the word counted no reference but this one, now given up.
-                unsafe { TaskRef::free(TaskRef::into_raw(this)) };
+                unsafe { TaskRef::<D>::free(TaskRef::into_raw(this)) };
                 None
             }
         }
@@ -155,12 +167,14 @@ impl<D: ?Sized + StateFirst> TaskRef<D> {
     ///
     /// # Safety
     ///
-    /// The count reached zero with the release of the last reference (with the acquire
-    /// that orders every other reference's use before): no one else can reach the block.
-    unsafe fn free(ptr: NonNull<D>) {
-        // SAFETY: the block was made by `Box::new` in `TaskRef::new` (a coercion keeps
-        // the address and gives the layout of the same value), and no reference is left.
-        drop(unsafe { Box::from_raw(ptr.as_ptr()) });
+    /// `ptr` is the pointer of a `TaskRef<D>`, and the count reached zero with the
+    /// release of its last reference (with the acquire that orders every other
+    /// reference's use before): no one else can reach the block.
+    unsafe fn free(ptr: NonNull<TaskState>) {
+        // SAFETY: the block holds a `D` (the caller's contract) and is alive until the
+        // line below; it was made by `Box::new` in `TaskRef::new`, and `widen` gives the
+        // pointer of the same value, with its size and destructor.
+        drop(unsafe { Box::from_raw(D::widen(ptr).as_ptr()) });
     }
 }
 
@@ -180,7 +194,7 @@ impl<D: ?Sized + StateFirst> Drop for TaskRef<D> {
     fn drop(&mut self) {
         if self.state().ref_dec() {
             // SAFETY: this was the last reference (`ref_dec` said so, after its acquire).
-            unsafe { TaskRef::free(self.ptr) };
+            unsafe { TaskRef::<D>::free(self.ptr) };
         }
     }
 }
@@ -190,14 +204,15 @@ impl<D: ?Sized + StateFirst> Deref for TaskRef<D> {
 
     #[inline]
     fn deref(&self) -> &D {
-        // SAFETY: the block is alive while this reference is, and is only ever shared.
-        unsafe { self.ptr.as_ref() }
+        // SAFETY: the block holds a `D` and is alive while this reference is; it is only
+        // ever shared.
+        unsafe { D::widen(self.ptr).as_ref() }
     }
 }
 
 impl<D: ?Sized + StateFirst> fmt::Debug for TaskRef<D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TaskRef({:p})", self.ptr.cast::<u8>())
+        write!(f, "TaskRef({:p})", self.ptr)
     }
 }
 
@@ -217,8 +232,12 @@ mod tests {
         enqueued: Arc<AtomicUsize>,
     }
 
-    // SAFETY: `repr(C)`, the state word first.
-    unsafe impl StateFirst for Counted {}
+    // SAFETY: `repr(C)`, the state word first; `widen` is a cast.
+    unsafe impl StateFirst for Counted {
+        unsafe fn widen(state: NonNull<TaskState>) -> NonNull<Counted> {
+            state.cast()
+        }
+    }
 
     impl Wakeable for Counted {
         fn enqueue(task: TaskRef<Self>) {
@@ -289,20 +308,36 @@ mod tests {
         assert_eq!(freed.load(Ordering::SeqCst), 1);
     }
 
+    trait Named {
+        fn name(&self) -> &'static str;
+    }
+
+    impl Named for Counted {
+        fn name(&self) -> &'static str {
+            "counted"
+        }
+    }
+
+    // SAFETY: `Counted` is the only type of `dyn Named` in these tests, and a
+    // `Counted` has its state word first.
+    unsafe impl StateFirst for dyn Named {
+        unsafe fn widen(state: NonNull<TaskState>) -> NonNull<dyn Named> {
+            state.cast::<Counted>() as NonNull<dyn Named>
+        }
+    }
+
     #[test]
-    fn a_coercion_keeps_the_reference() {
-        trait Named: StateFirst {
-            fn name(&self) -> &'static str;
-        }
-        impl Named for Counted {
-            fn name(&self) -> &'static str {
-                "counted"
-            }
-        }
+    fn a_reference_is_one_word_whatever_it_points_at() {
+        assert_eq!(std::mem::size_of::<TaskRef<Counted>>(), 8);
+        assert_eq!(std::mem::size_of::<TaskRef<dyn Named>>(), 8);
+        assert_eq!(std::mem::size_of::<Option<TaskRef<dyn Named>>>(), 8);
+    }
+
+    #[test]
+    fn a_retyped_reference_keeps_its_count_and_frees_through_the_trait_object() {
         let (task, freed, _) = counted();
-        // SAFETY: an unsizing coercion.
-        let named: TaskRef<dyn Named> =
-            unsafe { TaskRef::coerce(task, |p| p as NonNull<dyn Named>) };
+        // SAFETY: a `Counted` is a `dyn Named`.
+        let named: TaskRef<dyn Named> = unsafe { TaskRef::retype(task) };
         assert_eq!(named.name(), "counted");
         assert_eq!(named.state().refs(), 1);
         drop(named);

@@ -71,7 +71,7 @@ pub(crate) fn waker<T: Wakeable>(task: TaskRef<T>) -> Waker {
     // SAFETY: the pointer stands for the reference `into_raw` gave up, which the waker
     // now holds: it lives as long as the waker, and the waker's `drop` or `wake` gives
     // it up.
-    ManuallyDrop::into_inner(unsafe { waker_ref(TaskRef::into_raw(task)) })
+    ManuallyDrop::into_inner(unsafe { waker_ref::<T>(TaskRef::into_raw(task)) })
 }
 
 /// A waker for `task` that borrows the caller's reference instead of counting one:
@@ -80,10 +80,10 @@ pub(crate) fn waker<T: Wakeable>(task: TaskRef<T>) -> Waker {
 ///
 /// # Safety
 ///
-/// `task` is the pointer of a live [`TaskRef`] ([`TaskRef::as_non_null`]: a pointer
+/// `task` is the pointer of a live `TaskRef<T>` ([`TaskRef::as_non_null`]: a pointer
 /// that may free the block, which a clone of this waker may do once it is the last
 /// reference), held while the waker is used.
-pub(crate) unsafe fn waker_ref<T: Wakeable>(task: NonNull<T>) -> ManuallyDrop<Waker> {
+pub(crate) unsafe fn waker_ref<T: Wakeable>(task: NonNull<TaskState>) -> ManuallyDrop<Waker> {
     let raw = RawWaker::new(task.as_ptr().cast_const().cast(), &WakerOf::<T>::VTABLE);
     // SAFETY: the vtable's functions below treat the data pointer as what it is, the
     // pointer of a `TaskRef<T>`, and each keeps the count right: `clone` counts a
