@@ -95,27 +95,105 @@ fn a_yielding_task_is_not_queued_twice() {
     });
 }
 
+/// Who waits for a child in the models of the waiter slot: a task (its waker is of
+/// the kind the slot keeps in one word) or anything else (a waker the slot boxes).
+#[derive(Clone, Copy)]
+enum Parent {
+    Foreign,
+    Task,
+}
+
+impl Parent {
+    /// A waker for such a parent, the count of its wake-ups, and the parent task if it
+    /// is one.
+    fn waker(self) -> (Waker, Arc<AtomicUsize>, Option<TaskRef<ModelTask>>) {
+        match self {
+            Parent::Foreign => {
+                let (waker, woken) = counting_waker();
+                (waker, woken, None)
+            }
+            Parent::Task => {
+                // A parked task: each wake-up that schedules it counts one enqueue.
+                let (task, enqueued, waker) = model_task();
+                let kept = task.clone();
+                assert!(TaskRef::park(task).is_none(), "parked");
+                (waker, enqueued, Some(kept))
+            }
+        }
+    }
+}
+
+/// Once the child's state word is gone, a parent task is held by exactly what the
+/// model holds: `kept` and its own waker. A slot that lost count of the reference it
+/// stored (or gave up one it did not) shows here.
+fn counts_settled(kept: Option<TaskRef<ModelTask>>, waker: Waker) {
+    if let Some(task) = kept {
+        assert_eq!(task.state().refs(), 2, "the slot kept its count right");
+    }
+    drop(waker);
+}
+
+/// A child's state word as a task's header uses it: every call names one kind of task
+/// waker (`ModelTask`'s, as a header names `dyn Runnable`'s), and its drop takes what
+/// a registration that raced with completion left in the slot, as `Task`'s does.
+struct ChildState(TaskState);
+
+impl ChildState {
+    fn new() -> ChildState {
+        ChildState(TaskState::new())
+    }
+
+    fn complete(&self, ok: bool) -> Option<Waker> {
+        // SAFETY: every call on this word names `ModelTask`.
+        unsafe { self.0.complete::<ModelTask>(ok) }
+    }
+
+    fn register(&self, waker: &Waker) -> bool {
+        // SAFETY: as above.
+        unsafe { self.0.register_waiter::<ModelTask>(waker) }
+    }
+}
+
+impl std::ops::Deref for ChildState {
+    type Target = TaskState;
+
+    fn deref(&self) -> &TaskState {
+        &self.0
+    }
+}
+
+impl Drop for ChildState {
+    fn drop(&mut self) {
+        // SAFETY: as above.
+        drop(unsafe { self.0.take_waiter::<ModelTask>() });
+    }
+}
+
 /// The parent waits while the child completes on another thread: the parent either
 /// sees the completion when it registers, or is woken.
 #[test]
 fn completion_wakes_the_waiting_parent() {
-    loom::model(|| {
-        let state = Arc::new(TaskState::new());
-        let s = state.clone();
-        let runner = thread::spawn(move || {
-            if let Some(w) = s.complete(true) {
-                w.wake();
-            }
+    for kind in [Parent::Foreign, Parent::Task] {
+        loom::model(move || {
+            let state = Arc::new(ChildState::new());
+            let s = state.clone();
+            let runner = thread::spawn(move || {
+                if let Some(w) = s.complete(true) {
+                    w.wake();
+                }
+            });
+            let (waker, woken, kept) = kind.waker();
+            let saw_complete = state.register(&waker);
+            runner.join().unwrap();
+            assert!(
+                saw_complete || woken.load(Ordering::SeqCst) == 1,
+                "a lost wake-up"
+            );
+            assert!(woken.load(Ordering::SeqCst) <= 1);
+            drop(state);
+            counts_settled(kept, waker);
         });
-        let (waker, woken) = counting_waker();
-        let saw_complete = state.register_waiter(&waker);
-        runner.join().unwrap();
-        assert!(
-            saw_complete || woken.load(Ordering::SeqCst) == 1,
-            "a lost wake-up"
-        );
-        assert!(woken.load(Ordering::SeqCst) <= 1);
-    });
+    }
 }
 
 /// The parent waits under one waker, then under another (a select polled by a new
@@ -123,27 +201,37 @@ fn completion_wakes_the_waiting_parent() {
 /// the second registration did not see the task complete, it is the new one.
 #[test]
 fn a_changed_waker_is_the_one_woken() {
-    loom::model(|| {
-        let state = Arc::new(TaskState::new());
-        let (first, first_woken) = counting_waker();
-        let (second, second_woken) = counting_waker();
-        assert!(!state.register_waiter(&first));
-        let s = state.clone();
-        let runner = thread::spawn(move || {
-            if let Some(w) = s.complete(true) {
-                w.wake();
-            }
+    for (one, two) in [
+        (Parent::Foreign, Parent::Foreign),
+        (Parent::Task, Parent::Task),
+        (Parent::Foreign, Parent::Task),
+        (Parent::Task, Parent::Foreign),
+    ] {
+        loom::model(move || {
+            let state = Arc::new(ChildState::new());
+            let (first, first_woken, first_kept) = one.waker();
+            let (second, second_woken, second_kept) = two.waker();
+            assert!(!state.register(&first));
+            let s = state.clone();
+            let runner = thread::spawn(move || {
+                if let Some(w) = s.complete(true) {
+                    w.wake();
+                }
+            });
+            let saw_complete = state.register(&second);
+            runner.join().unwrap();
+            let (a, b) = (
+                first_woken.load(Ordering::SeqCst),
+                second_woken.load(Ordering::SeqCst),
+            );
+            assert!(a + b <= 1, "one wake-up at most");
+            assert_eq!(saw_complete, b == 0, "a lost wake-up");
+            assert!(state.register(&second), "complete for good");
+            drop(state);
+            counts_settled(first_kept, first);
+            counts_settled(second_kept, second);
         });
-        let saw_complete = state.register_waiter(&second);
-        runner.join().unwrap();
-        let (a, b) = (
-            first_woken.load(Ordering::SeqCst),
-            second_woken.load(Ordering::SeqCst),
-        );
-        assert!(a + b <= 1, "one wake-up at most");
-        assert_eq!(saw_complete, b == 0, "a lost wake-up");
-        assert!(state.register_waiter(&second), "complete for good");
-    });
+    }
 }
 
 /// Cross-domain cancellation: the parent asks, then waits; the runner completes,
@@ -151,32 +239,36 @@ fn a_changed_waker_is_the_one_woken() {
 /// was accepted is always seen by the runner.
 #[test]
 fn cancel_then_wait_is_released() {
-    loom::model(|| {
-        let state = Arc::new(TaskState::new());
-        state.parked();
-        let s = state.clone();
-        let runner = thread::spawn(move || {
-            let cancelled = s.get() & CANCEL != 0;
-            if let Some(w) = s.complete(!cancelled) {
-                w.wake();
+    for kind in [Parent::Foreign, Parent::Task] {
+        loom::model(move || {
+            let state = Arc::new(ChildState::new());
+            state.parked();
+            let s = state.clone();
+            let runner = thread::spawn(move || {
+                let cancelled = s.get() & CANCEL != 0;
+                if let Some(w) = s.complete(!cancelled) {
+                    w.wake();
+                }
+                cancelled
+            });
+            let accepted = state.request_cancel();
+            let (waker, woken, kept) = kind.waker();
+            let saw_complete = state.register(&waker);
+            let runner_saw_cancel = runner.join().unwrap();
+            assert!(
+                saw_complete || woken.load(Ordering::SeqCst) == 1,
+                "the canceller is never woken"
+            );
+            if accepted {
+                // The request came before completion; the runner may have missed it only
+                // if it had already looked, in which case the caller's `schedule` brings
+                // the task back for a turn that sees it (not modelled: the task completed).
+                assert!(runner_saw_cancel || state.get() & COMPLETE != 0);
             }
-            cancelled
+            drop(state);
+            counts_settled(kept, waker);
         });
-        let accepted = state.request_cancel();
-        let (waker, woken) = counting_waker();
-        let saw_complete = state.register_waiter(&waker);
-        let runner_saw_cancel = runner.join().unwrap();
-        assert!(
-            saw_complete || woken.load(Ordering::SeqCst) == 1,
-            "the canceller is never woken"
-        );
-        if accepted {
-            // The request came before completion; the runner may have missed it only
-            // if it had already looked, in which case the caller's `schedule` brings
-            // the task back for a turn that sees it (not modelled: the task completed).
-            assert!(runner_saw_cancel || state.get() & COMPLETE != 0);
-        }
-    });
+    }
 }
 
 /// A task as its wakers see it: the real state word, counting the real references
@@ -218,10 +310,17 @@ impl Wakeable for ModelTask {
             queue.lock().unwrap().push(task);
         }
     }
+
+    fn vtable() -> &'static std::task::RawWakerVTable {
+        static MODEL_TASK: std::task::RawWakerVTable = crate::task_state::vtable_of::<ModelTask>();
+        &MODEL_TASK
+    }
 }
 
 impl Drop for ModelTask {
     fn drop(&mut self) {
+        // SAFETY: every call on a model task's word names `ModelTask`.
+        drop(unsafe { self.state.take_waiter::<ModelTask>() });
         // SAFETY: the last reference is gone: no one else reaches the task (the
         // protocol under test; loom reports a race if it is broken).
         self.turn.with_mut(|t| assert!(unsafe { *t } <= 1));
@@ -412,7 +511,9 @@ fn a_wake_racing_completion_never_queues_a_complete_task() {
             let (task, enqueued, waker) = model_task(); // in its turn, about to return `Ready`
             let late = waker.clone();
             let t = thread::spawn(move || wake_with(&waker, by));
-            assert!(task.state().complete(true).is_none(), "nobody waits");
+            // SAFETY: the models' state words name `ModelTask`'s kind in every call.
+            let waiter = unsafe { task.state().complete::<ModelTask>(true) };
+            assert!(waiter.is_none(), "nobody waits");
             // The runner drops the queue's reference of a task that completed.
             drop(task);
             t.join().unwrap();

@@ -255,7 +255,9 @@ impl Header {
     /// Registers `waker` to be woken when the task completes. Returns `true` if the task
     /// is already complete (then nothing is registered and the caller goes on).
     pub(crate) fn register_waiter(&self, waker: &Waker) -> bool {
-        self.state.register_waiter(waker)
+        // SAFETY: a task's state word always names `dyn Runnable`, the kind of every
+        // task's wakers (here, in `complete`, and in `Task`'s `Drop`).
+        unsafe { self.state.register_waiter::<dyn Runnable>(waker) }
     }
 
     /// The task's id and where it was spawned, for messages.
@@ -604,7 +606,8 @@ pub(crate) trait Body {
         let ok = result.is_ok();
         domain.trace(header.id, TraceKind::Finish { ok });
         self.store(result);
-        if let Some(w) = header.state.complete(ok) {
+        // SAFETY: as in `Header::register_waiter`.
+        if let Some(w) = unsafe { header.state.complete::<dyn Runnable>(ok) } {
             w.wake();
         }
     }
@@ -869,9 +872,9 @@ where
             (self as *const Self).cast_mut().cast()
         ));
         // SAFETY: `block` is the pointer of the reference `run_task` holds in `current`
-        // for the whole turn, to this very task (same address, so `Self` is its type),
-        // and the waker is used only during the turn.
-        unsafe { crate::task_state::waker_ref::<Self>(block) }
+        // for the whole turn, a `TaskRef<dyn Runnable>` to this very task (same
+        // address), and the waker is used only during the turn.
+        unsafe { crate::task_state::waker_ref::<dyn Runnable>(block) }
     }
 
     #[inline]
@@ -1031,7 +1034,7 @@ impl<F: Future> Body for RootTurn<'_, F> {
 
     fn waker(&self, _: &DomainLocal) -> ManuallyDrop<Waker> {
         // SAFETY: `run` holds the root's reference, `self.task`, for the whole run.
-        unsafe { crate::task_state::waker_ref::<RootTask>(TaskRef::as_non_null(self.task)) }
+        unsafe { crate::task_state::waker_ref::<dyn Runnable>(TaskRef::as_non_null(self.task)) }
     }
 
     fn start_on(&self, _: &Arc<DomainShared>) {}
@@ -1113,20 +1116,28 @@ where
     }
 }
 
-impl<C, Fut, P> Wakeable for Task<C, Fut, P>
-where
-    P: Place,
-    C: FnOnce() -> Fut + 'static,
-    Fut: Future + 'static,
-    Fut::Output: 'static,
-{
+/// Every task's wakers are of one kind, `dyn Runnable`'s: one vtable for all, so that a
+/// waiter slot recognises a task's waker by it and keeps it in one word (see
+/// [`TaskState::register_waiter`]). Waking goes through the header as any reference
+/// to a `dyn Runnable` does, and costs what a waker of the task's own type did: the
+/// enqueue asks the task for its runner through the same dynamic call.
+impl Wakeable for dyn Runnable {
     fn enqueue(task: TaskRef<Self>) {
-        crate::scheduler::enqueue(task.into_runnable());
+        crate::scheduler::enqueue(task);
+    }
+
+    fn vtable() -> &'static std::task::RawWakerVTable {
+        static TASK_WAKER: std::task::RawWakerVTable =
+            crate::task_state::vtable_of::<dyn Runnable>();
+        &TASK_WAKER
     }
 }
 
 impl<C, Fut: Future, P: Place> Drop for Task<C, Fut, P> {
     fn drop(&mut self) {
+        // A parent's waker left by a registration that raced with completion.
+        // SAFETY: as in `Header::register_waiter`.
+        drop(unsafe { self.header.state.take_waiter::<dyn Runnable>() });
         // The runner drops the future and the parent takes or drops the result; a task
         // whose last reference goes away elsewhere (a waker kept by another thread) must
         // find its stage empty. If it does not (a bug, or a run torn down abnormally), leak
@@ -1205,8 +1216,9 @@ mod tests {
         let fut = async move { i as u64 };
         assert_eq!(std::mem::size_of_val(&fut), 16);
         let make = move || fut;
-        assert_eq!(size(&make), 104);
-        assert_eq!(std::mem::size_of::<Header>(), 56);
+        assert_eq!(size(&make), 96);
+        assert_eq!(std::mem::size_of::<Header>(), 48);
+        assert_eq!(std::mem::size_of::<TaskState>(), 16, "the word and the waiter slot");
         assert_eq!(std::mem::size_of::<TaskLocal>(), 16);
         // A promise is a one-word reference and its key; the settled mark of a `Join`
         // lives in the key.

@@ -245,6 +245,11 @@ mod tests {
             // The queue drops its reference at once: a turn that parks would.
             assert_eq!(TaskRef::park(task).map(|_| ()), None);
         }
+
+        fn vtable() -> &'static std::task::RawWakerVTable {
+            static COUNTED: std::task::RawWakerVTable = task_state::vtable_of::<Counted>();
+            &COUNTED
+        }
     }
 
     impl Drop for Counted {

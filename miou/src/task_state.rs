@@ -40,15 +40,27 @@ use crate::task_ref::{StateFirst, TaskRef};
 /// vtable below ([`WakerOf`]), and from there through [`wake`] and [`wake_by_ref`], so
 /// the loom models, which wake a model task through the same vtable, check the very
 /// path every wake-up takes.
-pub(crate) trait Wakeable: StateFirst + Send + Sync + Sized + 'static {
+pub(crate) trait Wakeable: StateFirst + Send + Sync + 'static {
     /// Puts the task at the back of its runner's queue (called once per enqueue the
     /// state word grants), handing the queue the reference.
     fn enqueue(task: TaskRef<Self>);
+
+    /// The vtable of this kind of task's wakers: [`vtable_of`], kept in one `static`
+    /// so that it has one address. A waker whose vtable is at that address is known to
+    /// be a task's, and a waiter slot keeps it in one word (see
+    /// [`TaskState::register_waiter`]).
+    fn vtable() -> &'static RawWakerVTable;
+}
+
+/// The vtable of the wakers of the tasks of kind `T`, for the `static` its
+/// [`Wakeable::vtable`] returns.
+pub(crate) const fn vtable_of<T: Wakeable + ?Sized>() -> RawWakerVTable {
+    WakerOf::<T>::VTABLE
 }
 
 /// `Waker::wake`: records the wake-up in the state word and enqueues the task if the
 /// word says nobody else will (it was neither queued, in its turn, nor complete).
-pub(crate) fn wake<T: Wakeable>(task: TaskRef<T>) {
+pub(crate) fn wake<T: Wakeable + ?Sized>(task: TaskRef<T>) {
     if task.state().schedule() {
         T::enqueue(task);
     }
@@ -58,7 +70,7 @@ pub(crate) fn wake<T: Wakeable>(task: TaskRef<T>) {
 /// that arrives while the task is queued or in its turn (its own poll waking itself,
 /// or another thread at that moment) must be *recorded* (`NOTIFIED`), never filtered
 /// out before the state word sees it: a task that then parks would sleep for ever.
-pub(crate) fn wake_by_ref<T: Wakeable>(task: &TaskRef<T>) {
+pub(crate) fn wake_by_ref<T: Wakeable + ?Sized>(task: &TaskRef<T>) {
     if task.state().schedule() {
         T::enqueue(task.clone());
     }
@@ -67,7 +79,7 @@ pub(crate) fn wake_by_ref<T: Wakeable>(task: &TaskRef<T>) {
 /// A waker for `task`, which takes over the reference. The runtime makes its wakers by
 /// borrowing ([`waker_ref`]) and lets `clone` count; the models and tests start here.
 #[cfg(test)]
-pub(crate) fn waker<T: Wakeable>(task: TaskRef<T>) -> Waker {
+pub(crate) fn waker<T: Wakeable + ?Sized>(task: TaskRef<T>) -> Waker {
     // SAFETY: the pointer stands for the reference `into_raw` gave up, which the waker
     // now holds: it lives as long as the waker, and the waker's `drop` or `wake` gives
     // it up.
@@ -83,8 +95,10 @@ pub(crate) fn waker<T: Wakeable>(task: TaskRef<T>) -> Waker {
 /// `task` is the pointer of a live `TaskRef<T>` ([`TaskRef::as_non_null`]: a pointer
 /// that may free the block, which a clone of this waker may do once it is the last
 /// reference), held while the waker is used.
-pub(crate) unsafe fn waker_ref<T: Wakeable>(task: NonNull<TaskState>) -> ManuallyDrop<Waker> {
-    let raw = RawWaker::new(task.as_ptr().cast_const().cast(), &WakerOf::<T>::VTABLE);
+pub(crate) unsafe fn waker_ref<T: Wakeable + ?Sized>(
+    task: NonNull<TaskState>,
+) -> ManuallyDrop<Waker> {
+    let raw = RawWaker::new(task.as_ptr().cast_const().cast(), T::vtable());
     // SAFETY: the vtable's functions below treat the data pointer as what it is, the
     // pointer of a `TaskRef<T>`, and each keeps the count right: `clone` counts a
     // reference, `wake` and `drop` give one up, `wake_by_ref` neither. The caller's
@@ -94,9 +108,9 @@ pub(crate) unsafe fn waker_ref<T: Wakeable>(task: NonNull<TaskState>) -> Manuall
 }
 
 /// The waker vtable of the tasks of type `T`.
-struct WakerOf<T>(PhantomData<T>);
+struct WakerOf<T: ?Sized>(PhantomData<T>);
 
-impl<T: Wakeable> WakerOf<T> {
+impl<T: Wakeable + ?Sized> WakerOf<T> {
     const VTABLE: RawWakerVTable =
         RawWakerVTable::new(Self::clone, Self::wake, Self::wake_by_ref, Self::drop);
 
@@ -126,7 +140,7 @@ impl<T: Wakeable> WakerOf<T> {
         let task = unsafe { Self::borrowed(data) };
         RawWaker::new(
             TaskRef::into_raw((*task).clone()).as_ptr().cast(),
-            &Self::VTABLE,
+            T::vtable(),
         )
     }
 
@@ -184,17 +198,110 @@ pub(crate) struct TaskState {
     /// The flags (the low byte) and the count of references (above).
     word: AtomicUsize,
     /// The parent's waker: written under `REGISTERING`, taken by `complete` (see the
-    /// module doc).
-    waiter: UnsafeCell<Option<Waker>>,
+    /// module doc). One word (see [`Waiter`]).
+    waiter: UnsafeCell<Waiter>,
+}
+
+/// A waiter slot's word: no waker (null); a waker of the kind of task the slot's
+/// callers name (`W`, see [`TaskState::register_waiter`]), as its data pointer alone,
+/// the vtable being `W::vtable()`; or any other waker, boxed, the box's pointer marked
+/// by its low bit ([`BOXED`]).
+///
+/// Why: a `Waker` is two words, and every task has a slot. What is stored is almost
+/// always the parent's own task waker (it awaits its child), whose vtable is the one
+/// `static` of its kind, so one word is enough for it; a waker of another kind (a
+/// combinator's, which wakes one branch) costs an allocation, once per change of
+/// waker, instead of a word in every task.
+struct Waiter(*mut ());
+
+/// The low bit of a [`Waiter`] that holds a box. Never set in a task's data pointer
+/// (the pointer of a block, which is aligned to its state word's 8 bytes: checked when
+/// the word is made).
+const BOXED: usize = 1;
+
+impl Waiter {
+    const EMPTY: Waiter = Waiter(std::ptr::null_mut());
+
+    /// A counted copy of `waker`, as a slot's word.
+    fn new<W: Wakeable + ?Sized>(waker: &Waker) -> Waiter {
+        let waker = waker.clone();
+        let data = waker.data().cast_mut();
+        if std::ptr::eq(waker.vtable(), W::vtable()) && data.addr() & BOXED == 0 {
+            // The slot keeps the reference the clone counted.
+            std::mem::forget(waker);
+            Waiter(data)
+        } else {
+            Waiter(
+                Box::into_raw(Box::new(waker))
+                    .cast::<()>()
+                    .map_addr(|a| a | BOXED),
+            )
+        }
+    }
+
+    /// Whether the slot holds a waker that wakes what `waker` wakes.
+    ///
+    /// # Safety
+    ///
+    /// The word was made by [`Waiter::new`] with the same `W`, and is still held.
+    unsafe fn will_wake<W: Wakeable + ?Sized>(&self, waker: &Waker) -> bool {
+        if self.0.is_null() {
+            false
+        } else if self.0.addr() & BOXED != 0 {
+            // SAFETY: a boxed waker, still held (the caller's contract).
+            unsafe { (*self.0.map_addr(|a| a & !BOXED).cast::<Waker>()).will_wake(waker) }
+        } else {
+            std::ptr::eq(self.0.cast_const(), waker.data())
+                && std::ptr::eq(W::vtable(), waker.vtable())
+        }
+    }
+
+    /// Takes the waker out, leaving the slot empty.
+    ///
+    /// # Safety
+    ///
+    /// The word was made by [`Waiter::new`] with the same `W`.
+    unsafe fn take<W: Wakeable + ?Sized>(&mut self) -> Option<Waker> {
+        let word = std::mem::replace(self, Waiter::EMPTY).0;
+        if word.is_null() {
+            None
+        } else if word.addr() & BOXED != 0 {
+            // SAFETY: made by `Box::into_raw` in `new`, and taken once (the slot is now
+            // empty).
+            Some(*unsafe { Box::from_raw(word.map_addr(|a| a & !BOXED).cast::<Waker>()) })
+        } else {
+            // SAFETY: the data pointer of a waker whose vtable is `W::vtable()`, whose
+            // reference the slot held: the waker is rebuilt whole, and owns it again.
+            Some(unsafe { Waker::from_raw(RawWaker::new(word, W::vtable())) })
+        }
+    }
+}
+
+impl Drop for TaskState {
+    fn drop(&mut self) {
+        // A boxed waker left in the slot is dropped here. A task waker cannot be: its
+        // kind is the embedder's to name, which `TaskState::take_waiter` does in the
+        // embedder's own `Drop`; if one is left anyway, it is leaked (its task is never
+        // freed), never misread.
+        let word = self.waiter.with_mut(|slot| unsafe { &mut *slot }.0);
+        if word.addr() & BOXED != 0 {
+            // SAFETY: a boxed waker (the bit says so), held by the slot, which is going.
+            drop(unsafe { Box::from_raw(word.map_addr(|a| a & !BOXED).cast::<Waker>()) });
+        } else {
+            debug_assert!(word.is_null(), "a task waker left in a dropped waiter slot");
+        }
+    }
 }
 
 // SAFETY: the waiter slot is only touched by the thread that holds `REGISTERING` (the
 // parent, which takes it with a compare-and-swap that fails once `COMPLETE` is set), or
 // by the runner in `complete` after it set `COMPLETE` and saw `WAITER` without
 // `REGISTERING` (so the parent is not in its critical section and will never enter it
-// again). The release/acquire pairs on the word order the two accesses. `Waker` is
-// `Send + Sync`.
+// again). The release/acquire pairs on the word order the two accesses. What the slot
+// holds is a `Waker` (boxed, or as its data pointer), which is `Send + Sync`.
 unsafe impl Sync for TaskState {}
+// SAFETY: as above; the slot's raw pointer stands for a `Waker`, which is `Send`.
+unsafe impl Send for TaskState {}
 
 /// A flag, as it sits in the word.
 const fn bit(flag: u32) -> usize {
@@ -207,7 +314,7 @@ impl TaskState {
     pub(crate) fn new() -> TaskState {
         TaskState {
             word: AtomicUsize::new(bit(SCHEDULED) | REF_ONE),
-            waiter: UnsafeCell::new(None),
+            waiter: UnsafeCell::new(Waiter::EMPTY),
         }
     }
 
@@ -316,25 +423,39 @@ impl TaskState {
 
     /// Publishes completion (the result is already stored) and returns the waker to
     /// wake, if the parent stored one.
-    pub(crate) fn complete(&self, ok: bool) -> Option<Waker> {
+    ///
+    /// # Safety
+    ///
+    /// Every waker stored in this slot was stored by [`register_waiter`] with this same
+    /// `W` (the embedder of the state word names one kind for all its calls).
+    ///
+    /// [`register_waiter`]: TaskState::register_waiter
+    pub(crate) unsafe fn complete<W: Wakeable + ?Sized>(&self, ok: bool) -> Option<Waker> {
         let flags = if ok { COMPLETE | COMPLETE_OK } else { COMPLETE };
         let before = self.word.fetch_or(bit(flags), Ordering::AcqRel);
         if before & bit(WAITER | REGISTERING) == bit(WAITER) {
             // SAFETY: `WAITER` without `REGISTERING`: the parent stored its waker and left
             // (its release pairs with our acquire), and `COMPLETE`, now set, keeps it
-            // from coming back (see the `Sync` impl).
-            self.waiter.with_mut(|slot| unsafe { (*slot).take() })
+            // from coming back (see the `Sync` impl). The caller's contract names the kind.
+            self.waiter.with_mut(|slot| unsafe { (*slot).take::<W>() })
         } else {
             None
         }
     }
 
     /// Registers `waker` to be woken at completion. `true` if the task is already
-    /// complete (then the caller goes on; the waker may stay stored, harmlessly).
+    /// complete (then the caller goes on; the waker may stay stored, harmlessly, until
+    /// [`take_waiter`](TaskState::take_waiter)).
     ///
     /// Only the task's parent calls this, from its own thread: one registration at a
-    /// time.
-    pub(crate) fn register_waiter(&self, waker: &Waker) -> bool {
+    /// time. A waker of the tasks of kind `W` is stored as one word (see [`Waiter`]).
+    ///
+    /// # Safety
+    ///
+    /// Every call on this state word, and of [`complete`](TaskState::complete) and
+    /// [`take_waiter`](TaskState::take_waiter), names the same `W`: a stored task
+    /// waker is rebuilt with `W`'s vtable.
+    pub(crate) unsafe fn register_waiter<W: Wakeable + ?Sized>(&self, waker: &Waker) -> bool {
         let mut s = self.word.load(Ordering::Acquire);
         loop {
             if s & bit(COMPLETE) != 0 {
@@ -355,11 +476,13 @@ impl TaskState {
             }
         }
         // SAFETY: we hold `REGISTERING`, taken while `COMPLETE` was clear: `complete`
-        // will not touch the slot until we clear it (see the `Sync` impl).
+        // will not touch the slot until we clear it (see the `Sync` impl). The word
+        // was made with this `W` (the caller's contract).
         let replaced = self.waiter.with_mut(|slot| unsafe {
-            match &*slot {
-                Some(w) if w.will_wake(waker) => None,
-                _ => (*slot).replace(waker.clone()),
+            if (*slot).will_wake::<W>(waker) {
+                None
+            } else {
+                Some(std::mem::replace(&mut *slot, Waiter::new::<W>(waker)))
             }
         });
         let mut s = s | bit(REGISTERING);
@@ -375,7 +498,20 @@ impl TaskState {
             }
         };
         // Dropped outside the critical section: a waker's destructor is foreign code.
-        drop(replaced);
+        // SAFETY: the word this registration replaced, made with this `W`.
+        drop(replaced.and_then(|mut w| unsafe { w.take::<W>() }));
         complete
+    }
+
+    /// Takes the waker left in the slot, if any: the state word's embedder calls it in
+    /// its `Drop` (a registration that raced with completion leaves its waker there,
+    /// and only the embedder can name its kind, `W`).
+    ///
+    /// # Safety
+    ///
+    /// As for [`register_waiter`](TaskState::register_waiter): the same `W`.
+    pub(crate) unsafe fn take_waiter<W: Wakeable + ?Sized>(&mut self) -> Option<Waker> {
+        // SAFETY: `&mut self`: no one else touches the slot; the caller names its kind.
+        self.waiter.with_mut(|slot| unsafe { (*slot).take::<W>() })
     }
 }
