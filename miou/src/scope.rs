@@ -282,14 +282,15 @@ fn children_where(
     let me = current.as_ref().expect("a scope ends inside its task");
     let family = d.family.borrow();
     let mut out = Vec::new();
-    let mut key = me.local().children.first();
+    let children = &me.local().children;
+    let mut key = family.first(children);
     while let Some(k) = key {
         if let Some(c) = family.get(k)
             && keep(family.tag(k), c)
         {
             out.push((k, c.clone()));
         }
-        key = family.next(k);
+        key = family.next(children, k);
     }
     out
 }
@@ -565,10 +566,11 @@ mod tests {
             let me = current.as_ref().unwrap();
             let family = d.family.borrow();
             let mut out = Vec::new();
-            let mut key = me.local().children.first();
+            let children = &me.local().children;
+            let mut key = family.first(children);
             while let Some(k) = key {
                 out.push(family.tag(k));
-                key = family.next(k);
+                key = family.next(children, k);
             }
             out
         })

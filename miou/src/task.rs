@@ -654,18 +654,18 @@ pub(crate) trait Body {
             let mut td = local.teardown();
             let first = !std::mem::replace(&mut td.requested, true);
             if first {
-                td.next = children.first();
+                td.next = domain.family.borrow().first(children);
             }
             first
         };
         if first_poll {
             // One child at a time, with no table borrowed: a cancel request reports a
             // trace event, and the reporter is user code.
-            let mut key = children.first();
+            let mut key = domain.family.borrow().first(children);
             while let Some(k) = key {
                 let (child, next) = {
                     let family = domain.family.borrow();
-                    (family.get(k).cloned(), family.next(k))
+                    (family.get(k).cloned(), family.next(children, k))
                 };
                 if let Some(c) = child {
                     request_cancel(domain, c);
@@ -682,7 +682,7 @@ pub(crate) trait Body {
                 if !child.header().register_waiter(&waker) {
                     return Poll::Pending;
                 }
-                td.next = family.next(k);
+                td.next = family.next(children, k);
             }
         }
         // Every child is complete: drain them, and from here on nothing may be added
@@ -742,12 +742,13 @@ pub(crate) trait Body {
     /// Whether every child left is one to be reaped (see [`crate::scope`]).
     fn only_reaped(&self, domain: &DomainLocal) -> bool {
         let family = domain.family.borrow();
-        let mut key = self.task().local().children.first();
+        let children = &self.task().local().children;
+        let mut key = family.first(children);
         while let Some(k) = key {
             if family.tag(k) != crate::scope::REAP {
                 return false;
             }
-            key = family.next(k);
+            key = family.next(children, k);
         }
         true
     }
@@ -759,13 +760,13 @@ pub(crate) trait Body {
         {
             let waker = self.waker(domain);
             let family = domain.family.borrow();
-            let mut key = local.children.first();
+            let mut key = family.first(&local.children);
             while let Some(k) = key {
                 let child = family.get(k).expect("a listed child");
                 if !child.header().register_waiter(&waker) {
                     return Poll::Pending;
                 }
-                key = family.next(k);
+                key = family.next(&local.children, k);
             }
         }
         let drained = domain.family.borrow_mut().drain(&local.children);
@@ -792,7 +793,8 @@ pub(crate) trait Body {
             let family = domain.family.borrow();
             let mut names = Vec::new();
             let mut count = 0;
-            let mut key = self.task().local().children.first();
+            let children = &self.task().local().children;
+            let mut key = family.first(children);
             while let Some(k) = key {
                 // Those left to be reaped are not forgotten: they are not named.
                 if family.tag(k) != crate::scope::REAP {
@@ -803,7 +805,7 @@ pub(crate) trait Body {
                     }
                     count += 1;
                 }
-                key = family.next(k);
+                key = family.next(children, k);
             }
             let more = match count - names.len() {
                 0 => String::new(),
