@@ -266,6 +266,7 @@ mod select;
 pub mod signal;
 mod slab;
 mod spawn;
+mod stage;
 pub mod sync;
 mod task;
 mod task_ref;

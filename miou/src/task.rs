@@ -44,6 +44,7 @@ use crate::family::Children;
 use crate::id::{DomainId, TaskId};
 use crate::ownership::Resource;
 use crate::scheduler::{DomainLocal, DomainShared};
+use crate::stage::{Holds, Slot, Stage};
 use crate::task_ref::{StateFirst, TaskRef};
 use crate::task_state::{TaskState, Wakeable};
 use crate::trace::TraceKind;
@@ -343,6 +344,9 @@ pub(crate) struct TaskLocal {
     ///
     /// [`Family`]: crate::family::Family
     pub(crate) children: Children,
+    /// What the task's stage holds: the tag of its [`Slot`], kept here, beside the
+    /// children's key, where it takes no room (see [`crate::stage`]).
+    holds: Cell<Holds>,
     /// Boxed: most tasks never own a resource nor tear down.
     rare: OnceCell<Box<RefCell<Rare>>>,
 }
@@ -367,6 +371,7 @@ impl TaskLocal {
         }
         TaskLocal {
             children: Children::new(),
+            holds: Cell::new(Holds::Init),
             rare,
         }
     }
@@ -414,13 +419,6 @@ struct Teardown {
     next: Option<usize>,
 }
 
-enum Stage<C, Fut: Future> {
-    Init(C),
-    Running(Fut),
-    Finished(Result<Fut::Output, Error>),
-    Consumed,
-}
-
 /// `repr(C)`, header first: see [`StateFirst`].
 #[repr(C)]
 pub(crate) struct Task<C, Fut: Future, P: Place> {
@@ -428,8 +426,9 @@ pub(crate) struct Task<C, Fut: Future, P: Place> {
     place: P,
     local: TaskLocal,
     /// Runner-only until `COMPLETE`, then the parent's (see the module doc): reached
-    /// through [`Task::stage`], whose callers say which side they are on.
-    stage: UnsafeCell<Stage<C, Fut>>,
+    /// through [`Task::stage`], whose callers say which side they are on. What it
+    /// holds is said by `local.holds`.
+    stage: UnsafeCell<Slot<C, Fut>>,
 }
 
 // SAFETY: `stage` and `local` are only touched by the task's runner thread until the
@@ -465,11 +464,12 @@ impl<C, Fut: Future, P: Place> Task<C, Fut, P> {
     /// polls the future through it (and nothing the future can call reaches its own
     /// task's stage: a task's value is only taken or dropped once it is complete,
     /// which it is not while it runs).
-    #[allow(clippy::mut_from_ref)]
     #[inline]
-    unsafe fn stage(&self) -> &mut Stage<C, Fut> {
-        // SAFETY: the caller's contract.
-        unsafe { &mut *self.stage.get() }
+    unsafe fn stage(&self) -> Stage<'_, C, Fut> {
+        // SAFETY: the caller's contract gives the slot to this `Stage` alone, and
+        // `local.holds` is its tag (set to `Init` with the slot's closure, and only
+        // changed by a `Stage` since).
+        unsafe { Stage::new(&mut *self.stage.get(), &self.local.holds) }
     }
 }
 
@@ -500,7 +500,7 @@ where
             },
             place,
             local: TaskLocal::new(resources),
-            stage: UnsafeCell::new(Stage::Init(make)),
+            stage: UnsafeCell::new(Slot::new(make)),
         })
     }
 }
@@ -521,10 +521,10 @@ impl RootTask {
     ) -> TaskRef<Self> {
         let never_built: fn() -> std::future::Ready<()> = || std::future::ready(());
         let task = RootTask::new(id, None, run_at, domain, Vec::new(), never_built);
-        // Nothing in the stage: the root's body is its `RootTurn`. `Consumed` is also what
-        // `Drop` expects of a task whose last reference goes away on another thread.
+        // Nothing in the stage: the root's body is its `RootTurn`. An empty stage is also
+        // what `Drop` expects of a task whose last reference goes away on another thread.
         // SAFETY: a new task, which no one else can reach yet.
-        *unsafe { task.stage() } = Stage::Consumed;
+        let _ = unsafe { task.stage() }.take_init();
         task
     }
 }
@@ -887,28 +887,23 @@ where
     #[inline]
     fn poll_future(&self, domain: &DomainLocal, cx: &mut Context<'_>) -> Polled<Fut::Output> {
         // SAFETY: the runner, in the task's turn (not complete: `turn` looked).
-        let stage = unsafe { self.stage() };
-        let first = matches!(stage, Stage::Init(_));
+        let mut stage = unsafe { self.stage() };
+        let first = stage.holds() == Holds::Init;
         domain.turn.begin(first);
         if first {
-            let Stage::Init(make) = std::mem::replace(stage, Stage::Consumed) else {
-                unreachable!()
-            };
+            let make = stage.take_init();
             match catch_unwind(AssertUnwindSafe(make)) {
-                Ok(fut) => *stage = Stage::Running(fut),
+                Ok(fut) => stage.set_running(fut),
                 Err(p) => return Polled::BuildPanicked(p),
             }
         }
-        let fut = match stage {
-            Stage::Running(fut) => fut,
+        let fut = match stage.holds() {
+            // The future, pinned where it lies in the task's block.
+            Holds::Running => stage.running().expect("running"),
             // Before completion, a finished stage is a kept value.
-            Stage::Finished(_) => return Polled::Reaping,
+            Holds::Finished => return Polled::Reaping,
             _ => unreachable!("a task that is not complete holds its future or its value"),
         };
-        // SAFETY: the future lives inside the task's block (see `TaskRef`) and is never moved:
-        // it leaves the `Running` variant only by being dropped in place (assignment or
-        // `mem::replace` of the whole stage, after which it is dropped, never polled).
-        let fut = unsafe { Pin::new_unchecked(fut) };
         match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
             Ok(Poll::Pending) => Polled::Pending,
             Ok(Poll::Ready(value)) => Polled::Ready(value),
@@ -918,7 +913,7 @@ where
 
     fn drop_future(&self) {
         // SAFETY: the runner, in the task's turn.
-        if let Err(p) = drop_stage_in_place(unsafe { self.stage() }) {
+        if let Err(p) = unsafe { self.stage() }.drop_in_place() {
             tracing::error!(task = %self.header.id, panic = ?Panic::new(p), "a destructor panicked while a task was torn down");
         }
     }
@@ -926,18 +921,18 @@ where
     #[inline]
     fn store(&self, result: Result<Fut::Output, Error>) {
         // SAFETY: the runner, in the turn that completes the task, before `COMPLETE`.
-        *unsafe { self.stage() } = Stage::Finished(result);
+        unsafe { self.stage() }.put(result);
     }
 
     fn keep(&self, value: Fut::Output) {
         // SAFETY: the runner, in the task's turn.
-        *unsafe { self.stage() } = Stage::Finished(Ok(value));
+        unsafe { self.stage() }.put(Ok(value));
     }
 
     fn take_kept(&self) -> Option<Fut::Output> {
         // SAFETY: the runner, in the task's turn.
-        match std::mem::replace(unsafe { self.stage() }, Stage::Consumed) {
-            Stage::Finished(Ok(value)) => Some(value),
+        match unsafe { self.stage() }.take_finished() {
+            Some(Ok(value)) => Some(value),
             _ => None,
         }
     }
@@ -1092,8 +1087,7 @@ where
             "only a complete task's value is dropped"
         );
         // SAFETY: complete (just above, with an acquire): the stage is the parent's.
-        let stage = std::mem::replace(unsafe { self.stage() }, Stage::Consumed);
-        if let Err(p) = catch_unwind(AssertUnwindSafe(move || drop(stage))) {
+        if let Err(p) = unsafe { self.stage() }.drop_in_place() {
             tracing::error!(task = %self.header.id, panic = ?Panic::new(p), "dropping a task's value panicked");
         }
     }
@@ -1109,8 +1103,7 @@ where
         }
         // SAFETY: the parent observed `COMPLETE` (just above, with an acquire): the
         // runner is done with the stage, and only the parent's thread touches it now.
-        let stage = unsafe { self.stage() };
-        if let Stage::Finished(r) = std::mem::replace(stage, Stage::Consumed) {
+        if let Some(r) = unsafe { self.stage() }.take_finished() {
             // SAFETY: the caller's contract: `out` is an `Option` of this very result
             // type, borrowed mutably.
             unsafe { *out.cast::<Option<Result<Fut::Output, Error>>>().as_ptr() = Some(r) };
@@ -1144,8 +1137,9 @@ impl<C, Fut: Future, P: Place> Drop for Task<C, Fut, P> {
         // whose last reference goes away elsewhere (a waker kept by another thread) must
         // find its stage empty. If it does not (a bug, or a run torn down abnormally), leak
         // the stage rather than drop a `!Send` value on the wrong thread.
-        let stage = self.stage.get_mut();
-        if matches!(stage, Stage::Consumed) {
+        // SAFETY: `&mut self`: this is the only `Stage` of the slot.
+        let mut stage = unsafe { Stage::new(self.stage.get_mut(), &self.local.holds) };
+        if stage.holds() == Holds::Nothing {
             return;
         }
         let foreign = match self.place.runner() {
@@ -1155,10 +1149,10 @@ impl<C, Fut: Future, P: Place> Drop for Task<C, Fut, P> {
         };
         if foreign {
             tracing::error!(task = %self.header.id, "a task's last reference went away on another thread before its future or value was dropped; leaking them");
-            // Overwrite without dropping: the value is leaked, never dropped here.
-            std::mem::forget(std::mem::replace(stage, Stage::Consumed));
+            // Forgotten without dropping: the value is leaked, never dropped here.
+            stage.leak();
         } else {
-            let _ = drop_stage_in_place(stage);
+            let _ = stage.drop_in_place();
         }
     }
 }
@@ -1166,24 +1160,6 @@ impl<C, Fut: Future, P: Place> Drop for Task<C, Fut, P> {
 /// A rule a returning task broke: how to make its error (`Error` is not `Clone`, and the
 /// run and the task each need one), and its name for traces.
 type BrokenRule = (fn() -> Error, &'static str);
-
-/// Drops what the stage holds where it is and leaves it `Consumed`, even if a destructor
-/// panics (the panic is returned).
-fn drop_stage_in_place<C, Fut: Future>(stage: &mut Stage<C, Fut>) -> std::thread::Result<()> {
-    let slot: *mut Stage<C, Fut> = stage;
-    // SAFETY: `slot` comes from a live `&mut`, so it is valid and aligned, and nothing
-    // else reads the stage meanwhile. `drop_in_place` drops the value where it stands,
-    // as `Pin` requires for a future. If a destructor panics, unwinding still drops the
-    // value's remaining parts; either way the value counts as dropped afterwards.
-    let dropped = catch_unwind(AssertUnwindSafe(|| unsafe {
-        std::ptr::drop_in_place(slot)
-    }));
-    // SAFETY: the old value was dropped just above (fully, or partly and then by the
-    // unwinding), so it must not be dropped again: `write` stores `Consumed` without
-    // dropping what was there.
-    unsafe { std::ptr::write(slot, Stage::Consumed) };
-    dropped
-}
 
 /// Puts a task at the back of its runner's queue, unless it is queued or complete.
 pub(crate) fn schedule(task: TaskRef<dyn Runnable>) {
@@ -1207,8 +1183,9 @@ mod tests {
     /// What one task of B1 (`spawn(async move { i as u64 })`) costs: its whole block,
     /// counts of references included (they live in the state word, see `TaskRef`).
     /// The spawn site did not make it bigger (it took the place of a flag), nor did the
-    /// header's `widen` (the stage's borrow flag went when it became an `UnsafeCell`):
-    /// 104 bytes, which glibc's allocator serves from a 112-byte chunk.
+    /// header's `widen` (the stage's borrow flag went when it became an `UnsafeCell`).
+    /// The waiter slot is one word, and the stage's tag lives in the runner-only data:
+    /// 88 bytes, which glibc's allocator serves from a 96-byte chunk.
     #[test]
     fn a_small_task_stays_small() {
         fn size<C: FnOnce() -> Fut, Fut: Future>(_: &C) -> usize {
@@ -1218,9 +1195,18 @@ mod tests {
         let fut = async move { i as u64 };
         assert_eq!(std::mem::size_of_val(&fut), 16);
         let make = move || fut;
-        assert_eq!(size(&make), 96);
+        assert_eq!(size(&make), 88);
+        assert_eq!(
+            std::mem::size_of::<TaskLocal>(),
+            16,
+            "the stage's tag takes no room"
+        );
         assert_eq!(std::mem::size_of::<Header>(), 48);
-        assert_eq!(std::mem::size_of::<TaskState>(), 16, "the word and the waiter slot");
+        assert_eq!(
+            std::mem::size_of::<TaskState>(),
+            16,
+            "the word and the waiter slot"
+        );
         assert_eq!(std::mem::size_of::<TaskLocal>(), 16);
         // A promise is a one-word reference and its key; the settled mark of a `Join`
         // lives in the key.

@@ -283,7 +283,8 @@ impl Drop for TaskState {
         // kind is the embedder's to name, which `TaskState::take_waiter` does in the
         // embedder's own `Drop`; if one is left anyway, it is leaked (its task is never
         // freed), never misread.
-        let word = self.waiter.with_mut(|slot| unsafe { &mut *slot }.0);
+        // SAFETY: `&mut self`: no one else touches the slot.
+        let word = self.waiter.with_mut(|slot| unsafe { (*slot).0 });
         if word.addr() & BOXED != 0 {
             // SAFETY: a boxed waker (the bit says so), held by the slot, which is going.
             drop(unsafe { Box::from_raw(word.map_addr(|a| a & !BOXED).cast::<Waker>()) });
