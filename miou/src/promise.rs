@@ -379,14 +379,16 @@ impl<T: 'static> Future for Join<T> {
         with_domain(|d| {
             let promise = &mut this.promise;
             assert!(promise.key != SETTLED, "Join polled after completion");
+            // On every poll, not only the first: a `Join` polled once by its parent
+            // may be moved into another task before it is polled again.
+            if !promise.is_mine(d) {
+                warn_not_a_child(d, promise.task.header(), "await");
+                // What dropping the promise would do, now.
+                let key = std::mem::replace(&mut promise.key, SETTLED) & !PASSED;
+                dropped_unsettled(promise.task.header(), key);
+                return Poll::Ready(Err(Error::NotAChild));
+            }
             if promise.key & PASSED == 0 {
-                if !promise.is_mine(d) {
-                    warn_not_a_child(d, promise.task.header(), "await");
-                    // What dropping the promise would do, now.
-                    let key = std::mem::replace(&mut promise.key, SETTLED);
-                    dropped_unsettled(promise.task.header(), key);
-                    return Poll::Ready(Err(Error::NotAChild));
-                }
                 if point::poll_point_on(d, cx).is_pending() {
                     return Poll::Pending;
                 }

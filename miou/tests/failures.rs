@@ -8,6 +8,7 @@
 mod common;
 
 use std::fmt::Write as _;
+use std::future::Future as _;
 use std::sync::{Arc, Mutex};
 
 use common::{Count, forever, owned_resource, panic_text, watchdog};
@@ -737,4 +738,36 @@ fn a_syscall_of_another_run_is_refused_and_named() {
     });
     assert!(msg.contains("miou::suspend"), "{msg}");
     assert!(msg.contains("belongs to domain 0 of another run"), "{msg}");
+}
+
+/// A `Join` that passed its scheduling point in its parent, then was moved into
+/// another task, is still not that task's to await: every poll checks the parent, not
+/// only the first, and the await returns `Err(NotAChild)` instead of settling the
+/// child in the wrong task's list of children.
+#[test]
+fn a_join_moved_after_its_point_still_answers_not_a_child() {
+    let r = watchdog(10, || {
+        Builder::new().domains(0).quanta(50).try_run(async {
+            // A first turn has no budget: the next one has 50 points.
+            miou::yield_now().await;
+            let child = spawn(async {
+                miou::yield_now().await;
+                miou::yield_now().await;
+            });
+            let mut join = std::future::IntoFuture::into_future(child);
+            // One poll, in the parent: past its point (quanta 50 keeps the turn going),
+            // the child not complete yet.
+            let pending = std::future::poll_fn(|cx| {
+                std::task::Poll::Ready(std::pin::Pin::new(&mut join).poll(cx).is_pending())
+            })
+            .await;
+            assert!(pending, "the child is not complete yet");
+            let other = spawn(async move { matches!(join.await, Err(Error::NotAChild)) });
+            assert!(
+                other.await.unwrap(),
+                "the await in another task returned NotAChild"
+            );
+        })
+    });
+    assert!(matches!(r, Err(Error::StillHasChildren)), "{r:?}");
 }
