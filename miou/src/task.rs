@@ -245,6 +245,28 @@ impl TaskRef<dyn Child> {
 }
 
 impl Header {
+    /// The header of a `Task<C, Fut, P>`: the only way to make one, so that its `widen`
+    /// is always its own task type's.
+    fn new<C, Fut, P>(
+        id: TaskId,
+        parent: Option<TaskId>,
+        spawned_at: &'static Location<'static>,
+    ) -> Header
+    where
+        P: Place,
+        C: FnOnce() -> Fut + 'static,
+        Fut: Future + 'static,
+        Fut::Output: 'static,
+    {
+        Header {
+            state: TaskState::new(),
+            widen: widen_task::<C, Fut, P>,
+            id,
+            parent,
+            spawned_at,
+        }
+    }
+
     pub(crate) fn state(&self) -> u32 {
         self.state.get()
     }
@@ -330,8 +352,8 @@ pub(crate) trait Child: Runnable {
     ///
     /// # Safety
     ///
-    /// `out` points at an `Option<Result<O, Error>>`, where `O` is the output type of
-    /// the task's future.
+    /// `out` points at an initialised `Option<Result<O, Error>>` (it is overwritten,
+    /// and its old value dropped), where `O` is the output type of the task's future.
     unsafe fn take_output_into(&self, out: NonNull<()>);
 }
 
@@ -491,13 +513,7 @@ where
     ) -> TaskRef<Self> {
         crate::ownership::adopt(id, &resources);
         TaskRef::new(Task {
-            header: Header {
-                state: TaskState::new(),
-                widen: widen_task::<C, Fut, P>,
-                id,
-                parent,
-                spawned_at,
-            },
+            header: Header::new::<C, Fut, P>(id, parent, spawned_at),
             place,
             local: TaskLocal::new(resources),
             stage: UnsafeCell::new(Slot::new(make)),
@@ -1093,7 +1109,11 @@ where
     }
 
     fn take_handed_up(&self) -> Vec<Arc<Resource>> {
-        debug_assert!(self.header.is_complete());
+        // The runner-only data becomes the parent's at completion, not before.
+        assert!(
+            self.header.is_complete(),
+            "only a complete task hands resources up"
+        );
         self.local.take_resources()
     }
 
