@@ -19,7 +19,9 @@
 //!   `REGISTERING`; if the parent was registering, it leaves the slot alone and the
 //!   parent, seeing `COMPLETE` as it finishes, goes on without a wake-up. Either way a
 //!   wake-up is never lost and the slot is never touched by both at once; a task
-//!   nobody waits for completes with one atomic operation.
+//!   nobody waits for completes with one atomic operation. The slot is one word (see
+//!   [`Waiter`]): the parent's own task waker, what it almost always stores, as its
+//!   data pointer; any other waker boxed.
 //! - Above the flags, the word counts the task's references (see
 //!   [`TaskRef`]): the queue slot, the promise, the family
 //!   entry, each waker. Counting them here rather than in an `Arc` beside the word lets

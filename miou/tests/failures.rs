@@ -771,3 +771,30 @@ fn a_join_moved_after_its_point_still_answers_not_a_child() {
     });
     assert!(matches!(r, Err(Error::StillHasChildren)), "{r:?}");
 }
+
+/// A task handed its own promise cannot await it: the await answers `NotAChild` at once
+/// (the task is not its own parent), and never reaches the task's own value, which is
+/// not there while it runs.
+#[test]
+fn a_task_awaiting_its_own_promise_gets_not_a_child() {
+    let (r, answer) = watchdog(10, || {
+        let slot = std::rc::Rc::new(std::cell::RefCell::new(None));
+        let answer = std::rc::Rc::new(std::cell::Cell::new(None));
+        let (s, a) = (slot.clone(), answer.clone());
+        let r = Builder::new().domains(0).try_run(async move {
+            let me = spawn(async move {
+                miou::yield_now().await;
+                let me: miou::Promise<u32> = s.borrow_mut().take().expect("handed its promise");
+                a.set(Some(matches!(me.await, Err(Error::NotAChild))));
+                7
+            });
+            *slot.borrow_mut() = Some(me);
+            miou::yield_now().await;
+            miou::yield_now().await;
+        });
+        (r, answer.get())
+    });
+    assert_eq!(answer, Some(true), "its own await returned NotAChild");
+    // Its parent gave its promise away, so it neither awaited nor cancelled it.
+    assert!(matches!(r, Err(Error::StillHasChildren)), "{r:?}");
+}
