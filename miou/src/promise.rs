@@ -305,11 +305,26 @@ impl<T: 'static> Promise<T> {
 
 /// The current task settled its complete child `child`: remove it from the family
 /// table, and adopt the resources it handed up.
+///
+/// Panics, naming the rule and both tasks, if the current task is not the child's
+/// parent. Every operation that settles a child checks that first, but an `async`
+/// operation polled once by the parent may be moved into another task before it
+/// settles: removing the child from that task's ring of children would corrupt both
+/// rings, so the rule is checked again here, where it would.
 pub(crate) fn forget_child(d: &DomainLocal, key: usize, child: &dyn Child) {
     let current = d.current.borrow();
     let me = current
         .as_ref()
         .expect("a promise is used inside its parent");
+    let listed =
+        d.family.borrow().get(key).is_some_and(|c| {
+            std::ptr::addr_eq(&**c as *const dyn Child, child as *const dyn Child)
+        });
+    if child.header().parent != Some(me.header().id) || !listed {
+        drop(current);
+        let detail = not_a_child(d, child.header(), "settle (await or cancel)");
+        panic!("miou: {}: {detail}", Error::NotAChild);
+    }
     let removed = d.family.borrow_mut().remove(&me.local().children, key);
     debug_assert!(removed.is_some(), "the child was in its parent's set");
     crate::ownership::adopt_handed_up(me.header().id, me.local(), child);
@@ -433,6 +448,12 @@ pub async fn cancel<T: 'static>(p: Promise<T>) {
     point::point().await;
     with_domain(|d| task::request_cancel(d, p.child()));
     wait_complete(std::slice::from_ref(&p)).await;
+    // Again after the wait: this future may have been moved into another task.
+    if let Some(detail) =
+        with_domain(|d| (!p.is_mine(d)).then(|| not_a_child(d, p.task.header(), "cancel")))
+    {
+        panic!("miou::cancel: {}: {detail}", Error::NotAChild);
+    }
     with_domain(|d| p.discard(d));
 }
 

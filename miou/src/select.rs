@@ -56,6 +56,10 @@ pub async fn await_one<T: 'static>(mut ps: Vec<Promise<T>>) -> (Result<T, Error>
     }
     point::point().await;
     let i = choose(&ps).await;
+    // Again after each wait: this future may have been moved into another task.
+    if !with_domain(|d| all_mine(d, &ps, "await (await_one)")) {
+        return (Err(Error::NotAChild), ps);
+    }
     let chosen = ps.remove(i);
     let result = with_domain(|d| chosen.finish(d));
     (result, ps)
@@ -94,6 +98,10 @@ pub async fn await_first<T: 'static>(mut ps: Vec<Promise<T>>) -> Result<T, Error
     }
     point::point().await;
     let i = choose(&ps).await;
+    // Again after each wait: this future may have been moved into another task.
+    if !with_domain(|d| all_mine(d, &ps, "await (await_first)")) {
+        return Err(Error::NotAChild);
+    }
     let chosen = ps.remove(i);
     let result = with_domain(|d| chosen.finish(d));
     with_domain(|d| {
@@ -102,6 +110,9 @@ pub async fn await_first<T: 'static>(mut ps: Vec<Promise<T>>) -> Result<T, Error
         }
     });
     wait_complete(&ps).await;
+    if !with_domain(|d| all_mine(d, &ps, "await (await_first)")) {
+        return Err(Error::NotAChild);
+    }
     with_domain(|d| {
         for p in ps {
             p.discard(d);

@@ -6,8 +6,8 @@
 //!
 //! - The [`Header`] is `Send + Sync`: its state word and its waiter slot are read and
 //!   written from any thread.
-//! - The stage and the [`TaskLocal`] data (the ends of its list of children in the
-//!   domain's family table, its resources, its teardown) belong to the task's
+//! - The stage and the [`TaskLocal`] data (its ring of children in the domain's
+//!   family table, the stage's tag, its resources, its teardown) belong to the task's
 //!   *runner*, the domain it runs on. The runner is the only thread that touches them
 //!   until the task is complete. Completion is published with a release store of
 //!   [`COMPLETE`]; from then on the runner never touches them again and the parent
@@ -360,9 +360,9 @@ pub(crate) trait Child: Runnable {
 /// Runner-only data of a task (and, once the task is complete, its parent's: see the
 /// module doc).
 pub(crate) struct TaskLocal {
-    /// The ends of the task's list of children in its domain's [`Family`] table. Closed
-    /// once the task drained its children for good: spawning from a destructor that runs
-    /// during the teardown would create a task nobody can await.
+    /// The task's ring of children in its domain's [`Family`] table. Closed once the
+    /// task drained its children for good: spawning from a destructor that runs during
+    /// the teardown would create a task nobody can await.
     ///
     /// [`Family`]: crate::family::Family
     pub(crate) children: Children,

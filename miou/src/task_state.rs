@@ -216,9 +216,9 @@ pub(crate) struct TaskState {
 /// waker, instead of a word in every task.
 struct Waiter(*mut ());
 
-/// The low bit of a [`Waiter`] that holds a box. Never set in a task's data pointer
-/// (the pointer of a block, which is aligned to its state word's 8 bytes: checked when
-/// the word is made).
+/// The low bit of a [`Waiter`] that holds a box. Clear in a task's data pointer (the
+/// pointer of a block, aligned to its state word's 8 bytes); [`Waiter::new`] looks, and
+/// would box a task waker whose pointer had it set.
 const BOXED: usize = 1;
 
 impl Waiter {

@@ -798,3 +798,109 @@ fn a_task_awaiting_its_own_promise_gets_not_a_child() {
     // Its parent gave its promise away, so it neither awaited nor cancelled it.
     assert!(matches!(r, Err(Error::StillHasChildren)), "{r:?}");
 }
+
+/// Polls `fut` once from the current task: `true` if it is pending.
+async fn pending_after_one_poll<F: std::future::Future + Unpin>(fut: &mut F) -> bool {
+    std::future::poll_fn(|cx| {
+        std::task::Poll::Ready(std::pin::Pin::new(&mut *fut).poll(cx).is_pending())
+    })
+    .await
+}
+
+/// A child that takes a few turns.
+async fn a_few_turns(v: u32) -> u32 {
+    for _ in 0..3 {
+        miou::yield_now().await;
+    }
+    v
+}
+
+/// A `cancel` polled once by the parent (the child is asked to cancel, the parent
+/// waits), then moved into another task: when the child is gone, that task is not its
+/// parent, and the cancel panics naming the rule, as it does when it starts in the
+/// wrong task. The child stays the parent's (the run fails with `StillHasChildren`),
+/// and no other task's children are touched.
+#[test]
+fn a_cancel_moved_into_another_task_after_a_poll_panics_naming_the_rule() {
+    let (r, msg) = watchdog(10, || {
+        let msg = std::rc::Rc::new(std::cell::RefCell::new(String::new()));
+        let m = msg.clone();
+        let r = Builder::new().domains(0).quanta(50).try_run(async move {
+            // A first turn has no budget: the next one has 50 points.
+            miou::yield_now().await;
+            let p = spawn(a_few_turns(1));
+            let mut c = Box::pin(cancel(p));
+            assert!(
+                pending_after_one_poll(&mut c).await,
+                "waiting for the child to go"
+            );
+            let other = spawn(c);
+            match other.await {
+                Err(Error::Panicked(p)) => *m.borrow_mut() = p.message().unwrap_or_default().into(),
+                r => panic!("expected a panic, got {r:?}"),
+            }
+        });
+        let msg = msg.borrow().clone();
+        (r, msg)
+    });
+    assert!(msg.contains(&Error::NotAChild.to_string()), "{msg}");
+    assert!(msg.contains("tried to cancel task 2@0"), "{msg}");
+    assert!(matches!(r, Err(Error::StillHasChildren)), "{r:?}");
+}
+
+/// The same with `await_first`: moved after a poll, it answers `Err(NotAChild)` when a
+/// child completes, instead of settling the children in the wrong task.
+#[test]
+fn an_await_first_moved_into_another_task_after_a_poll_answers_not_a_child() {
+    let r = watchdog(10, || {
+        Builder::new().domains(0).quanta(50).try_run(async {
+            miou::yield_now().await;
+            let ps = vec![spawn(a_few_turns(1)), spawn(a_few_turns(2))];
+            let mut first = Box::pin(miou::await_first(ps));
+            assert!(
+                pending_after_one_poll(&mut first).await,
+                "no child is complete yet"
+            );
+            let other = spawn(async move { matches!(first.await, Err(Error::NotAChild)) });
+            assert!(
+                other.await.unwrap(),
+                "the moved await_first answered NotAChild"
+            );
+        })
+    });
+    assert!(matches!(r, Err(Error::StillHasChildren)), "{r:?}");
+}
+
+/// Where no operation checks again (a collector's `get`, moved after a poll), settling
+/// the child in a task that is not its parent panics, naming the rule and both tasks,
+/// instead of removing the child from that task's ring of children.
+#[test]
+fn settling_a_child_in_a_task_that_is_not_its_parent_panics_naming_the_rule() {
+    let (r, msg) = watchdog(10, || {
+        let msg = std::rc::Rc::new(std::cell::RefCell::new(String::new()));
+        let m = msg.clone();
+        let r = Builder::new().domains(0).quanta(50).try_run(async move {
+            miou::yield_now().await;
+            let orphans: &'static miou::Orphans<u32> = Box::leak(Box::new(miou::Orphans::new()));
+            orphans.spawn(a_few_turns(7));
+            let mut get = Box::pin(orphans.get());
+            assert!(
+                pending_after_one_poll(&mut get).await,
+                "the child is not complete yet"
+            );
+            let other = spawn(async move { get.await.map(|r| r.is_ok()) });
+            match other.await {
+                Err(Error::Panicked(p)) => *m.borrow_mut() = p.message().unwrap_or_default().into(),
+                r => panic!("expected a panic, got {r:?}"),
+            }
+        });
+        let msg = msg.borrow().clone();
+        (r, msg)
+    });
+    assert!(msg.contains(&Error::NotAChild.to_string()), "{msg}");
+    assert!(
+        msg.contains("tried to settle (await or cancel) task 2@0"),
+        "{msg}"
+    );
+    assert!(matches!(r, Err(Error::StillHasChildren)), "{r:?}");
+}
