@@ -299,7 +299,7 @@ impl<T: 'static> Promise<T> {
     fn settle(&mut self, d: &DomainLocal) {
         let key = self.family_key();
         self.key = SETTLED;
-        forget_child(d, key, &*self.task);
+        forget_child(d, key, &self.task);
     }
 }
 
@@ -311,23 +311,29 @@ impl<T: 'static> Promise<T> {
 /// operation polled once by the parent may be moved into another task before it
 /// settles: removing the child from that task's ring of children would corrupt both
 /// rings, so the rule is checked again here, where it would.
-pub(crate) fn forget_child(d: &DomainLocal, key: usize, child: &dyn Child) {
+pub(crate) fn forget_child(d: &DomainLocal, key: usize, child: &TaskRef<dyn Child>) {
     let current = d.current.borrow();
     let me = current
         .as_ref()
         .expect("a promise is used inside its parent");
-    let listed =
-        d.family.borrow().get(key).is_some_and(|c| {
-            std::ptr::addr_eq(&**c as *const dyn Child, child as *const dyn Child)
-        });
-    if child.header().parent != Some(me.header().id) || !listed {
+    let mine = child.header().parent == Some(me.header().id);
+    let removed = {
+        let mut family = d.family.borrow_mut();
+        let listed = family
+            .get(key)
+            .is_some_and(|c| TaskRef::addr(c) == TaskRef::addr(child));
+        if mine && listed {
+            family.remove(&me.local().children, key)
+        } else {
+            None
+        }
+    };
+    let Some(removed) = removed else {
         drop(current);
         let detail = not_a_child(d, child.header(), "settle (await or cancel)");
         panic!("miou: {}: {detail}", Error::NotAChild);
-    }
-    let removed = d.family.borrow_mut().remove(&me.local().children, key);
-    debug_assert!(removed.is_some(), "the child was in its parent's set");
-    crate::ownership::adopt_handed_up(me.header().id, me.local(), child);
+    };
+    crate::ownership::adopt_handed_up(me.header().id, me.local(), &**child);
     drop(current);
     // The table's reference, dropped with no table borrowed (the promise holds another).
     drop(removed);

@@ -298,7 +298,7 @@ fn children_where(
 /// Settles the current task's complete child `child` under `key`, whose promise is
 /// gone: forgets it (adopting what it handed up) and drops its result.
 fn settle(d: &DomainLocal, key: usize, child: TaskRef<dyn Child>) {
-    forget_child(d, key, &*child);
+    forget_child(d, key, &child);
     child.drop_output();
 }
 
