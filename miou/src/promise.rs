@@ -355,7 +355,8 @@ impl<T: 'static> IntoFuture for Promise<T> {
     type IntoFuture = Join<T>;
 
     /// Awaits the child: `Ok(value)`, `Err(Error::Cancelled)`, `Err(Error::Panicked(_))`,
-    /// or `Err(Error::NotAChild)` at once if the current task is not its parent.
+    /// or `Err(Error::NotAChild)` at once if the current task is not its parent (checked
+    /// on every poll: a `Join` moved into another task answers it there).
     fn into_future(self) -> Join<T> {
         Join { promise: self }
     }
@@ -433,7 +434,8 @@ impl<T: 'static> Future for Join<T> {
 /// is dropped.
 ///
 /// A scheduling point. Panics if the current task is not the child's parent (rule:
-/// only the parent may cancel a task).
+/// only the parent may cancel a task), also when the child is gone if the future was
+/// moved into another task after a first poll.
 ///
 /// ```
 /// miou::Builder::new().domains(0).run(async {

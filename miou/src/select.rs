@@ -32,7 +32,8 @@ pub async fn await_all<T: 'static>(ps: Vec<Promise<T>>) -> Vec<Result<T, Error>>
 /// seeded generator picks.
 ///
 /// Panics on an empty vector. Returns `Err(Error::NotAChild)` at once, with all the
-/// promises, if one of them is not a child of the current task.
+/// promises, if one of them is not a child of the current task; the same when a child
+/// completes if the future was moved into another task after a first poll.
 ///
 /// ```
 /// miou::Builder::new().domains(0).run(async {
@@ -70,7 +71,8 @@ pub async fn await_one<T: 'static>(mut ps: Vec<Promise<T>>) -> (Result<T, Error>
 /// complete at once, `Ok` results are preferred, then the seeded generator picks.
 ///
 /// Panics on an empty vector. Returns `Err(Error::NotAChild)` at once if one of them is
-/// not a child of the current task. Then nothing is cancelled, but the promises are
+/// not a child of the current task (or, for a future moved into another task after a
+/// first poll, when it is woken there). Then nothing is cancelled, but the promises are
 /// dropped, all of them: neither their parents nor the caller can await or cancel
 /// those children any more, and the run fails with `StillHasChildren` when their
 /// parents return. Use [`await_one`], which hands the promises back with the error, to
