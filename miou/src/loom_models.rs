@@ -234,6 +234,51 @@ fn a_changed_waker_is_the_one_woken() {
     }
 }
 
+/// A child's state word and the value its runner stores before completing: a
+/// `call`ed task's result crosses threads this way (its stage, see `task.rs`).
+struct ChildWithValue {
+    state: ChildState,
+    value: UnsafeCell<u32>,
+}
+
+// SAFETY: `value` is written by the runner before `COMPLETE` and read by the parent
+// after it saw `COMPLETE`: the protocol the model below checks (loom reports a race).
+unsafe impl Sync for ChildWithValue {}
+
+/// A child's value crosses threads: its runner stores it, then publishes `COMPLETE`;
+/// the parent reads it once it sees `COMPLETE`, when it registers or when it looks (as
+/// `take_output_into` and `drop_output` do). Loom reports a race if the store is not
+/// ordered before the read (a completion that does not release, a look that does not
+/// acquire).
+#[test]
+fn a_value_stored_before_completion_is_seen_whole_by_the_parent() {
+    for kind in [Parent::Foreign, Parent::Task] {
+        loom::model(move || {
+            let child = Arc::new(ChildWithValue {
+                state: ChildState::new(),
+                value: UnsafeCell::new(0),
+            });
+            let c = child.clone();
+            let runner = thread::spawn(move || {
+                // SAFETY: the runner, before `COMPLETE`: no one else touches it.
+                c.value.with_mut(|v| unsafe { *v = 7 });
+                if let Some(w) = c.state.complete(true) {
+                    w.wake();
+                }
+            });
+            let (waker, _woken, kept) = kind.waker();
+            let saw_complete = child.state.register(&waker);
+            if saw_complete || child.state.is_complete() {
+                // SAFETY: `COMPLETE` seen with an acquire: the value is the parent's.
+                assert_eq!(child.value.with_mut(|v| unsafe { *v }), 7);
+            }
+            runner.join().unwrap();
+            drop(child);
+            counts_settled(kept, waker);
+        });
+    }
+}
+
 /// Cross-domain cancellation: the parent asks, then waits; the runner completes,
 /// cancelled if it saw the request. The parent is always released, and a cancel that
 /// was accepted is always seen by the runner.
