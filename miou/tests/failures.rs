@@ -757,11 +757,10 @@ fn a_join_moved_after_its_point_still_answers_not_a_child() {
             let mut join = std::future::IntoFuture::into_future(child);
             // One poll, in the parent: past its point (quanta 50 keeps the turn going),
             // the child not complete yet.
-            let pending = std::future::poll_fn(|cx| {
-                std::task::Poll::Ready(std::pin::Pin::new(&mut join).poll(cx).is_pending())
-            })
-            .await;
-            assert!(pending, "the child is not complete yet");
+            assert!(
+                pending_after_one_poll(&mut join).await,
+                "the child is not complete yet"
+            );
             let other = spawn(async move { matches!(join.await, Err(Error::NotAChild)) });
             assert!(
                 other.await.unwrap(),
