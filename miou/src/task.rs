@@ -169,18 +169,15 @@ pub(crate) struct Header {
 const _: () = assert!(std::mem::offset_of!(Header, state) == 0);
 
 /// A task's own [`widen_task`], kept in its header.
-type Widen = unsafe fn(NonNull<TaskState>) -> NonNull<dyn Child>;
+type Widen = fn(NonNull<TaskState>) -> NonNull<dyn Child>;
 
 /// The block whose state word `state` points at, as the `Task<C, Fut, P>` it is, seen
 /// as a `dyn Child`: a cast, then an unsizing coercion, so the pointer keeps `state`'s
 /// provenance (the whole block's: `TaskRef::new` made it from the `Box`).
 ///
-/// # Safety
-///
-/// None to uphold to call it (it makes a pointer, not a reference), but the pointer is
-/// only right if the block holds a `Task<C, Fut, P>`: which is why only that task's
-/// header keeps it.
-unsafe fn widen_task<C, Fut, P>(state: NonNull<TaskState>) -> NonNull<dyn Child>
+/// Making a pointer is safe; the pointer is only right if the block holds a
+/// `Task<C, Fut, P>`, which is why only that task's header keeps this function.
+fn widen_task<C, Fut, P>(state: NonNull<TaskState>) -> NonNull<dyn Child>
 where
     P: Place,
     C: FnOnce() -> Fut + 'static,
@@ -211,8 +208,8 @@ unsafe impl<'a> StateFirst for dyn Child + 'a {
     unsafe fn widen(state: NonNull<TaskState>) -> NonNull<dyn Child + 'a> {
         // SAFETY: the caller's contract: `state` is a live task's.
         let widen = unsafe { header_of(state) }.widen;
-        // SAFETY: `widen` is the block's own (see above).
-        unsafe { widen(state) }
+        // The block's own (see above): the pointer is to the `Task` it holds.
+        widen(state)
     }
 }
 

@@ -8,7 +8,6 @@
 mod common;
 
 use std::fmt::Write as _;
-use std::future::Future as _;
 use std::sync::{Arc, Mutex};
 
 use common::{Count, forever, owned_resource, panic_text, watchdog};
