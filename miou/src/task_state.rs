@@ -279,6 +279,16 @@ impl Waiter {
     }
 }
 
+/// Clears `REGISTERING` if a registration unwinds while it holds it (see
+/// [`TaskState::register_waiter`]); forgotten once the slot is written.
+struct GiveBackOnUnwind<'a>(&'a AtomicUsize);
+
+impl Drop for GiveBackOnUnwind<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_and(!bit(REGISTERING), Ordering::Release);
+    }
+}
+
 impl Drop for TaskState {
     fn drop(&mut self) {
         // A boxed waker left in the slot is dropped here. A task waker cannot be: its
@@ -478,6 +488,11 @@ impl TaskState {
                 Err(actual) => s = actual,
             }
         }
+        // Cloning a waker that is not a task's runs foreign code, which may panic: then
+        // `REGISTERING` is given back and the slot left as it was (the registration did
+        // not happen), or the runner would never take a waker again and the next
+        // registration would fail its assertion, inside the runtime.
+        let unwinding = GiveBackOnUnwind(&self.word);
         // SAFETY: we hold `REGISTERING`, taken while `COMPLETE` was clear: `complete`
         // will not touch the slot until we clear it (see the `Sync` impl). The word
         // was made with this `W` (the caller's contract).
@@ -488,6 +503,7 @@ impl TaskState {
                 Some(std::mem::replace(&mut *slot, Waiter::new::<W>(waker)))
             }
         });
+        std::mem::forget(unwinding);
         let mut s = s | bit(REGISTERING);
         let complete = loop {
             match self.word.compare_exchange_weak(
@@ -516,5 +532,63 @@ impl TaskState {
     pub(crate) unsafe fn take_waiter<W: Wakeable + ?Sized>(&mut self) -> Option<Waker> {
         // SAFETY: `&mut self`: no one else touches the slot; the caller names its kind.
         self.waiter.with_mut(|slot| unsafe { (*slot).take::<W>() })
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicUsize as StdAtomic;
+    use std::task::Wake;
+
+    use super::*;
+    use crate::task::Runnable;
+
+    /// A waker whose `clone` panics: foreign code a registration runs.
+    fn waker_that_panics_when_cloned() -> Waker {
+        const VTABLE: RawWakerVTable = RawWakerVTable::new(
+            |_| panic!("this waker cannot be cloned"),
+            |_| {},
+            |_| {},
+            |_| {},
+        );
+        // SAFETY: the vtable's functions touch no data (the pointer is never read).
+        unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) }
+    }
+
+    struct Counter(StdAtomic);
+
+    impl Wake for Counter {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    /// A registration whose waker's `clone` panics leaves the slot as it was and gives
+    /// `REGISTERING` back: the next registration works, and completion wakes it.
+    #[test]
+    fn a_registration_that_unwinds_registers_nothing_and_blocks_nothing() {
+        let state = TaskState::new();
+        let bad = waker_that_panics_when_cloned();
+        // SAFETY: every call on this word names `dyn Runnable` (none stores a task's
+        // waker: both wakers here are foreign).
+        let unwound = catch_unwind(AssertUnwindSafe(|| unsafe {
+            state.register_waiter::<dyn Runnable>(&bad)
+        }));
+        assert!(unwound.is_err(), "the clone panicked");
+        assert_eq!(
+            state.get() & (REGISTERING | WAITER),
+            0,
+            "nothing held, nothing stored"
+        );
+        let counter = Arc::new(Counter(StdAtomic::new(0)));
+        let good = Waker::from(counter.clone());
+        // SAFETY: as above.
+        assert!(!unsafe { state.register_waiter::<dyn Runnable>(&good) });
+        // SAFETY: as above.
+        let waiter = unsafe { state.complete::<dyn Runnable>(true) };
+        waiter.expect("the second registration was stored").wake();
+        assert_eq!(counter.0.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 }
