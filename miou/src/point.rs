@@ -12,7 +12,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::scheduler::{DomainLocal, with_domain};
+use crate::task::Runnable;
 use crate::task_ref::TaskRef;
+use crate::task_state::Wakeable;
 
 /// Passes a scheduling point: `Ready` if the turn has points left (one is used),
 /// otherwise ends the turn (`Pending`; the task is queued at the back).
@@ -35,11 +37,13 @@ pub(crate) fn poll_point_on(d: &DomainLocal, cx: &mut Context<'_>) -> Poll<()> {
 /// (no waker clone, no atomic), but a task polled under another waker must be woken
 /// through it too.
 fn wake_if_foreign(d: &DomainLocal, cx: &mut Context<'_>) {
-    let ours = d
-        .current
-        .borrow()
-        .as_ref()
-        .is_some_and(|t| std::ptr::eq(TaskRef::addr(t), cx.waker().data()));
+    // The task's own waker: its block's pointer, and the one vtable of task wakers (a
+    // combinator's waker could carry the same pointer with a vtable of its own).
+    let waker = cx.waker();
+    let ours = d.current.borrow().as_ref().is_some_and(|t| {
+        std::ptr::eq(TaskRef::addr(t), waker.data())
+            && std::ptr::eq(waker.vtable(), <dyn Runnable as Wakeable>::vtable())
+    });
     if !ours {
         // Polled under some other waker too (a future combinator with its own wakers,
         // or another executor inside the task): wake that one as well.

@@ -287,3 +287,49 @@ fn self_wakes_mixed_with_sleeps() {
         })
     });
 }
+
+/// Set by the waker of the test below.
+static SAME_POINTER_WOKEN: AtomicUsize = AtomicUsize::new(0);
+
+/// A combinator's waker that carries the task's own data pointer with a vtable of its
+/// own (it owns nothing: cloning and dropping do nothing, waking counts).
+fn same_pointer_waker(data: *const ()) -> Waker {
+    use std::task::{RawWaker, RawWakerVTable};
+    const VTABLE: RawWakerVTable = RawWakerVTable::new(
+        |data| RawWaker::new(data, &VTABLE),
+        |_| {
+            SAME_POINTER_WOKEN.fetch_add(1, Ordering::SeqCst);
+        },
+        |_| {
+            SAME_POINTER_WOKEN.fetch_add(1, Ordering::SeqCst);
+        },
+        |_| {},
+    );
+    // SAFETY: the vtable's functions never read the pointer.
+    unsafe { Waker::from_raw(RawWaker::new(data, &VTABLE)) }
+}
+
+/// A turn that ends at a scheduling point wakes the waker the task was polled under
+/// unless it is the task's own, which the loop requeues anyway. "Its own" means its
+/// block's pointer *and* the vtable of task wakers: a waker with the same pointer and
+/// another vtable (a combinator's, which must hear that its branch is to be polled
+/// again) is woken.
+#[test]
+fn a_waker_with_the_tasks_pointer_and_another_vtable_is_woken_at_a_point() {
+    watchdog(10, || {
+        miou::Builder::new().domains(0).run(async {
+            let child = miou::spawn(async { 1 });
+            let mut join = std::pin::pin!(std::future::IntoFuture::into_future(child));
+            // A first turn has no points: the await's point ends it.
+            let pending = poll_fn(|cx| {
+                let waker = same_pointer_waker(cx.waker().data());
+                let mut inner = Context::from_waker(&waker);
+                Poll::Ready(join.as_mut().poll(&mut inner).is_pending())
+            })
+            .await;
+            assert!(pending, "the point ended the turn");
+            assert_eq!(SAME_POINTER_WOKEN.load(Ordering::SeqCst), 1);
+            assert_eq!(join.await.unwrap(), 1);
+        })
+    });
+}
