@@ -739,37 +739,6 @@ fn a_syscall_of_another_run_is_refused_and_named() {
     assert!(msg.contains("belongs to domain 0 of another run"), "{msg}");
 }
 
-/// A `Join` that passed its scheduling point in its parent, then was moved into
-/// another task, is still not that task's to await: every poll checks the parent, not
-/// only the first, and the await returns `Err(NotAChild)` instead of settling the
-/// child in the wrong task's list of children.
-#[test]
-fn a_join_moved_after_its_point_still_answers_not_a_child() {
-    let r = watchdog(10, || {
-        Builder::new().domains(0).quanta(50).try_run(async {
-            // A first turn has no budget: the next one has 50 points.
-            miou::yield_now().await;
-            let child = spawn(async {
-                miou::yield_now().await;
-                miou::yield_now().await;
-            });
-            let mut join = std::future::IntoFuture::into_future(child);
-            // One poll, in the parent: past its point (quanta 50 keeps the turn going),
-            // the child not complete yet.
-            assert!(
-                pending_after_one_poll(&mut join).await,
-                "the child is not complete yet"
-            );
-            let other = spawn(async move { matches!(join.await, Err(Error::NotAChild)) });
-            assert!(
-                other.await.unwrap(),
-                "the await in another task returned NotAChild"
-            );
-        })
-    });
-    assert!(matches!(r, Err(Error::StillHasChildren)), "{r:?}");
-}
-
 /// A task handed its own promise cannot await it: the await answers `NotAChild` at once
 /// (the task is not its own parent), and never reaches the task's own value, which is
 /// not there while it runs.
@@ -813,6 +782,60 @@ async fn a_few_turns(v: u32) -> u32 {
     v
 }
 
+/// The scenario of the tests below, on one domain at quanta 50: after a first turn
+/// (which has no points; the next ones have points to spare), `start` spawns children
+/// and returns an operation on them, which the parent polls once (it must still be
+/// pending: past its point, waiting) and then moves into another task. Returns the
+/// run's result and what awaiting that other task gave.
+fn moved_after_a_poll<Op>(start: fn() -> Op) -> (Result<(), Error>, Result<Op::Output, Error>)
+where
+    Op: std::future::Future + 'static,
+    Op::Output: Send + 'static,
+{
+    watchdog(10, move || {
+        let outcome = std::rc::Rc::new(std::cell::RefCell::new(None));
+        let o = outcome.clone();
+        let r = Builder::new().domains(0).quanta(50).try_run(async move {
+            miou::yield_now().await;
+            let mut op = Box::pin(start());
+            assert!(
+                pending_after_one_poll(&mut op).await,
+                "no child is complete yet"
+            );
+            let other = spawn(op);
+            *o.borrow_mut() = Some(other.await);
+        });
+        let outcome = outcome
+            .borrow_mut()
+            .take()
+            .expect("the other task was awaited");
+        (r, outcome)
+    })
+}
+
+/// The message of a task's panic, from what awaiting it gave.
+fn panic_message<T: std::fmt::Debug>(awaited: Result<T, Error>) -> String {
+    match awaited {
+        Err(Error::Panicked(p)) => p.message().unwrap_or_default().to_string(),
+        r => panic!("expected a panic, got {r:?}"),
+    }
+}
+
+/// A `Join` that passed its scheduling point in its parent, then was moved into
+/// another task, is still not that task's to await: every poll checks the parent, not
+/// only the first, and the await returns `Err(NotAChild)` instead of settling the
+/// child in the wrong task's list of children.
+#[test]
+fn a_join_moved_after_its_point_still_answers_not_a_child() {
+    let (r, awaited) =
+        moved_after_a_poll(|| std::future::IntoFuture::into_future(spawn(a_few_turns(1))));
+    assert!(
+        matches!(awaited, Ok(Err(Error::NotAChild))),
+        "the await in another task returned NotAChild: {awaited:?}"
+    );
+    assert!(matches!(r, Err(Error::StillHasChildren)), "{r:?}");
+}
+
 /// A `cancel` polled once by the parent (the child is asked to cancel, the parent
 /// waits), then moved into another task: when the child is gone, that task is not its
 /// parent, and the cancel panics naming the rule, as it does when it starts in the
@@ -820,27 +843,8 @@ async fn a_few_turns(v: u32) -> u32 {
 /// and no other task's children are touched.
 #[test]
 fn a_cancel_moved_into_another_task_after_a_poll_panics_naming_the_rule() {
-    let (r, msg) = watchdog(10, || {
-        let msg = std::rc::Rc::new(std::cell::RefCell::new(String::new()));
-        let m = msg.clone();
-        let r = Builder::new().domains(0).quanta(50).try_run(async move {
-            // A first turn has no budget: the next one has 50 points.
-            miou::yield_now().await;
-            let p = spawn(a_few_turns(1));
-            let mut c = Box::pin(cancel(p));
-            assert!(
-                pending_after_one_poll(&mut c).await,
-                "waiting for the child to go"
-            );
-            let other = spawn(c);
-            match other.await {
-                Err(Error::Panicked(p)) => *m.borrow_mut() = p.message().unwrap_or_default().into(),
-                r => panic!("expected a panic, got {r:?}"),
-            }
-        });
-        let msg = msg.borrow().clone();
-        (r, msg)
-    });
+    let (r, awaited) = moved_after_a_poll(|| cancel(spawn(a_few_turns(1))));
+    let msg = panic_message(awaited);
     assert!(msg.contains(&Error::NotAChild.to_string()), "{msg}");
     assert!(msg.contains("tried to cancel task 2@0"), "{msg}");
     assert!(matches!(r, Err(Error::StillHasChildren)), "{r:?}");
@@ -850,22 +854,13 @@ fn a_cancel_moved_into_another_task_after_a_poll_panics_naming_the_rule() {
 /// child completes, instead of settling the children in the wrong task.
 #[test]
 fn an_await_first_moved_into_another_task_after_a_poll_answers_not_a_child() {
-    let r = watchdog(10, || {
-        Builder::new().domains(0).quanta(50).try_run(async {
-            miou::yield_now().await;
-            let ps = vec![spawn(a_few_turns(1)), spawn(a_few_turns(2))];
-            let mut first = Box::pin(miou::await_first(ps));
-            assert!(
-                pending_after_one_poll(&mut first).await,
-                "no child is complete yet"
-            );
-            let other = spawn(async move { matches!(first.await, Err(Error::NotAChild)) });
-            assert!(
-                other.await.unwrap(),
-                "the moved await_first answered NotAChild"
-            );
-        })
+    let (r, awaited) = moved_after_a_poll(|| {
+        miou::await_first(vec![spawn(a_few_turns(1)), spawn(a_few_turns(2))])
     });
+    assert!(
+        matches!(awaited, Ok(Err(Error::NotAChild))),
+        "the moved await_first answered NotAChild: {awaited:?}"
+    );
     assert!(matches!(r, Err(Error::StillHasChildren)), "{r:?}");
 }
 
@@ -874,27 +869,12 @@ fn an_await_first_moved_into_another_task_after_a_poll_answers_not_a_child() {
 /// instead of removing the child from that task's ring of children.
 #[test]
 fn settling_a_child_in_a_task_that_is_not_its_parent_panics_naming_the_rule() {
-    let (r, msg) = watchdog(10, || {
-        let msg = std::rc::Rc::new(std::cell::RefCell::new(String::new()));
-        let m = msg.clone();
-        let r = Builder::new().domains(0).quanta(50).try_run(async move {
-            miou::yield_now().await;
-            let orphans: &'static miou::Orphans<u32> = Box::leak(Box::new(miou::Orphans::new()));
-            orphans.spawn(a_few_turns(7));
-            let mut get = Box::pin(orphans.get());
-            assert!(
-                pending_after_one_poll(&mut get).await,
-                "the child is not complete yet"
-            );
-            let other = spawn(async move { get.await.map(|r| r.is_ok()) });
-            match other.await {
-                Err(Error::Panicked(p)) => *m.borrow_mut() = p.message().unwrap_or_default().into(),
-                r => panic!("expected a panic, got {r:?}"),
-            }
-        });
-        let msg = msg.borrow().clone();
-        (r, msg)
+    let (r, awaited) = moved_after_a_poll(|| {
+        let orphans: &'static miou::Orphans<u32> = Box::leak(Box::new(miou::Orphans::new()));
+        orphans.spawn(a_few_turns(7));
+        orphans.get()
     });
+    let msg = panic_message(awaited);
     assert!(msg.contains(&Error::NotAChild.to_string()), "{msg}");
     assert!(
         msg.contains("tried to settle (await or cancel) task 2@0"),
