@@ -448,21 +448,22 @@ impl<T: 'static> Future for Join<T> {
 /// });
 /// ```
 pub async fn cancel<T: 'static>(p: Promise<T>) {
-    if let Some(detail) =
-        with_domain(|d| (!p.is_mine(d)).then(|| not_a_child(d, p.task.header(), "cancel")))
-    {
-        panic!("miou::cancel: {}: {detail}", Error::NotAChild);
-    }
+    cancelled_by_its_parent(&p);
     point::point().await;
     with_domain(|d| task::request_cancel(d, p.child()));
     wait_complete(std::slice::from_ref(&p)).await;
     // Again after the wait: this future may have been moved into another task.
+    cancelled_by_its_parent(&p);
+    with_domain(|d| p.discard(d));
+}
+
+/// Panics, naming the rule and both tasks, unless the current task is `p`'s parent.
+fn cancelled_by_its_parent<T: 'static>(p: &Promise<T>) {
     if let Some(detail) =
         with_domain(|d| (!p.is_mine(d)).then(|| not_a_child(d, p.task.header(), "cancel")))
     {
         panic!("miou::cancel: {}: {detail}", Error::NotAChild);
     }
-    with_domain(|d| p.discard(d));
 }
 
 /// Waits until every promise in `ps` is complete (parks; no scheduling point of its

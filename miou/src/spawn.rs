@@ -11,7 +11,7 @@ use crate::ownership::{Ownership, Resource};
 use crate::promise::Promise;
 use crate::scheduler::{DomainLocal, DomainShared, with_domain};
 use crate::select::await_all;
-use crate::task::{Called, Here, Place, Runnable, Task};
+use crate::task::{Called, Here, Place, Task};
 
 /// Creates a child of the current task on the current domain, at the back of the run
 /// queue. The caller keeps running: spawning is not a scheduling point.

@@ -223,20 +223,12 @@ unsafe impl<'a> StateFirst for dyn Runnable + 'a {
     }
 }
 
-impl TaskRef<dyn Runnable> {
+impl<D: ?Sized + StateFirst + Runnable> TaskRef<D> {
     /// The task's header, read where it lies instead of through a dynamic call.
     #[inline]
     pub(crate) fn header(&self) -> &Header {
-        // SAFETY: a reference to a live task, kept alive by `self`.
-        unsafe { header_of(TaskRef::as_non_null(self)) }
-    }
-}
-
-impl TaskRef<dyn Child> {
-    /// The task's header, read where it lies instead of through a dynamic call.
-    #[inline]
-    pub(crate) fn header(&self) -> &Header {
-        // SAFETY: a reference to a live task, kept alive by `self`.
+        // SAFETY: every `Runnable` is a `Task` (the trait's only implementation), and
+        // `self` keeps it alive.
         unsafe { header_of(TaskRef::as_non_null(self)) }
     }
 }

@@ -251,7 +251,7 @@ impl Waiter {
             false
         } else if self.0.addr() & BOXED != 0 {
             // SAFETY: a boxed waker, still held (the caller's contract).
-            unsafe { (*self.0.map_addr(|a| a & !BOXED).cast::<Waker>()).will_wake(waker) }
+            unsafe { (*unboxed(self.0)).will_wake(waker) }
         } else {
             std::ptr::eq(self.0.cast_const(), waker.data())
                 && std::ptr::eq(W::vtable(), waker.vtable())
@@ -270,13 +270,18 @@ impl Waiter {
         } else if word.addr() & BOXED != 0 {
             // SAFETY: made by `Box::into_raw` in `new`, and taken once (the slot is now
             // empty).
-            Some(*unsafe { Box::from_raw(word.map_addr(|a| a & !BOXED).cast::<Waker>()) })
+            Some(*unsafe { Box::from_raw(unboxed(word)) })
         } else {
             // SAFETY: the data pointer of a waker whose vtable is `W::vtable()`, whose
             // reference the slot held: the waker is rebuilt whole, and owns it again.
             Some(unsafe { Waker::from_raw(RawWaker::new(word, W::vtable())) })
         }
     }
+}
+
+/// The box a [`Waiter`] word marked [`BOXED`] holds: the word without its mark.
+fn unboxed(word: *mut ()) -> *mut Waker {
+    word.map_addr(|a| a & !BOXED).cast::<Waker>()
 }
 
 /// Clears `REGISTERING` if a registration unwinds while it holds it (see
@@ -299,7 +304,7 @@ impl Drop for TaskState {
         let word = self.waiter.with_mut(|slot| unsafe { (*slot).0 });
         if word.addr() & BOXED != 0 {
             // SAFETY: a boxed waker (the bit says so), held by the slot, which is going.
-            drop(unsafe { Box::from_raw(word.map_addr(|a| a & !BOXED).cast::<Waker>()) });
+            drop(unsafe { Box::from_raw(unboxed(word)) });
         } else {
             debug_assert!(word.is_null(), "a task waker left in a dropped waiter slot");
         }
